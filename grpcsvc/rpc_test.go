@@ -209,7 +209,9 @@ func TestChat(t *testing.T) {
 	defer b.Close()
 
 	ignore := cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")
-	expect := func(s interface{ Recv() (core.ChatEvent, error) }, want core.ChatEvent) {
+	expect := func(s interface {
+		Recv() (core.ChatEvent, error)
+	}, want core.ChatEvent) {
 		t.Helper()
 		got, err := s.Recv()
 		if err != nil {
