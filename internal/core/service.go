@@ -123,6 +123,7 @@ func New(opts ...Option) (*Service, error) {
 			s.users[name] = h
 		}
 	}
+	seen := make(map[string]struct{}, len(cfg.users))
 	for _, u := range cfg.users {
 		if err := checkUsername(u.name); err != nil {
 			return nil, fmt.Errorf("user %q: %s", u.name, err.Message)
@@ -130,10 +131,14 @@ func New(opts ...Option) (*Service, error) {
 		if err := checkPassword(u.password); err != nil {
 			return nil, fmt.Errorf("user %q: %s", u.name, err.Message)
 		}
-		if _, dup := s.users[u.name]; dup {
+		if _, dup := seen[u.name]; dup {
 			return nil, fmt.Errorf("user %q: given twice", u.name)
 		}
-		s.users[u.name] = nil
+		seen[u.name] = struct{}{}
+	}
+	// Every user is checked before any hashing starts, so that the hashing
+	// goroutines alone write s.users (under mu) and none outlives an error.
+	for _, u := range cfg.users {
 		wg.Add(1)
 		go hash(u.name, u.password)
 	}
