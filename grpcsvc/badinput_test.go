@@ -1,6 +1,7 @@
 package grpcsvc_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -18,6 +19,7 @@ import (
 	chatv1 "restvsgrpc/gen/chat/v1"
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
+	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
 )
 
@@ -167,5 +169,95 @@ func TestAuthInterceptor(t *testing.T) {
 	t.Run("public services need no token", func(t *testing.T) {
 		t.Parallel()
 		checkCode(t, ctxTimeout(t), f.conn, validateUser(alice, "wrong"), codes.OK)
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	f := start(t, []core.Option{core.WithMaxUpload(1 << 20)}, grpcsvc.WithMaxSendMsgSize(64<<10))
+	token := "Bearer " + f.login(t, alice, alicePW)
+	big := bytes.Repeat([]byte("x"), grpcsvc.DefaultMaxRecvMsgSize+1)
+	tests := []struct {
+		name string
+		call call
+		want codes.Code
+	}{
+		{name: "unknown transaction", call: getTx("tx-100B-999999"), want: codes.NotFound},
+		{name: "malformed transaction id", call: getTx("nope"), want: codes.NotFound},
+		{name: "empty transaction id", call: getTx(""), want: codes.InvalidArgument},
+		{name: "over-long transaction id", call: getTx(strings.Repeat("9", 100)), want: codes.InvalidArgument},
+		{name: "unknown account", call: listTx(&transactionv1.ListTransactionsRequest{AccountId: "acct-9999"}), want: codes.NotFound},
+		{name: "unknown payload class", call: listTx(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Payload: "2KiB"}), want: codes.InvalidArgument},
+		{name: "negative limit", call: listTx(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Limit: -1}), want: codes.InvalidArgument},
+		{name: "empty username", call: validateUser("", "pw"), want: codes.InvalidArgument},
+		{name: "over-long password", call: validateUser(alice, strings.Repeat("p", core.MaxPasswordLen+1)), want: codes.InvalidArgument},
+		{name: "empty upload stream", call: upload(), want: codes.InvalidArgument},
+		{name: "upload without filename", call: upload(&filev1.UploadRequest{Data: []byte("abc")}), want: codes.InvalidArgument},
+		{name: "upload with a path", call: upload(&filev1.UploadRequest{Filename: "../etc/passwd"}), want: codes.InvalidArgument},
+		{name: "chat without room", call: chat(&chatv1.ChatMessage{Seq: 1, Text: "hi"}), want: codes.InvalidArgument},
+		{name: "chat text too long", call: chat(&chatv1.ChatMessage{Room: "r", Text: strings.Repeat("t", core.MaxChatText+1)}), want: codes.ResourceExhausted},
+		// Over the limits: the transport's own receive limit, the core's
+		// upload limit, and the send limit (lowered to 64 KiB here).
+		{name: "request over the receive limit", call: getTx(string(big)), want: codes.ResourceExhausted},
+		{name: "upload chunk over the receive limit", call: upload(&filev1.UploadRequest{Filename: "a.bin", Data: big}), want: codes.ResourceExhausted},
+		{name: "upload over the core's limit", call: upload(&filev1.UploadRequest{Filename: "a.bin", Data: big[:1<<20]}, &filev1.UploadRequest{Data: []byte("1")}), want: codes.ResourceExhausted},
+		{name: "response over the send limit", call: getTx(core.TransactionID(core.Payload64KiB, 0)), want: codes.ResourceExhausted},
+	}
+	t.Run("cases", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				checkCode(t, withToken(ctxTimeout(t), token), f.conn, tt.call, tt.want)
+			})
+		}
+	})
+	// The group above has finished when this runs.
+	t.Run("server still serves", func(t *testing.T) {
+		checkCode(t, withToken(ctxTimeout(t), token), f.conn, getTx(core.TransactionID(core.Payload1KiB, 0)), codes.OK)
+	})
+}
+
+// rawCodec sends bytes as they are, to put invalid protobuf on the wire.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return v.([]byte), nil }
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	*v.(*[]byte) = append([]byte(nil), data...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
+// TestInvalidProtobuf pins what grpc-go does with request bytes that are not
+// protobuf: it rejects them before any handler or interceptor runs, with
+// codes.Internal ("grpc: failed to unmarshal the received message"), not
+// InvalidArgument. The code is grpc-go's, outside this package's error
+// mapping; the report's strong-typing table records it as it is.
+func TestInvalidProtobuf(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	ctx := withToken(ctxTimeout(t), "Bearer "+f.login(t, alice, alicePW))
+	tests := []struct {
+		name   string
+		method string
+		body   []byte
+	}{
+		{name: "wire type 7", method: transactionv1.TransactionService_GetTransaction_FullMethodName, body: []byte{0x0f}},
+		{name: "truncated length", method: transactionv1.TransactionService_GetTransaction_FullMethodName, body: []byte{0x0a, 0x10, 'a'}},
+		{name: "invalid UTF-8 in a string", method: authv1.AuthService_ValidateUser_FullMethodName, body: []byte{0x0a, 0x02, 0xff, 0xfe}},
+	}
+	t.Run("cases", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				var out []byte
+				err := f.conn.Invoke(ctx, tt.method, tt.body, &out, grpc.ForceCodec(rawCodec{}))
+				if code := status.Code(err); code != codes.Internal || !strings.Contains(err.Error(), "unmarshal") {
+					t.Errorf("Invoke(%x) = %v, want Internal from grpc-go's unmarshalling", tt.body, err)
+				}
+			})
+		}
+	})
+	t.Run("server still serves", func(t *testing.T) {
+		checkCode(t, ctx, f.conn, getTx(core.TransactionID(core.Payload100B, 1)), codes.OK)
 	})
 }
