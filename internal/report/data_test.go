@@ -1,0 +1,60 @@
+package report_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"restvsgrpc/internal/report"
+)
+
+const small = `commit: abc
+cpu: Test CPU
+BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=1MiB/conc=64/mode=closed-1	100	5000 req/s	100 client-cpu-ns/op	300 server-cpu-ns/op
+BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=1/mode=closed-1	100	6000 req/s	100 client-cpu-ns/op	200 server-cpu-ns/op
+commit: def
+BenchmarkUnary/rpc=GetTransaction/variant=rest/payload=64KiB/conc=16-1	100	2000 ns/op
+BenchmarkUnary/rpc=GetTransaction/variant=rest/payload=64KiB/conc=16-1	100	4000 ns/op
+`
+
+func TestRead(t *testing.T) {
+	t.Parallel()
+	d, err := report.Read(strings.NewReader(small), "small.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"lines", d.Lines, 4},
+		{"series", len(d.Series), 3},
+		{"provenance", d.Provenance["commit"], []string{"abc", "def"}},
+		{"cpu summed", d.Series[0].Values["cpu-ns/op"], []float64{400}},
+		{"req/s kept", d.Series[0].Values["req/s"], []float64{5000}},
+		{"req/s from ns/op", d.Series[2].Values["req/s"], []float64{5e5, 2.5e5}},
+		{"keys", d.Series[2].Keys, map[string]string{"rpc": "GetTransaction", "variant": "rest", "payload": "64KiB", "conc": "16"}},
+		{"payloads by size", report.Values(d.Series, "payload"), []string{"100B", "64KiB", "1MiB"}},
+		{"conc numerically", report.Values(d.Series, "conc"), []string{"1", "16", "64"}},
+		{"select", len(d.Select("Load", report.Filter{"conc": "1"})), 1},
+		{"select absent key", len(d.Select("Load", report.Filter{"rate": ""})), 2},
+		{"select present key", len(d.Select("Load", report.Filter{"rate": "*"})), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadSyntaxError(t *testing.T) {
+	t.Parallel()
+	if _, err := report.Read(strings.NewReader("BenchmarkX-1\t100\tnotanumber ns/op\n"), "bad.txt"); err == nil {
+		t.Error("Read of a malformed line: got no error, want one")
+	}
+}
