@@ -29,7 +29,14 @@
 //	                                application/octet-stream) -> 200 UploadSummary
 //	GET  /v1/chat                   (auth) WebSocket. Subprotocol "json" (the default): text frames,
 //	                                one ChatMessage / ChatEvent JSON object each; subprotocol "proto":
-//	                                binary frames, one chat.v1 message each.
+//	                                binary frames, one chat.v1 message each. A frame of the other
+//	                                type closes the session with 1003 (unsupported data).
+//	                                An empty frame from the client means it has no more messages
+//	                                (half-close): the server sends the events still due, then
+//	                                closes with 1000. A failed session closes with another status
+//	                                (1008 bad input, 1009 too large, 1011 internal, ...) and the
+//	                                reason "<code>: <message>" (code as in error bodies).
+//	                                WebSocket runs over HTTP/1.1 in every variant, rest-h2c too.
 //	GET  /healthz                   200 "ok"
 //
 // Protobuf bodies use the messages of gen/ (ValidateUserRequest, Transaction,
@@ -40,7 +47,8 @@
 // Errors are {"code","message"} JSON with the HTTP status of StatusOf; codes
 // are core.Code names ("invalid_argument", "unauthenticated", "not_found",
 // "too_large", ...). Malformed bodies are 400, bodies over the limit 413,
-// an unsupported Content-Type 415, a missing or bad token 401. An error after
+// an unsupported Content-Type 415 (code invalid_argument), a missing or bad
+// token 401; a POST without Content-Type is JSON. An error after
 // a stream has started ends it with a last record naming the error: an NDJSON
 // line {"error":{"code","message"}}, an SSE "event: error", or, for protobuf
 // streams, the trailer X-Error-Code / X-Error-Message.

@@ -1,0 +1,103 @@
+package restsvc
+
+import (
+	"strings"
+
+	authv1 "restvsgrpc/gen/auth/v1"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/protoconv"
+
+	"github.com/gin-gonic/gin"
+	"google.golang.org/protobuf/proto"
+)
+
+// subjectKey is the gin context key of the authenticated subject.
+const subjectKey = "restsvc.subject"
+
+// authenticate is the one auth middleware: it checks the bearer token and
+// stores its subject in the gin context.
+func (h *handler) authenticate(c *gin.Context) {
+	token, ok := bearer(c.Request.Header.Get("Authorization"))
+	if !ok {
+		c.Header("WWW-Authenticate", "Bearer")
+		fail(c, core.Errorf(core.CodeUnauthenticated, "missing bearer token"))
+		return
+	}
+	sub, err := h.svc.Authenticate(token)
+	if err != nil {
+		c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
+		fail(c, err)
+		return
+	}
+	c.Set(subjectKey, sub)
+	c.Next()
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" value; the
+// scheme is case-insensitive (RFC 9110).
+func bearer(v string) (string, bool) {
+	const scheme = "bearer "
+	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return "", false
+	}
+	return strings.TrimSpace(v[len(scheme):]), true
+}
+
+func subject(c *gin.Context) string { return c.GetString(subjectKey) }
+
+type validateUserRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (h *handler) validateUser(c *gin.Context) {
+	var req validateUserRequest
+	switch h.body(c) {
+	case bodyJSON:
+		if !bindJSON(c, &req) {
+			return
+		}
+	case bodyProto:
+		var pb authv1.ValidateUserRequest
+		if !bindProto(c, &pb) {
+			return
+		}
+		req = validateUserRequest{Username: pb.GetUsername(), Password: pb.GetPassword()}
+	default:
+		return
+	}
+	res, err := h.svc.ValidateUser(c.Request.Context(), req.Username, req.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	reply(c, res, func() proto.Message { return protoconv.UserResult(res) })
+}
+
+type validateTokenRequest struct {
+	Token string `json:"token"`
+}
+
+func (h *handler) validateToken(c *gin.Context) {
+	var req validateTokenRequest
+	switch h.body(c) {
+	case bodyJSON:
+		if !bindJSON(c, &req) {
+			return
+		}
+	case bodyProto:
+		var pb authv1.ValidateTokenRequest
+		if !bindProto(c, &pb) {
+			return
+		}
+		req.Token = pb.GetToken()
+	default:
+		return
+	}
+	res, err := h.svc.ValidateToken(c.Request.Context(), req.Token)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	reply(c, res, func() proto.Message { return protoconv.TokenResult(res) })
+}

@@ -1,0 +1,164 @@
+package restsvc
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"restvsgrpc/internal/core"
+
+	"github.com/gin-gonic/gin"
+	"google.golang.org/protobuf/proto"
+)
+
+// Media types of the wire contract.
+const (
+	mimeJSON     = "application/json"
+	mimeProtobuf = "application/x-protobuf"
+	mimeNDJSON   = "application/x-ndjson"
+	mimeSSE      = "text/event-stream"
+)
+
+// mediaType returns the media type of a Content-Type value, without
+// parameters, lower case only when it has to be (the usual value costs no
+// allocation).
+func mediaType(v string) string {
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.TrimSpace(v)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(v)
+		}
+	}
+	return v
+}
+
+// accepts reports whether an Accept header names media type t (exactly; no
+// wildcards: every client of this service names what it wants or takes the
+// default, JSON).
+func accepts(accept, t string) bool {
+	for accept != "" {
+		var part string
+		part, accept, _ = strings.Cut(accept, ",")
+		if mediaType(part) == t {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsProto reports whether the client asked for protobuf answers.
+func wantsProto(c *gin.Context) bool {
+	a := c.Request.Header.Get("Accept")
+	return a != "" && accepts(a, mimeProtobuf)
+}
+
+// bodyKind is how a request body is encoded.
+type bodyKind int
+
+const (
+	bodyJSON bodyKind = iota
+	bodyProto
+	bodyUnsupported
+)
+
+// kindOf reads the request's Content-Type. A request without one is JSON.
+func kindOf(c *gin.Context) bodyKind {
+	switch mediaType(c.Request.Header.Get("Content-Type")) {
+	case "", mimeJSON:
+		return bodyJSON
+	case mimeProtobuf:
+		return bodyProto
+	}
+	return bodyUnsupported
+}
+
+// body checks a request body's Content-Type and size and limits its
+// reading. It returns bodyUnsupported once it has answered the client
+// (415 or 413).
+func (h *handler) body(c *gin.Context) bodyKind {
+	kind := kindOf(c)
+	if kind == bodyUnsupported {
+		failStatus(c, http.StatusUnsupportedMediaType, core.Errorf(core.CodeInvalidArgument,
+			"content type %q: want %s or %s", c.Request.Header.Get("Content-Type"), mimeJSON, mimeProtobuf))
+		return bodyUnsupported
+	}
+	if c.Request.ContentLength > h.maxBody {
+		fail(c, bodyError(&http.MaxBytesError{Limit: h.maxBody}, ""))
+		return bodyUnsupported
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody)
+	return kind
+}
+
+// bindJSON decodes a JSON body into v with gin's binding, answering 400 or
+// 413 on failure.
+func bindJSON(c *gin.Context, v any) bool {
+	if err := c.ShouldBindJSON(v); err != nil {
+		fail(c, jsonError(err))
+		return false
+	}
+	return true
+}
+
+// bindProto decodes a protobuf body into m, answering 400 or 413 on
+// failure.
+func bindProto(c *gin.Context, m proto.Message) bool {
+	b, err := readBody(c.Request)
+	if err != nil {
+		fail(c, bodyError(err, "protobuf"))
+		return false
+	}
+	if err := proto.Unmarshal(b, m); err != nil {
+		fail(c, core.Errorf(core.CodeInvalidArgument, "malformed protobuf body"))
+		return false
+	}
+	return true
+}
+
+// readBody reads a whole body, already limited and no longer than its
+// Content-Length, sized by that length when the client sent one.
+func readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n > 0 {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(r.Body)
+}
+
+// jsonError turns a JSON decoding error into a client error whose message
+// names the problem without naming Go types.
+func jsonError(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return core.Errorf(core.CodeInvalidArgument, "malformed JSON body: empty")
+	case errors.As(err, &syntax):
+		return core.Errorf(core.CodeInvalidArgument, "malformed JSON body at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return core.Errorf(core.CodeInvalidArgument, "malformed JSON body: field %q: want %s, got %s", typ.Field, typ.Type.Kind(), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return core.Errorf(core.CodeInvalidArgument, "malformed JSON body: truncated")
+	}
+	return bodyError(err, "JSON")
+}
+
+// reply answers 200 with v as JSON, or with the protobuf message m makes
+// when the client accepts protobuf.
+func reply(c *gin.Context, v any, m func() proto.Message) {
+	if wantsProto(c) {
+		c.ProtoBuf(http.StatusOK, m())
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,92 @@
+package restsvc
+
+import (
+	"log"
+	"net/http"
+
+	"restvsgrpc/internal/core"
+
+	"github.com/gin-gonic/gin"
+)
+
+// DefaultMaxBodyBytes is the default limit on a unary request body.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Option configures NewHandler.
+type Option func(*handler)
+
+// WithMaxBodyBytes limits the body of unary requests (default 1 MiB).
+// Uploads are limited by the core's own upload limit instead.
+func WithMaxBodyBytes(n int64) Option { return func(h *handler) { h.maxBody = n } }
+
+// WithPanicLog logs recovered panics, with their value, to l. Without it
+// they are only answered (500) and not logged: no request is ever logged.
+func WithPanicLog(l *log.Logger) Option { return func(h *handler) { h.panicLog = l } }
+
+// handler holds what every route needs.
+type handler struct {
+	svc      *core.Service
+	maxBody  int64
+	panicLog *log.Logger
+}
+
+func init() {
+	// Release mode: no debug route printing, no per-request warnings.
+	gin.SetMode(gin.ReleaseMode)
+}
+
+// NewHandler returns the REST service over svc: a gin engine in release
+// mode, without request logging, recovering panics into a JSON 500.
+func NewHandler(svc *core.Service, opts ...Option) http.Handler {
+	h := &handler{svc: svc, maxBody: DefaultMaxBodyBytes}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(h.recover)
+	r.NoRoute(func(c *gin.Context) {
+		fail(c, core.Errorf(core.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		failStatus(c, http.StatusMethodNotAllowed, core.Errorf(core.CodeInvalidArgument, "method %s not allowed", c.Request.Method))
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.POST("/v1/auth/validate", h.validateUser)
+	r.POST("/v1/auth/token/validate", h.validateToken)
+
+	authed := r.Group("/v1", h.authenticate)
+	authed.GET("/transactions/:id", h.getTransaction)
+	authed.GET("/transactions", h.listTransactions)
+	authed.POST("/files", h.upload)
+	authed.GET("/chat", h.chat)
+	return r
+}
+
+// recover turns a panic into a 500 that says nothing about its cause.
+// http.ErrAbortHandler keeps its meaning: abort the response.
+func (h *handler) recover(c *gin.Context) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		if h.panicLog != nil {
+			h.panicLog.Printf("restsvc: panic serving %s %s: %v", c.Request.Method, c.Request.URL.Path, v)
+		}
+		if c.Writer.Written() {
+			// Too late for a status: cut the response.
+			panic(http.ErrAbortHandler)
+		}
+		fail(c, core.Errorf(core.CodeInternal, "internal error"))
+	}()
+	c.Next()
+}
