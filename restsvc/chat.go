@@ -17,17 +17,17 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Chat subprotocols.
+// The chat WebSocket subprotocols.
 const (
-	subprotoJSON  = "json"
-	subprotoProto = "proto"
+	SubprotocolJSON  = "json"
+	SubprotocolProto = "proto"
 )
 
 // chatReadLimit bounds one frame from a member: the longest message text
 // plus room for the room name, the seq and the encoding.
 const chatReadLimit = core.MaxChatText + core.MaxRoomLen + 1024
 
-var chatAccept = &websocket.AcceptOptions{Subprotocols: []string{subprotoJSON, subprotoProto}}
+var chatAccept = &websocket.AcceptOptions{Subprotocols: []string{SubprotocolJSON, SubprotocolProto}}
 
 // errUnsupportedFrame marks a frame of the wrong type for the session's
 // subprotocol.
@@ -46,7 +46,7 @@ func (h *handler) chat(c *gin.Context) {
 	defer conn.CloseNow()
 	conn.SetReadLimit(chatReadLimit)
 
-	isProto := conn.Subprotocol() == subprotoProto
+	isProto := conn.Subprotocol() == SubprotocolProto
 	want := websocket.MessageText
 	if isProto {
 		want = websocket.MessageBinary
@@ -124,6 +124,27 @@ func closeStatusOf(err error) websocket.StatusCode {
 		return websocket.StatusGoingAway
 	}
 	return websocket.StatusInternalError
+}
+
+// ChatError is the client's side of a chat session closed by the server
+// with a status other than 1000: the *core.Error its reason
+// "<code>: <message>" names.
+func ChatError(status websocket.StatusCode, reason string) *core.Error {
+	if code, msg, ok := strings.Cut(reason, ": "); ok {
+		if c := core.ParseCode(code); c != core.CodeUnknown || code == core.CodeUnknown.String() {
+			return &core.Error{Code: c, Message: msg}
+		}
+	}
+	code := core.CodeInternal
+	switch status {
+	case websocket.StatusPolicyViolation, websocket.StatusUnsupportedData, websocket.StatusProtocolError:
+		code = core.CodeInvalidArgument
+	case websocket.StatusMessageTooBig:
+		code = core.CodeTooLarge
+	case websocket.StatusGoingAway, websocket.StatusTryAgainLater:
+		code = core.CodeUnavailable
+	}
+	return core.Errorf(code, "chat closed with status %d: %s", int(status), reason)
 }
 
 // closeReason is "<code>: <message>", cut to the 123 bytes a close frame

@@ -13,12 +13,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Media types of the wire contract.
+// Media types of the wire contract, for Content-Type and Accept.
 const (
-	mimeJSON     = "application/json"
-	mimeProtobuf = "application/x-protobuf"
-	mimeNDJSON   = "application/x-ndjson"
-	mimeSSE      = "text/event-stream"
+	ContentTypeJSON     = "application/json"
+	ContentTypeProtobuf = "application/x-protobuf"
+	ContentTypeNDJSON   = "application/x-ndjson"
+	ContentTypeSSE      = "text/event-stream"
 )
 
 // mediaType returns the media type of a Content-Type value, without
@@ -54,7 +54,7 @@ func accepts(accept, t string) bool {
 // wantsProto reports whether the client asked for protobuf answers.
 func wantsProto(c *gin.Context) bool {
 	a := c.Request.Header.Get("Accept")
-	return a != "" && accepts(a, mimeProtobuf)
+	return a != "" && accepts(a, ContentTypeProtobuf)
 }
 
 // bodyKind is how a request body is encoded.
@@ -69,9 +69,9 @@ const (
 // kindOf reads the request's Content-Type. A request without one is JSON.
 func kindOf(c *gin.Context) bodyKind {
 	switch mediaType(c.Request.Header.Get("Content-Type")) {
-	case "", mimeJSON:
+	case "", ContentTypeJSON:
 		return bodyJSON
-	case mimeProtobuf:
+	case ContentTypeProtobuf:
 		return bodyProto
 	}
 	return bodyUnsupported
@@ -84,7 +84,7 @@ func (h *handler) body(c *gin.Context) bodyKind {
 	kind := kindOf(c)
 	if kind == bodyUnsupported {
 		failStatus(c, http.StatusUnsupportedMediaType, core.Errorf(core.CodeInvalidArgument,
-			"content type %q: want %s or %s", c.Request.Header.Get("Content-Type"), mimeJSON, mimeProtobuf))
+			"content type %q: want %s or %s", c.Request.Header.Get("Content-Type"), ContentTypeJSON, ContentTypeProtobuf))
 		return bodyUnsupported
 	}
 	if c.Request.ContentLength > h.maxBody {

@@ -1,6 +1,7 @@
 package restsvc
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -66,4 +67,47 @@ func bodyError(err error, what string) error {
 		return core.Errorf(core.CodeTooLarge, "request body is larger than %d bytes", tooBig.Limit)
 	}
 	return core.Errorf(core.CodeInvalidArgument, "malformed %s body: %v", what, err)
+}
+
+// CodeOfStatus is the inverse of StatusOf, for answers whose body names no
+// code (a proxy's, say). Statuses StatusOf never returns map by class.
+func CodeOfStatus(status int) core.Code {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusMethodNotAllowed:
+		return core.CodeInvalidArgument
+	case http.StatusUnauthorized:
+		return core.CodeUnauthenticated
+	case http.StatusForbidden:
+		return core.CodePermissionDenied
+	case http.StatusNotFound:
+		return core.CodeNotFound
+	case http.StatusRequestEntityTooLarge:
+		return core.CodeTooLarge
+	case StatusCanceled:
+		return core.CodeCanceled
+	case http.StatusGatewayTimeout:
+		return core.CodeDeadlineExceeded
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway:
+		return core.CodeUnavailable
+	case http.StatusInternalServerError:
+		return core.CodeInternal
+	}
+	switch {
+	case status >= 400 && status < 500:
+		return core.CodeInvalidArgument
+	case status >= 500:
+		return core.CodeInternal
+	}
+	return core.CodeUnknown
+}
+
+// ErrorOf is the client's side of an error answer: the *core.Error its
+// {"code","message"} body names, or, for a body that names none, one with
+// the code of CodeOfStatus.
+func ErrorOf(status int, body []byte) *core.Error {
+	var b errorBody
+	if json.Unmarshal(body, &b) == nil && b.Code != "" {
+		return &core.Error{Code: core.ParseCode(b.Code), Message: b.Message}
+	}
+	return core.Errorf(CodeOfStatus(status), "http status %d", status)
 }

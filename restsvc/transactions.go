@@ -88,9 +88,9 @@ func newStream(c *gin.Context) *stream {
 	s := &stream{c: c, w: c.Writer}
 	if a := c.Request.Header.Get("Accept"); a != "" {
 		switch {
-		case accepts(a, mimeProtobuf):
+		case accepts(a, ContentTypeProtobuf):
 			s.format = formatProto
-		case accepts(a, mimeSSE):
+		case accepts(a, ContentTypeSSE):
 			s.format = formatSSE
 		}
 	}
@@ -108,12 +108,12 @@ func (s *stream) start() {
 	hd := s.w.Header()
 	switch s.format {
 	case formatNDJSON:
-		hd.Set("Content-Type", mimeNDJSON)
+		hd.Set("Content-Type", ContentTypeNDJSON)
 	case formatSSE:
-		hd.Set("Content-Type", mimeSSE)
+		hd.Set("Content-Type", ContentTypeSSE)
 		hd.Set("Cache-Control", "no-cache")
 	case formatProto:
-		hd.Set("Content-Type", mimeProtobuf)
+		hd.Set("Content-Type", ContentTypeProtobuf)
 	}
 	s.w.WriteHeader(http.StatusOK)
 	s.w.WriteHeaderNow()

@@ -1,0 +1,720 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
+	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/proto"
+
+	authv1 "restvsgrpc/gen/auth/v1"
+	chatv1 "restvsgrpc/gen/chat/v1"
+	filev1 "restvsgrpc/gen/file/v1"
+	transactionv1 "restvsgrpc/gen/transaction/v1"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/restsvc"
+)
+
+// maxStreamRecord bounds one streamed record (a 1 MiB-class transaction is
+// a few MiB of JSON) and one chat event.
+const (
+	maxStreamRecord = 64 << 20
+	maxChatEvent    = 64 << 10
+)
+
+// Header values, shared read-only by every request.
+var (
+	hdrJSON     = []string{restsvc.ContentTypeJSON}
+	hdrProtobuf = []string{restsvc.ContentTypeProtobuf}
+	hdrNDJSON   = []string{restsvc.ContentTypeNDJSON}
+	hdrSSE      = []string{restsvc.ContentTypeSSE}
+	hdrOctets   = []string{"application/octet-stream"}
+)
+
+// REST is the client of the rest, rest-proto and rest-h2c variants: one
+// *http.Client, JSON or protobuf bodies. Every response body is read to its
+// end and closed, so that HTTP/1.1 connections are reused.
+type REST struct {
+	hc      *http.Client
+	ws      *http.Client
+	variant string
+	proto   bool
+	sse     bool
+	onProto func(string)
+
+	validateURL, tokenURL, txURL, listURL, filesURL, chatURL string
+
+	authz     atomic.Pointer[[]string] // {"Bearer <token>"}, or nil
+	lastProto atomic.Pointer[string]
+}
+
+// RESTOption configures NewREST.
+type RESTOption func(*REST)
+
+// WithProto sends and asks for protobuf bodies (application/x-protobuf):
+// the rest-proto variant. Its variant name is "rest-proto" unless
+// WithVariant says otherwise.
+func WithProto() RESTOption { return func(c *REST) { c.proto = true } }
+
+// WithSSE asks ListTransactions for Server-Sent Events instead of NDJSON
+// (JSON mode only).
+func WithSSE() RESTOption { return func(c *REST) { c.sse = true } }
+
+// WithVariant sets the name Variant reports, e.g. "rest-h2c".
+func WithVariant(name string) RESTOption { return func(c *REST) { c.variant = name } }
+
+// WithWebSocketClient sets the HTTP client of the chat WebSocket handshake,
+// which needs HTTP/1.1. By default it is the client given to NewREST, or,
+// when that one's transport cannot speak HTTP/1.1 (H2CTransport), a copy of
+// its transport speaking HTTP/1.1 only.
+func WithWebSocketClient(hc *http.Client) RESTOption { return func(c *REST) { c.ws = hc } }
+
+// WithProtoObserver calls fn with the protocol of every response
+// ("HTTP/1.1", "HTTP/2.0"), chat handshakes included.
+func WithProtoObserver(fn func(proto string)) RESTOption {
+	return func(c *REST) { c.onProto = fn }
+}
+
+// H2CTransport returns a transport that speaks only HTTP/2 cleartext with
+// prior knowledge: the rest-h2c variant's. Every request multiplexes over
+// one connection per host.
+func H2CTransport() *http.Transport {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Protocols = &p
+	return t
+}
+
+// NewREST returns a client of the REST service at baseURL (e.g.
+// "http://127.0.0.1:8080") over hc (http.DefaultClient if nil); the
+// caller owns hc.
+func NewREST(baseURL string, hc *http.Client, opts ...RESTOption) *REST {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	base := strings.TrimRight(baseURL, "/")
+	c := &REST{
+		hc:          hc,
+		validateURL: base + "/v1/auth/validate",
+		tokenURL:    base + "/v1/auth/token/validate",
+		txURL:       base + "/v1/transactions/",
+		listURL:     base + "/v1/transactions",
+		filesURL:    base + "/v1/files",
+		chatURL:     base + "/v1/chat",
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.variant == "" {
+		c.variant = "rest"
+		if c.proto {
+			c.variant = "rest-proto"
+		}
+	}
+	if c.ws == nil {
+		c.ws = http1Client(hc)
+	}
+	return c
+}
+
+// http1Client returns hc, or a copy of it whose transport speaks HTTP/1.1
+// when hc's cannot.
+func http1Client(hc *http.Client) *http.Client {
+	t, ok := hc.Transport.(*http.Transport)
+	if !ok || t.Protocols == nil || t.Protocols.HTTP1() {
+		return hc
+	}
+	t = t.Clone()
+	var p http.Protocols
+	p.SetHTTP1(true)
+	t.Protocols = &p
+	c := *hc
+	c.Transport = t
+	return &c
+}
+
+// Variant names the variant.
+func (c *REST) Variant() string { return c.variant }
+
+// SetToken sets the bearer token of later calls; "" sends none.
+func (c *REST) SetToken(token string) {
+	if token == "" {
+		c.authz.Store(nil)
+		return
+	}
+	c.authz.Store(&[]string{"Bearer " + token})
+}
+
+// LastProto returns the protocol of the last response ("HTTP/1.1",
+// "HTTP/2.0"), or "" before the first.
+func (c *REST) LastProto() string {
+	if p := c.lastProto.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (c *REST) observe(proto string) {
+	if p := c.lastProto.Load(); p == nil || *p != proto {
+		c.lastProto.Store(&proto)
+	}
+	if c.onProto != nil {
+		c.onProto(proto)
+	}
+}
+
+// accept is the Accept value of unary answers.
+func (c *REST) accept() []string {
+	if c.proto {
+		return hdrProtobuf
+	}
+	return hdrJSON
+}
+
+// newRequest builds a request with the variant's headers; authed adds the
+// bearer token.
+func (c *REST) newRequest(ctx context.Context, method, url string, body io.Reader, ctype []string, authed bool) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	if ctype != nil {
+		req.Header["Content-Type"] = ctype
+	}
+	req.Header["Accept"] = c.accept()
+	if authed {
+		if v := c.authz.Load(); v != nil {
+			req.Header["Authorization"] = *v
+		}
+	}
+	return req, nil
+}
+
+// do sends req and returns the whole body of a 200 answer; any other
+// status is returned as the *core.Error its body names. The body is always
+// read to its end and closed.
+func (c *REST) do(req *http.Request) ([]byte, error) {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	c.observe(resp.Proto)
+	b, err := readAll(resp)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, restsvc.ErrorOf(resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+// readAll reads a response body to its end, sized by Content-Length when
+// there is one, and closes it.
+func readAll(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n >= 0 && n <= maxStreamRecord {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		// Reach EOF so that the connection goes back to the pool.
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// post sends a unary request body, JSON or protobuf, and returns the
+// answer's body.
+func (c *REST) post(ctx context.Context, url string, body []byte, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	ctype := hdrJSON
+	if c.proto {
+		ctype = hdrProtobuf
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, url, bytes.NewReader(body), ctype, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.do(req)
+}
+
+// decode decodes an answer into the JSON value j or, for rest-proto, into
+// the protobuf message m.
+func (c *REST) decode(b []byte, j any, m proto.Message) error {
+	if c.proto {
+		if err := proto.Unmarshal(b, m); err != nil {
+			return fmt.Errorf("decode protobuf answer: %w", err)
+		}
+		return nil
+	}
+	if err := json.Unmarshal(b, j); err != nil {
+		return fmt.Errorf("decode JSON answer: %w", err)
+	}
+	return nil
+}
+
+// ValidateUser calls POST /v1/auth/validate.
+func (c *REST) ValidateUser(ctx context.Context, username, password string) (core.UserResult, error) {
+	var (
+		body []byte
+		err  error
+		out  core.UserResult
+		pb   authv1.ValidateUserResponse
+	)
+	if c.proto {
+		body, err = proto.Marshal(&authv1.ValidateUserRequest{Username: username, Password: password})
+	} else {
+		body, err = json.Marshal(struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}{username, password})
+	}
+	b, err := c.post(ctx, c.validateURL, body, err)
+	if err == nil {
+		err = c.decode(b, &out, &pb)
+	}
+	if err != nil {
+		return core.UserResult{}, err
+	}
+	if c.proto {
+		out = protoconv.FromUserResult(&pb)
+	}
+	return out, nil
+}
+
+// ValidateToken calls POST /v1/auth/token/validate.
+func (c *REST) ValidateToken(ctx context.Context, token string) (core.TokenResult, error) {
+	var (
+		body []byte
+		err  error
+		out  core.TokenResult
+		pb   authv1.ValidateTokenResponse
+	)
+	if c.proto {
+		body, err = proto.Marshal(&authv1.ValidateTokenRequest{Token: token})
+	} else {
+		body, err = json.Marshal(struct {
+			Token string `json:"token"`
+		}{token})
+	}
+	b, err := c.post(ctx, c.tokenURL, body, err)
+	if err == nil {
+		err = c.decode(b, &out, &pb)
+	}
+	if err != nil {
+		return core.TokenResult{}, err
+	}
+	if c.proto {
+		out = protoconv.FromTokenResult(&pb)
+	}
+	return out, nil
+}
+
+// GetTransaction calls GET /v1/transactions/{id}.
+func (c *REST) GetTransaction(ctx context.Context, id string) (*core.Transaction, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, c.txURL+url.PathEscape(id), nil, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.do(req)
+	if err != nil {
+		return nil, err
+	}
+	if c.proto {
+		var m transactionv1.Transaction
+		if err := c.decode(b, nil, &m); err != nil {
+			return nil, err
+		}
+		return protoconv.FromTransaction(&m), nil
+	}
+	t := new(core.Transaction)
+	if err := c.decode(b, t, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ListTransactions calls GET /v1/transactions and decodes the stream
+// (NDJSON, SSE or length-delimited protobuf) record by record. An error fn
+// returns cancels the call; the connection is then closed, not reused.
+func (c *REST) ListTransactions(ctx context.Context, lr core.ListRequest, fn func(*core.Transaction) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := url.Values{}
+	q.Set("account", lr.AccountID)
+	if lr.Payload != "" {
+		q.Set("payload", lr.Payload)
+	}
+	if lr.Limit != 0 {
+		q.Set("limit", strconv.Itoa(lr.Limit))
+	}
+	if lr.Interval != 0 {
+		q.Set("interval_ms", strconv.FormatInt(lr.Interval.Milliseconds(), 10))
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, c.listURL+"?"+q.Encode(), nil, nil, true)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.proto:
+		req.Header["Accept"] = hdrProtobuf
+	case c.sse:
+		req.Header["Accept"] = hdrSSE
+	default:
+		req.Header["Accept"] = hdrNDJSON
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	c.observe(resp.Proto)
+	if resp.StatusCode != http.StatusOK {
+		b, err := readAll(resp)
+		if err != nil {
+			return err
+		}
+		return restsvc.ErrorOf(resp.StatusCode, b)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReaderSize(resp.Body, 32<<10)
+	switch {
+	case c.proto:
+		return readProtoStream(br, resp, fn)
+	case c.sse:
+		return readSSE(br, fn)
+	}
+	return readNDJSON(br, fn)
+}
+
+// errorRecord is the last record of a stream that failed after it started.
+type errorRecord struct {
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+var errorPrefix = []byte(`{"error":`)
+
+func readNDJSON(br *bufio.Reader, fn func(*core.Transaction) error) error {
+	var line []byte
+	for {
+		var err error
+		line, err = readLine(br, line[:0])
+		if err == io.EOF && len(line) == 0 {
+			return nil
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if bytes.HasPrefix(line, errorPrefix) {
+			return recordError(line)
+		}
+		t := new(core.Transaction)
+		if err := json.Unmarshal(line, t); err != nil {
+			return fmt.Errorf("decode NDJSON record: %w", err)
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+	}
+}
+
+// readLine appends the next line of br, without its "\n", to buf.
+func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		buf = append(buf, frag...)
+		if len(buf) > maxStreamRecord {
+			return nil, fmt.Errorf("stream record longer than %d bytes", maxStreamRecord)
+		}
+		switch err {
+		case nil:
+			return buf[:len(buf)-1], nil
+		case bufio.ErrBufferFull:
+			continue
+		}
+		return buf, err
+	}
+}
+
+func recordError(b []byte) error {
+	var r errorRecord
+	if err := json.Unmarshal(b, &r); err != nil || r.Error == nil {
+		return fmt.Errorf("decode stream error record: %q", b)
+	}
+	return &core.Error{Code: core.ParseCode(r.Error.Code), Message: r.Error.Message}
+}
+
+func readSSE(br *bufio.Reader, fn func(*core.Transaction) error) error {
+	var (
+		line, data []byte
+		event      string
+		pending    bool // data lines since the last dispatch
+	)
+	for {
+		var err error
+		line, err = readLine(br, line[:0])
+		if err != nil && err != io.EOF {
+			return err
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		switch {
+		case len(line) > 0:
+			field, value, _ := bytes.Cut(line, []byte(":"))
+			value = bytes.TrimPrefix(value, []byte(" "))
+			switch string(field) {
+			case "event":
+				event = string(value)
+			case "data":
+				if pending {
+					data = append(data, '\n')
+				}
+				data, pending = append(data, value...), true
+			}
+		case pending:
+			// A blank line dispatches the event.
+			switch event {
+			case "error":
+				return restsvc.ErrorOf(0, data)
+			case "transaction", "":
+				t := new(core.Transaction)
+				if err := json.Unmarshal(data, t); err != nil {
+					return fmt.Errorf("decode SSE record: %w", err)
+				}
+				if err := fn(t); err != nil {
+					return err
+				}
+			}
+			event, data, pending = "", data[:0], false
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+func readProtoStream(br *bufio.Reader, resp *http.Response, fn func(*core.Transaction) error) error {
+	opts := protodelim.UnmarshalOptions{MaxSize: maxStreamRecord}
+	for {
+		var m transactionv1.Transaction
+		if err := opts.UnmarshalFrom(br, &m); err != nil {
+			if err != io.EOF {
+				return fmt.Errorf("decode protobuf record: %w", err)
+			}
+			// The trailer is there once the body has been read to its end.
+			if code := resp.Trailer.Get("X-Error-Code"); code != "" {
+				return &core.Error{Code: core.ParseCode(code), Message: resp.Trailer.Get("X-Error-Message")}
+			}
+			return nil
+		}
+		if err := fn(protoconv.FromTransaction(&m)); err != nil {
+			return err
+		}
+	}
+}
+
+// Upload streams r as one chunked request body, read in pieces of at most
+// chunkSize bytes (DefaultChunkSize if chunkSize <= 0). The transport may
+// regroup them on the wire, and the server counts its own reads as chunks:
+// only Bytes and SHA256 compare across variants.
+func (c *REST) Upload(ctx context.Context, filename string, r io.Reader, chunkSize int) (core.UploadSummary, error) {
+	if chunkSize <= 0 {
+		chunkSize = DefaultChunkSize
+	}
+	body := &chunkReader{r: r, size: chunkSize}
+	// After Upload returns, the transport may still hold the body; stop it
+	// from reading r any further.
+	defer body.Close()
+	req, err := c.newRequest(ctx, http.MethodPost, c.filesURL+"?filename="+url.QueryEscape(filename), body, hdrOctets, true)
+	if err != nil {
+		return core.UploadSummary{}, err
+	}
+	req.ContentLength = -1 // chunked
+	b, err := c.do(req)
+	if err != nil {
+		return core.UploadSummary{}, err
+	}
+	var (
+		out core.UploadSummary
+		pb  filev1.UploadSummary
+	)
+	if err := c.decode(b, &out, &pb); err != nil {
+		return core.UploadSummary{}, err
+	}
+	if c.proto {
+		out = protoconv.FromUploadSummary(&pb)
+	}
+	return out, nil
+}
+
+// chunkReader reads at most size bytes at a time from r, until closed.
+type chunkReader struct {
+	mu     sync.Mutex
+	r      io.Reader
+	size   int
+	closed bool
+}
+
+var errBodyClosed = errors.New("upload body closed")
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, errBodyClosed
+	}
+	if len(p) > c.size {
+		p = p[:c.size]
+	}
+	return c.r.Read(p)
+}
+
+func (c *chunkReader) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return nil
+}
+
+// Chat opens a WebSocket (subprotocol json, or proto for rest-proto) with
+// the bearer token on the handshake. The session lives as long as ctx.
+func (c *REST) Chat(ctx context.Context) (ChatSession, error) {
+	sub, typ := restsvc.SubprotocolJSON, websocket.MessageText
+	if c.proto {
+		sub, typ = restsvc.SubprotocolProto, websocket.MessageBinary
+	}
+	hdr := http.Header{}
+	if v := c.authz.Load(); v != nil {
+		hdr["Authorization"] = *v
+	}
+	conn, resp, err := websocket.Dial(ctx, c.chatURL, &websocket.DialOptions{
+		HTTPClient:   c.ws,
+		HTTPHeader:   hdr,
+		Subprotocols: []string{sub},
+	})
+	if resp != nil {
+		c.observe(resp.Proto)
+	}
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols && resp.Body != nil {
+			b, _ := io.ReadAll(resp.Body)
+			return nil, restsvc.ErrorOf(resp.StatusCode, b)
+		}
+		return nil, err
+	}
+	if got := conn.Subprotocol(); got != sub {
+		conn.CloseNow()
+		return nil, fmt.Errorf("chat: server chose subprotocol %q, want %q", got, sub)
+	}
+	conn.SetReadLimit(maxChatEvent)
+	return &restChat{ctx: ctx, conn: conn, typ: typ}, nil
+}
+
+// restChat is a chat session over a WebSocket.
+type restChat struct {
+	ctx  context.Context
+	conn *websocket.Conn
+	typ  websocket.MessageType
+
+	mu  sync.Mutex // guards err
+	err error      // sticky, once the session has ended
+}
+
+func (s *restChat) Send(m core.ChatMessage) error {
+	var (
+		data []byte
+		err  error
+	)
+	if s.typ == websocket.MessageBinary {
+		data, err = proto.Marshal(protoconv.ToChatMessage(m))
+	} else {
+		data, err = json.Marshal(m)
+	}
+	if err != nil {
+		return err
+	}
+	return s.conn.Write(s.ctx, s.typ, data)
+}
+
+func (s *restChat) Recv() (core.ChatEvent, error) {
+	s.mu.Lock()
+	err := s.err
+	s.mu.Unlock()
+	if err != nil {
+		return core.ChatEvent{}, err
+	}
+	typ, data, err := s.conn.Read(s.ctx)
+	if err != nil {
+		return core.ChatEvent{}, s.fail(err)
+	}
+	if typ != s.typ {
+		return core.ChatEvent{}, s.fail(errors.New("chat: frame type does not match the subprotocol"))
+	}
+	if s.typ == websocket.MessageBinary {
+		var m chatv1.ChatEvent
+		if err := proto.Unmarshal(data, &m); err != nil {
+			return core.ChatEvent{}, fmt.Errorf("decode protobuf chat event: %w", err)
+		}
+		return protoconv.FromChatEvent(&m), nil
+	}
+	var ev core.ChatEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return core.ChatEvent{}, fmt.Errorf("decode JSON chat event: %w", err)
+	}
+	return ev, nil
+}
+
+// fail records the end of the session: io.EOF for a normal close, the
+// server's error for another close status, err itself otherwise.
+func (s *restChat) fail(err error) error {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		if ce.Code == websocket.StatusNormalClosure {
+			err = io.EOF
+		} else {
+			err = restsvc.ChatError(ce.Code, ce.Reason)
+		}
+	} else if ctxErr := s.ctx.Err(); ctxErr != nil {
+		err = ctxErr
+	}
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	err = s.err
+	s.mu.Unlock()
+	return err
+}
+
+// CloseSend sends the empty frame that tells the server this member has no
+// more messages.
+func (s *restChat) CloseSend() error { return s.conn.Write(s.ctx, s.typ, nil) }
+
+func (s *restChat) Close() error {
+	s.conn.CloseNow()
+	return nil
+}
