@@ -35,3 +35,9 @@ lint: ## go vet, gofmt and staticcheck.
 .PHONY: clean
 clean: ## Remove built binaries.
 	rm -rf $(BIN)
+
+PROFILE ?= quick
+
+.PHONY: report
+report: ## Measure and write results/<profile>/REPORT.md (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
+	$(GO) run ./cmd/report -profile $(PROFILE)

@@ -20,6 +20,7 @@ type config struct {
 	p99Bound time.Duration
 	title    string
 	extra    []string
+	notes    []string
 }
 
 // WithRules sets the verdict thresholds (default DefaultRules).
@@ -36,6 +37,12 @@ func WithTitle(s string) Option { return func(c *config) { c.title = s } }
 // loadgen JSON) for the report's file list.
 func WithFiles(names ...string) Option {
 	return func(c *config) { c.extra = append(c.extra, names...) }
+}
+
+// WithNotes adds lines about the run itself (duration, failed windows) to
+// the method section.
+func WithNotes(lines ...string) Option {
+	return func(c *config) { c.notes = append(c.notes, lines...) }
 }
 
 // A Report is REPORT.md and its plots.

@@ -636,6 +636,9 @@ func (b *builder) method() {
 	if len(notRun) > 0 {
 		fmt.Fprintf(w, "- Not varied or not measured in these files: %s. Conclusions do not extend to them.\n", strings.Join(notRun, "; "))
 	}
+	for _, n := range b.cfg.notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
 	w.WriteString("- Loopback flatters HTTP/1.1 and hides payload size; the figures are for one small machine and say nothing of other hardware.\n")
 	w.WriteString("- Not measured at all: cross-language clients, memory per client at 1,000 connections, and behaviour behind proxies or load balancers.\n\n")
 	files := append(slices.Clone(b.d.Files), b.cfg.extra...)

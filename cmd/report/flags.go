@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// options is the parsed command line.
+type options struct {
+	profile *profile
+	out     string
+	skipRun bool
+	dryRun  bool
+}
+
+const usageHeader = `Usage: report [flags]
+
+Runs the REST-versus-gRPC measurements and writes results/<profile>/:
+raw/ (benchmark text with provenance), json/ (load driver output),
+benchstat tables, SVG plots and REPORT.md. The server runs as its own
+process pinned to CPU 0 and the load driver on CPU 1, GOMAXPROCS=1 each
+(on one CPU both share it, and the report says so). Ctrl-C stops
+everything; what was written so far stays.
+
+Profiles: quick (default, about 10 minutes on 2 CPUs), full (about an hour).
+
+Flags:
+`
+
+func parseFlags(args []string, stdout io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("profile", "quick", "measurement `profile`: "+strings.Join(profileNames(), " or "))
+	fs.StringVar(&o.out, "out", "", "output `directory` (default results/<profile>)")
+	fs.BoolVar(&o.skipRun, "skip-run", false, "run nothing: regenerate the benchstat tables and REPORT.md from the raw files already in the output directory")
+	fs.BoolVar(&o.dryRun, "n", false, "print the plan (steps and time estimate) and exit")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return o, err
+		}
+		return o, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return o, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	p, ok := profiles[*name]
+	if !ok {
+		return o, usageError{fmt.Errorf("-profile %q: want %s", *name, strings.Join(profileNames(), " or "))}
+	}
+	o.profile = p
+	if o.out == "" {
+		o.out = filepath.Join("results", p.name)
+	}
+	return o, nil
+}

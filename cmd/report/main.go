@@ -1,0 +1,40 @@
+// Command report runs the project's measurements and writes
+// results/<profile>/: raw benchmark text with provenance, load-driver JSON,
+// benchstat tables, SVG plots and REPORT.md.
+//
+// It builds cmd/server and cmd/loadgen, starts the server as its own process
+// pinned to CPU 0 and runs the load driver pinned to CPU 1 (GOMAXPROCS=1
+// each), sweeps the variants in interleaved order, runs a short
+// `go test -bench` subset, and renders the report with internal/report.
+// Ctrl-C stops the run and the server; the raw files written so far stay.
+//
+// Usage:
+//
+//	report [-profile quick|full] [-out DIR] [-skip-run]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "report:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}

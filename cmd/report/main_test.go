@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMain lets the test binary play the server: with REPORT_FAKE_SERVER
+// set it writes the ready file named by -ready-file and waits for SIGTERM.
+func TestMain(m *testing.M) {
+	switch os.Getenv("REPORT_FAKE_SERVER") {
+	case "":
+		os.Exit(m.Run())
+	case "exit":
+		fmt.Println("fake server: refusing to start")
+		os.Exit(3)
+	}
+	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
+	ready := fs.String("ready-file", "", "")
+	fs.String("rest-addr", "", "")
+	fs.String("grpc-addr", "", "")
+	fs.Bool("h2c", false, "")
+	fs.String("user", "", "")
+	fs.String("work", "", "")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	os.WriteFile(*ready, []byte(`{"rest":"http://127.0.0.1:1","grpc":"127.0.0.1:2"}`), 0o644)
+	<-sig
+	os.Exit(0)
+}
+
+func TestParseFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		profile string
+		out     string
+		skip    bool
+		wantErr bool
+	}{
+		{"defaults", nil, "quick", filepath.Join("results", "quick"), false, false},
+		{"full", []string{"-profile", "full"}, "full", filepath.Join("results", "full"), false, false},
+		{"out and skip-run", []string{"-out", "x", "-skip-run"}, "quick", "x", true, false},
+		{"unknown profile", []string{"-profile", "huge"}, "", "", false, true},
+		{"stray argument", []string{"now"}, "", "", false, true},
+		{"unknown flag", []string{"-fast"}, "", "", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o, err := parseFlags(tt.args, &bytes.Buffer{})
+			if tt.wantErr {
+				var u usageError
+				if !errors.As(err, &u) {
+					t.Fatalf("parseFlags(%q) error = %v, want a usage error", tt.args, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{o.profile.name, o.out, o.skipRun}
+			if diff := cmp.Diff([]any{tt.profile, tt.out, tt.skip}, got); diff != "" {
+				t.Errorf("parseFlags(%q) (-want +got):\n%s", tt.args, diff)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-help"}, &out, &bytes.Buffer{})
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run -help: %v, want flag.ErrHelp", err)
+	}
+	for _, f := range []string{"-profile", "-out", "-skip-run"} {
+		if !strings.Contains(out.String(), f) {
+			t.Errorf("-help does not explain %s:\n%s", f, out.String())
+		}
+	}
+}
+
+func TestInterleave(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rep  int
+		want []string
+	}{
+		{"even repetition forward", 0, []string{"a", "b", "c"}},
+		{"odd repetition backward", 1, []string{"c", "b", "a"}},
+		{"next even forward again", 2, []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, interleave([]string{"a", "b", "c"}, tt.rep)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPlan(t *testing.T) {
+	t.Parallel()
+	p := &profile{
+		variants:  []string{"rest", "grpc"},
+		unary:     []loadCase{{"GetTransaction", "100B", 1}, {"GetTransaction", "100B", 64}},
+		open:      []loadCase{{"GetTransaction", "100B", 64}},
+		rates:     []int{100, 200},
+		streams:   []loadCase{{"Chat", "1KiB", 1}},
+		works:     []time.Duration{0, time.Millisecond},
+		workCases: []loadCase{{"GetTransaction", "100B", 64}, {"GetTransaction", "1KiB", 64}},
+		windows:   2,
+		openWins:  1,
+	}
+	describe := func(ws []window) []string {
+		var out []string
+		for _, w := range ws {
+			out = append(out, fmt.Sprintf("%s %s c%d r%d %s #%d", w.c.rpc, w.c.payload, w.c.conc, w.rate, w.variant, w.rep))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		work time.Duration
+		want []string
+	}{
+		{"base work: unary, work cases, streams, open loop, interleaved", 0, []string{
+			"GetTransaction 100B c1 r0 rest #0", "GetTransaction 100B c1 r0 grpc #0",
+			"GetTransaction 100B c1 r0 grpc #1", "GetTransaction 100B c1 r0 rest #1",
+			"GetTransaction 100B c64 r0 rest #0", "GetTransaction 100B c64 r0 grpc #0",
+			"GetTransaction 100B c64 r0 grpc #1", "GetTransaction 100B c64 r0 rest #1",
+			"GetTransaction 1KiB c64 r0 rest #0", "GetTransaction 1KiB c64 r0 grpc #0",
+			"GetTransaction 1KiB c64 r0 grpc #1", "GetTransaction 1KiB c64 r0 rest #1",
+			"Chat 1KiB c1 r0 rest #0", "Chat 1KiB c1 r0 grpc #0",
+			"Chat 1KiB c1 r0 grpc #1", "Chat 1KiB c1 r0 rest #1",
+			"GetTransaction 100B c64 r100 rest #0", "GetTransaction 100B c64 r100 grpc #0",
+			"GetTransaction 100B c64 r200 rest #0", "GetTransaction 100B c64 r200 grpc #0",
+		}},
+		{"other work: only the work cases", time.Millisecond, []string{
+			"GetTransaction 100B c64 r0 rest #0", "GetTransaction 100B c64 r0 grpc #0",
+			"GetTransaction 100B c64 r0 grpc #1", "GetTransaction 100B c64 r0 rest #1",
+			"GetTransaction 1KiB c64 r0 rest #0", "GetTransaction 1KiB c64 r0 grpc #0",
+			"GetTransaction 1KiB c64 r0 grpc #1", "GetTransaction 1KiB c64 r0 rest #1",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, describe(p.plan(tt.work))); diff != "" {
+				t.Errorf("plan(%v) (-want +got):\n%s", tt.work, diff)
+			}
+		})
+	}
+}
+
+func TestProfilesFitTheirBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		budget time.Duration
+	}{
+		{"quick", 10 * time.Minute},
+		{"full", 60 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := &runner{o: options{profile: profiles[tt.name]}}
+			if got := profiles[tt.name].estimate(r.benchCost()); got > tt.budget {
+				t.Errorf("profile %s is planned at %v, over its budget %v", tt.name, got, tt.budget)
+			}
+		})
+	}
+}
+
+func TestAddNameKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, line, want string
+	}{
+		{"before the procs suffix", "BenchmarkLoad/variant=grpc-1\t10\t5 req/s", "BenchmarkLoad/variant=grpc/work=1ms-1\t10\t5 req/s"},
+		{"no suffix", "BenchmarkLoad/variant=rest-h2c\t10\t5 req/s", "BenchmarkLoad/variant=rest-h2c/work=1ms\t10\t5 req/s"},
+		{"key already there", "BenchmarkLoad/work=0s/variant=grpc-1\t10\t5 req/s", "BenchmarkLoad/work=0s/variant=grpc-1\t10\t5 req/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := addNameKey(tt.line, "work", "1ms"); got != tt.want {
+				t.Errorf("addNameKey(%q) = %q, want %q", tt.line, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var out bytes.Buffer
+	p := newProgress(&out, 3, 30*time.Second, clock)
+	p.step("one", 10*time.Second)
+	now = now.Add(20 * time.Second) // twice as slow as planned
+	p.step("two", 10*time.Second)
+	want := "[1/3] one  (elapsed 0s, about 30s left)\n[2/3] two  (elapsed 20s, about 40s left)\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestProvenanceWrite(t *testing.T) {
+	t.Parallel()
+	p := &provenance{}
+	p.add("commit", "abc")
+	p.add("cpu", "Some  CPU\n@ 2GHz")
+	var out bytes.Buffer
+	if err := p.write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("commit: abc\ncpu: Some CPU @ 2GHz\n\n", out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestServerStartStop(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	srv, err := startServer(context.Background(), os.Args[0], t.TempDir(), pinning{cpus: 1}, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.rest != "http://127.0.0.1:1" || srv.grpc != "127.0.0.1:2" {
+		t.Errorf("addresses %q %q, want those of the ready file", srv.rest, srv.grpc)
+	}
+	if err := srv.stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	select {
+	case <-srv.done:
+	default:
+		t.Error("server still running after stop")
+	}
+	if err := srv.stop(); err != nil {
+		t.Errorf("second stop: %v", err)
+	}
+}
+
+func TestServerThatExitsEarly(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "exit")
+	_, err := startServer(context.Background(), os.Args[0], t.TempDir(), pinning{cpus: 1}, 0)
+	if err == nil || !strings.Contains(err.Error(), "refusing to start") {
+		t.Errorf("startServer of a server that exits: %v, want its output in the error", err)
+	}
+}
+
+func TestSkipRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "report", "testdata", "raw", "fixture.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "raw", "load.txt"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("Measuring took 1m0s (profile quick).\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-skip-run", "-out", dir}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## The article's table", "Measuring took 1m0s", "benchstat-load.txt"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+	if !strings.Contains(out.String(), "Speed:") {
+		t.Errorf("stdout lacks the verdicts:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "benchstat-load.txt")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSkipRunWithoutRawFiles(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), []string{"-skip-run", "-out", t.TempDir()}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "no raw files") {
+		t.Errorf("run -skip-run on an empty directory: %v, want a no-raw-files error", err)
+	}
+}

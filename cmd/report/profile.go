@@ -1,0 +1,186 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+)
+
+// A profile is how much to measure.
+type profile struct {
+	name string
+	// go test -bench subset.
+	benchRegex string
+	benchCount int
+	benchTime  string
+	// Load-driver sweeps.
+	variants  []string
+	unary     []loadCase // closed loop, one window per variant and repetition
+	open      []loadCase // open loop: each case at every rate
+	rates     []int
+	streams   []loadCase
+	works     []time.Duration // server work levels; the first is the base
+	workCases []loadCase      // closed-loop cases run at the other work levels
+	windows   int             // repetitions of each closed-loop case
+	openWins  int             // repetitions of each open-loop rate
+	duration  time.Duration   // measured part of a window
+	warmup    time.Duration
+	maxSteal  float64
+	retries   int
+	p99Bound  time.Duration
+}
+
+// A loadCase is one condition the load driver runs for every variant.
+type loadCase struct {
+	rpc, payload string
+	conc         int
+}
+
+var profiles = map[string]*profile{
+	"quick": {
+		name:       "quick",
+		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$/.*(payload=(100B|1KiB|64KiB))`,
+		benchCount: 6,
+		benchTime:  "100ms",
+		variants:   []string{"rest", "rest-proto", "rest-h2c", "grpc"},
+		unary: []loadCase{
+			{"GetTransaction", "100B", 1}, {"GetTransaction", "100B", 64},
+			{"GetTransaction", "64KiB", 1}, {"GetTransaction", "64KiB", 64},
+		},
+		open:      []loadCase{{"GetTransaction", "100B", 64}},
+		rates:     []int{2000, 8000, 16000, 32000},
+		streams:   []loadCase{{"ListTransactions", "1KiB", 1}, {"Upload", "1KiB", 1}, {"Chat", "1KiB", 1}},
+		works:     []time.Duration{0, 100 * time.Microsecond},
+		workCases: []loadCase{{"GetTransaction", "100B", 64}},
+		windows:   6,
+		openWins:  2,
+		duration:  time.Second,
+		warmup:    300 * time.Millisecond,
+		maxSteal:  0.1,
+		retries:   2,
+		p99Bound:  10 * time.Millisecond,
+	},
+	"full": {
+		name:       "full",
+		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$`,
+		benchCount: 10,
+		benchTime:  "200ms",
+		variants:   []string{"rest", "rest-proto", "rest-h2c", "grpc"},
+		unary: append(cross([]string{"GetTransaction"}, []string{"100B", "1KiB", "64KiB", "1MiB"}, []int{1, 16, 64, 256}),
+			loadCase{"ValidateToken", "100B", 1}, loadCase{"ValidateToken", "100B", 64}),
+		open:      []loadCase{{"GetTransaction", "100B", 64}, {"GetTransaction", "64KiB", 64}},
+		rates:     []int{1000, 4000, 8000, 16000, 24000, 32000, 48000},
+		streams:   cross([]string{"ListTransactions", "Upload", "Chat"}, []string{"1KiB", "64KiB"}, []int{1}),
+		works:     []time.Duration{0, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
+		workCases: []loadCase{{"GetTransaction", "1KiB", 64}},
+		windows:   8,
+		openWins:  3,
+		duration:  1500 * time.Millisecond,
+		warmup:    500 * time.Millisecond,
+		maxSteal:  0.1,
+		retries:   3,
+		p99Bound:  10 * time.Millisecond,
+	},
+}
+
+func cross(rpcs, payloads []string, concs []int) []loadCase {
+	var out []loadCase
+	for _, r := range rpcs {
+		for _, p := range payloads {
+			for _, c := range concs {
+				out = append(out, loadCase{r, p, c})
+			}
+		}
+	}
+	return out
+}
+
+func profileNames() []string {
+	var ns []string
+	for n := range profiles {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	slices.Reverse(ns) // quick first
+	return ns
+}
+
+// A window is one load-driver invocation.
+type window struct {
+	variant string
+	c       loadCase
+	rate    int           // 0: closed loop
+	work    time.Duration // server work per call
+	rep     int
+}
+
+func (w window) name() string {
+	mode := "closed"
+	if w.rate > 0 {
+		mode = fmt.Sprintf("open-%d", w.rate)
+	}
+	return fmt.Sprintf("%s-%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.variant, w.c.payload, w.c.conc, mode, w.work, w.rep)
+}
+
+// interleave returns the variants in the order of repetition rep: forward on
+// even repetitions, backward on odd ones (A B C D, D C B A, …), so that slow
+// drift of the machine touches every variant alike.
+func interleave(variants []string, rep int) []string {
+	out := slices.Clone(variants)
+	if rep%2 == 1 {
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// plan returns every load-driver window of the profile at one level of
+// server work, in run order. Work other than the base runs only workCases.
+func (p *profile) plan(work time.Duration) []window {
+	var out []window
+	base := work == p.works[0]
+	add := func(c loadCase, rate, reps int) {
+		for rep := range reps {
+			for _, v := range interleave(p.variants, rep) {
+				out = append(out, window{variant: v, c: c, rate: rate, work: work, rep: rep})
+			}
+		}
+	}
+	var done []loadCase
+	if !base {
+		for _, c := range p.workCases {
+			add(c, 0, p.windows)
+		}
+		return out
+	}
+	// The work cases run at the base too, so that work is a dimension.
+	for _, c := range append(slices.Clone(p.unary), p.workCases...) {
+		if !slices.Contains(done, c) {
+			add(c, 0, p.windows)
+			done = append(done, c)
+		}
+	}
+	for _, c := range p.streams {
+		add(c, 0, p.windows)
+	}
+	for _, c := range p.open {
+		for _, r := range p.rates {
+			add(c, r, p.openWins)
+		}
+	}
+	return out
+}
+
+// windowCost estimates the wall time of one window.
+func (p *profile) windowCost() time.Duration {
+	return p.duration + p.warmup + 400*time.Millisecond // start, login, exit
+}
+
+// estimate is the profile's expected wall time, builds excluded.
+func (p *profile) estimate(benchCost time.Duration) time.Duration {
+	n := 0
+	for _, w := range p.works {
+		n += len(p.plan(w))
+	}
+	return time.Duration(n)*p.windowCost() + benchCost
+}

@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"restvsgrpc/internal/report"
+)
+
+// run is the whole command: flags, measurements, report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	if o.skipRun {
+		return render(ctx, o, stdout)
+	}
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	r := &runner{o: o, root: root, pin: detectPinning(), stdout: stdout, stderr: stderr}
+	if o.dryRun {
+		r.printPlan()
+		return nil
+	}
+	return r.measure(ctx)
+}
+
+// moduleRoot is the directory of the main module's go.mod.
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("not inside the restvsgrpc module: run from the repository")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// runner holds one measuring run.
+type runner struct {
+	o            options
+	root, tmp    string
+	pin          pinning
+	stdout       io.Writer
+	stderr       io.Writer
+	prov         *provenance
+	prog         *progress
+	haveLoadgen  bool
+	haveBench    bool
+	failures     []string
+	windowsTotal int
+}
+
+func (r *runner) benchCost() time.Duration {
+	// A rough guess: the subset has about 60 benchmarks.
+	bt, _ := time.ParseDuration(r.o.profile.benchTime)
+	return time.Duration(r.o.profile.benchCount) * 60 * (bt + 150*time.Millisecond)
+}
+
+func (r *runner) printPlan() {
+	p := r.o.profile
+	fmt.Fprintf(r.stdout, "profile %s: pinning %s\n", p.name, r.pin)
+	fmt.Fprintf(r.stdout, "go test -bench %q -count %d -benchtime %s ./bench\n", p.benchRegex, p.benchCount, p.benchTime)
+	for _, w := range p.works {
+		fmt.Fprintf(r.stdout, "server work %v: %d load-driver windows\n", w, len(p.plan(w)))
+	}
+	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
+}
+
+func (r *runner) measure(ctx context.Context) (err error) {
+	p := r.o.profile
+	rawDir, jsonDir := filepath.Join(r.o.out, "raw"), filepath.Join(r.o.out, "json")
+	for _, d := range []string{rawDir, jsonDir} {
+		// Old raw files would mix with the new ones.
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if r.tmp, err = os.MkdirTemp("", "restvsgrpc-report-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(r.tmp)
+	r.prov = collectProvenance(ctx, r.o, r.pin, time.Now())
+	if r.pin.cpus < 2 {
+		fmt.Fprintln(r.stderr, "report: one CPU only: server and load driver share it; the figures will show it")
+	}
+	_, err = os.Stat(filepath.Join(r.root, "cmd", "loadgen"))
+	r.haveLoadgen = err == nil
+	_, err = os.Stat(filepath.Join(r.root, "bench"))
+	r.haveBench = err == nil
+
+	steps := 2 // build, render
+	planned := 30 * time.Second
+	if r.haveBench {
+		steps++
+		planned += r.benchCost()
+	}
+	if r.haveLoadgen {
+		for _, w := range p.works {
+			n := len(p.plan(w))
+			steps += n + 1
+			planned += time.Duration(n)*p.windowCost() + 2*time.Second
+		}
+	}
+	r.prog = newProgress(r.stderr, steps, planned, time.Now)
+	start := time.Now()
+
+	r.prog.step("build cmd/server and cmd/loadgen", 30*time.Second)
+	if err := r.build(ctx); err != nil {
+		return err
+	}
+	if r.haveBench {
+		r.prog.step(fmt.Sprintf("go test -bench (count %d)", p.benchCount), r.benchCost())
+		if err := r.runBench(ctx, filepath.Join(rawDir, "bench.txt")); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(r.stderr, "report: no bench/ package: skipping the go test -bench subset")
+	}
+	if r.haveLoadgen {
+		if err := r.runLoad(ctx, filepath.Join(rawDir, "load.txt"), jsonDir); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(r.stderr, "report: no cmd/loadgen: skipping the load-driver sweeps")
+	}
+	r.prog.step("benchstat tables and REPORT.md", 5*time.Second)
+	notes := []string{fmt.Sprintf("Measuring took %s (profile %s).", round(time.Since(start)), p.name)}
+	if len(r.failures) > 0 {
+		notes = append(notes, fmt.Sprintf("%d of %d load-driver windows failed and are missing from the data: %s.", len(r.failures), r.windowsTotal, strings.Join(r.failures, "; ")))
+	}
+	if err := os.WriteFile(filepath.Join(r.o.out, "notes.txt"), []byte(strings.Join(notes, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := render(ctx, r.o, r.stdout); err != nil {
+		return err
+	}
+	if len(r.failures) > 0 {
+		return fmt.Errorf("%d load-driver windows failed (see REPORT.md)", len(r.failures))
+	}
+	return nil
+}
+
+// command runs name in the module root and returns its error with the tail
+// of its output.
+func (r *runner) command(ctx context.Context, env []string, stdout io.Writer, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = r.root
+	cmd.Env = append(os.Environ(), env...)
+	var errBuf bytes.Buffer
+	cmd.Stdout = stdout
+	if stdout == nil {
+		cmd.Stdout = &errBuf
+	}
+	cmd.Stderr = &errBuf
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, tail(errBuf.String(), 5))
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " / ")
+}
+
+func (r *runner) build(ctx context.Context) error {
+	pkgs := []string{"server"}
+	if r.haveLoadgen {
+		pkgs = append(pkgs, "loadgen")
+	}
+	for _, p := range pkgs {
+		if err := r.command(ctx, nil, nil, "go", "build", "-o", filepath.Join(r.tmp, p), "./cmd/"+p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) runBench(ctx context.Context, path string) error {
+	p := r.o.profile
+	args := []string{"test", "-run", "^$", "-bench", p.benchRegex, "-count", fmt.Sprint(p.benchCount),
+		"-benchtime", p.benchTime, "-benchmem", "-timeout", "30m", "./bench"}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	prov := *r.prov
+	prov.add("flags", "go "+strings.Join(args, " "))
+	if err := prov.write(f); err != nil {
+		return err
+	}
+	return r.command(ctx, nil, f, "go", args...)
+}
+
+func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
+	p := r.o.profile
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	prov := *r.prov
+	prov.add("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries))
+	if err := prov.write(f); err != nil {
+		return err
+	}
+	for _, work := range p.works {
+		r.prog.step(fmt.Sprintf("start the server (work %v per call)", work), 2*time.Second)
+		srv, err := startServer(ctx, filepath.Join(r.tmp, "server"), r.tmp, r.pin, work)
+		if err != nil {
+			return err
+		}
+		err = r.runWindows(ctx, srv, work, f, jsonDir)
+		if serr := srv.stop(); err == nil && serr != nil {
+			err = fmt.Errorf("server: %w", serr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) runWindows(ctx context.Context, srv *server, work time.Duration, raw io.Writer, jsonDir string) error {
+	p := r.o.profile
+	ws := p.plan(work)
+	for i, w := range ws {
+		label := fmt.Sprintf("loadgen %s %s payload=%s conc=%d", w.variant, w.c.rpc, w.c.payload, w.c.conc)
+		if w.rate > 0 {
+			label += fmt.Sprintf(" rate=%d/s", w.rate)
+		}
+		if work > 0 {
+			label += fmt.Sprintf(" work=%v", work)
+		}
+		r.prog.step(fmt.Sprintf("%s (window %d of %d at this work level)", label, i+1, len(ws)), p.windowCost())
+		r.windowsTotal++
+		var out bytes.Buffer
+		jsonPath := filepath.Join(jsonDir, w.name()+".json")
+		name, args := r.pin.wrap(1, filepath.Join(r.tmp, "loadgen"), loadgenArgs(p, srv, w, jsonPath)...)
+		err := r.command(ctx, []string{"GOMAXPROCS=1"}, &out, name, args...)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			fmt.Fprintf(r.stderr, "report: window failed: %v\n", err)
+			r.failures = append(r.failures, label)
+			continue
+		}
+		if err := copyBenchLines(raw, &out, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyBenchLines copies the benchmark and configuration lines of a
+// load-driver run to the raw file, adding the server work to each name.
+func copyBenchLines(w io.Writer, r io.Reader, win window) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "Benchmark") {
+			continue
+		}
+		line = addNameKey(line, "work", win.work.String())
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// addNameKey inserts /key=value into a benchmark line's name (before the
+// -GOMAXPROCS suffix) unless the name already has key.
+func addNameKey(line, key, value string) string {
+	name, rest, _ := strings.Cut(line, "\t")
+	if strings.Contains(name, "/"+key+"=") {
+		return line
+	}
+	suffix := ""
+	if i := strings.LastIndex(name, "-"); i > strings.LastIndex(name, "/") && i > 0 {
+		if _, err := fmt.Sscan(name[i+1:], new(int)); err == nil {
+			name, suffix = name[:i], name[i:]
+		}
+	}
+	out := name + "/" + key + "=" + value + suffix
+	if rest != "" {
+		out += "\t" + rest
+	}
+	return out
+}
+
+// loadgenArgs is the load driver's command line for one window.
+func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
+	target := srv.rest
+	if w.variant == "grpc" {
+		target = srv.grpc
+	}
+	args := []string{
+		"-target", target, "-variant", w.variant, "-rpc", w.c.rpc, "-payload", w.c.payload,
+		"-user", srv.user + ":" + srv.pass,
+		"-duration", p.duration.String(), "-warmup", p.warmup.String(),
+		"-server-pid", fmt.Sprint(srv.pid()), "-max-steal", fmt.Sprint(p.maxSteal), "-retries", fmt.Sprint(p.retries),
+		"-json", jsonPath, "-bench",
+	}
+	if w.rate > 0 {
+		args = append(args, "-rate", fmt.Sprint(w.rate), "-c", fmt.Sprint(w.c.conc))
+	} else {
+		args = append(args, "-c", fmt.Sprint(w.c.conc))
+	}
+	return args
+}
+
+// render writes the benchstat tables and REPORT.md from the raw files in o.out.
+// Notes about the run (its duration, failed windows) come from notes.txt.
+func render(ctx context.Context, o options, stdout io.Writer) error {
+	var notes []string
+	if b, err := os.ReadFile(filepath.Join(o.out, "notes.txt")); err == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l != "" {
+				notes = append(notes, l)
+			}
+		}
+	}
+	raws, err := filepath.Glob(filepath.Join(o.out, "raw", "*.txt"))
+	if err != nil {
+		return err
+	}
+	if len(raws) == 0 {
+		return fmt.Errorf("no raw files in %s: run without -skip-run first", filepath.Join(o.out, "raw"))
+	}
+	var extra []string
+	for _, raw := range raws {
+		base := strings.TrimSuffix(filepath.Base(raw), ".txt")
+		tables := []struct {
+			file string
+			args []string
+		}{
+			{"benchstat-" + base + ".txt", []string{"-col", "/variant"}},
+		}
+		if base == "bench" {
+			tables = append(tables, struct {
+				file string
+				args []string
+			}{"benchstat-codec.txt", []string{"-filter", ".name:Codec", "-col", "/codec"}})
+		}
+		for _, t := range tables {
+			abs, _ := filepath.Abs(raw)
+			out, err := exec.CommandContext(ctx, "go", append(append([]string{"tool", "benchstat"}, t.args...), abs)...).CombinedOutput()
+			if err != nil {
+				out = append([]byte(fmt.Sprintf("benchstat failed: %v\n", err)), out...)
+			}
+			if err := os.WriteFile(filepath.Join(o.out, t.file), out, 0o644); err != nil {
+				return err
+			}
+			extra = append(extra, t.file)
+		}
+	}
+	jsons, _ := filepath.Glob(filepath.Join(o.out, "json", "*.json"))
+	if len(jsons) > 0 {
+		extra = append(extra, fmt.Sprintf("json/ (%d load-driver runs)", len(jsons)))
+	}
+	d, err := report.ReadFiles(raws...)
+	if err != nil {
+		return err
+	}
+	rep, err := report.Build(d, report.WithP99Bound(o.profile.p99Bound), report.WithFiles(extra...), report.WithNotes(notes...))
+	if err != nil {
+		return err
+	}
+	if err := rep.Write(o.out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "REPORT.md"))
+	for _, row := range []string{"Protocol", "Data format", "Speed", "Streaming", "Ideal for"} {
+		fmt.Fprintf(stdout, "  %-12s %s\n", row+":", rep.Verdicts[row])
+	}
+	return nil
+}
