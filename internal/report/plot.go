@@ -43,6 +43,8 @@ func linePlot(title, xlabel, ylabel string, cats []string, lines []line, logY bo
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(8)
 	if logY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -57,27 +59,37 @@ func linePlot(title, xlabel, ylabel string, cats []string, lines []line, logY bo
 	}
 	drawn := 0
 	for i, l := range lines {
-		var xys plotter.XYs
+		// A missing point breaks the line rather than bridging the gap.
+		var segs []plotter.XYs
+		var cur plotter.XYs
 		for j := range l.X {
 			if math.IsNaN(l.Y[j]) || math.IsNaN(l.X[j]) || (logY && l.Y[j] <= 0) {
+				if len(cur) > 0 {
+					segs = append(segs, cur)
+					cur = nil
+				}
 				continue
 			}
-			xys = append(xys, plotter.XY{X: l.X[j], Y: l.Y[j]})
+			cur = append(cur, plotter.XY{X: l.X[j], Y: l.Y[j]})
 		}
-		if len(xys) == 0 {
-			continue
-		}
-		ln, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return nil, fmt.Errorf("plot %q: %w", title, err)
+		if len(cur) > 0 {
+			segs = append(segs, cur)
 		}
 		c := palette[i%len(palette)]
-		ln.Color = c
-		pts.Color = c
-		pts.Shape = draw.CircleGlyph{}
-		p.Add(ln, pts)
-		p.Legend.Add(l.Name, ln, pts)
-		drawn++
+		for k, xys := range segs {
+			ln, pts, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return nil, fmt.Errorf("plot %q: %w", title, err)
+			}
+			ln.Color = c
+			pts.Color = c
+			pts.Shape = draw.CircleGlyph{}
+			p.Add(ln, pts)
+			if k == 0 {
+				p.Legend.Add(l.Name, ln, pts)
+				drawn++
+			}
+		}
 	}
 	if drawn == 0 {
 		return nil, nil
