@@ -61,10 +61,15 @@ func (w *Conn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Write writes to the wrapped conn and counts the bytes written.
+// Write writes to the wrapped conn and counts the bytes written. They are
+// counted before the write, so that a peer that has received them never
+// reads a count without them; a short write takes back what was not sent.
 func (w *Conn) Write(p []byte) (int, error) {
+	w.c.written.Add(int64(len(p)))
 	n, err := w.Conn.Write(p)
-	w.c.written.Add(int64(n))
+	if n < len(p) {
+		w.c.written.Add(int64(n - len(p)))
+	}
 	return n, err
 }
 
