@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"restvsgrpc/internal/latency"
+)
+
+// worker is one concurrent caller: op does one timed operation; done
+// releases what the worker holds.
+type worker struct {
+	op   func() error
+	done func()
+}
+
+// result is what measure observed.
+type result struct {
+	lat     *latency.Recorder
+	elapsed time.Duration
+}
+
+// measure runs b.N operations split among conc workers made by newWorker,
+// each timed into an HDR histogram. Each worker runs one untimed warm-up
+// operation first (connections, streams, first allocations). The first
+// error fails the benchmark: errors are never timed as results. With a
+// target, the bytes its server sockets carried during the timed part are
+// reported as wire-B/op (both ways), and its protocol and connection reuse
+// are checked.
+func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, error)) result {
+	b.Helper()
+	workers := make([]worker, conc)
+	defer func() {
+		for _, w := range workers {
+			if w.done != nil {
+				w.done()
+			}
+		}
+	}()
+	for i := range workers {
+		w, err := newWorker(i)
+		if err != nil {
+			b.Fatalf("worker %d: %v", i, err)
+		}
+		workers[i] = w
+	}
+	var warm sync.WaitGroup
+	errs := make([]error, conc)
+	for i, w := range workers {
+		warm.Go(func() { errs[i] = w.op() })
+	}
+	warm.Wait()
+	for i, err := range errs {
+		if err != nil {
+			b.Fatalf("warm-up of worker %d: %v", i, err)
+		}
+	}
+
+	recs := make([]*latency.Recorder, conc)
+	for i := range recs {
+		recs[i] = latency.NewRecorder()
+	}
+	var (
+		next   atomic.Int64
+		failed atomic.Pointer[error]
+		wg     sync.WaitGroup
+		n      = int64(b.N)
+	)
+	if t != nil {
+		t.wire.Reset()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i, w := range workers {
+		rec := recs[i]
+		wg.Go(func() {
+			for next.Add(1) <= n {
+				t0 := time.Now()
+				if err := w.op(); err != nil {
+					err = fmt.Errorf("worker %d: %w", i, err)
+					failed.CompareAndSwap(nil, &err)
+					next.Store(n) // stop the others
+					return
+				}
+				rec.Since(t0)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	all := recs[0]
+	for _, r := range recs[1:] {
+		all.Merge(r)
+	}
+	all.Report(b)
+	if t != nil {
+		t.check(b, conc)
+		b.ReportMetric(float64(t.wire.Total())/float64(b.N), "wire-B/op")
+	}
+	return result{lat: all, elapsed: elapsed}
+}
+
+// perSecond reports count events over r's elapsed time under unit.
+func (r result) perSecond(b *testing.B, count float64, unit string) {
+	if r.elapsed > 0 {
+		b.ReportMetric(count/r.elapsed.Seconds(), unit)
+	}
+}

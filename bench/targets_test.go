@@ -1,0 +1,430 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/client"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/netsim"
+	"restvsgrpc/internal/wirecount"
+	"restvsgrpc/restsvc"
+)
+
+// The variants. tcp and nethttp are floors: raw length-prefixed TCP
+// carrying the same protobuf bytes, and a plain net/http handler (no gin)
+// answering the same JSON as rest. rest-sse is the SSE twin of the server
+// stream (rest is NDJSON there).
+const (
+	vTCP       = "tcp"
+	vNetHTTP   = "nethttp"
+	vREST      = "rest"
+	vRESTProto = "rest-proto"
+	vRESTSSE   = "rest-sse"
+	vRESTH2C   = "rest-h2c"
+	vGRPC      = "grpc"
+)
+
+// env is what a target is started with besides its variant.
+type env struct {
+	svc  *core.Service
+	net  netsim.Profile
+	conc int
+	// floor configures the tcp floor's server.
+	floor *tcpFloor
+}
+
+// target is one variant's server on a loopback listener, shaped by the
+// network profile, with a client of it.
+type target struct {
+	variant string
+	c       client.Client // nil for tcp
+	addr    string
+	// wire counts, on the server's sockets, every byte both ways.
+	wire wirecount.Counter
+	// sniff classifies the server's connections by protocol.
+	sniff sniffer
+	// h2 says whether the variant must run over HTTP/2.
+	h2 bool
+	// badProto counts responses whose protocol was not the expected one,
+	// as the REST client saw them.
+	badProto atomic.Int64
+	closers  []func()
+}
+
+func (t *target) close() {
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+}
+
+// start serves variant v and connects a client to it.
+func start(b *testing.B, v string, e env) *target {
+	b.Helper()
+	t := &target{variant: v, h2: v == vRESTH2C || v == vGRPC}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t.addr = l.Addr().String()
+	// The shaping is outermost, so that counting and sniffing see the
+	// real socket.
+	lis := e.net.Listener(t.sniff.listener(wirecount.NewListener(l, &t.wire)))
+	url := "http://" + t.addr
+
+	serveHTTP := func(h http.Handler, opts ...restsvc.ServerOption) {
+		srv := restsvc.NewServer(h, opts...)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = srv.Serve(lis) }()
+		t.closers = append(t.closers, func() { _ = srv.Close(); <-done })
+	}
+	wantProto := "HTTP/1.1"
+	if t.h2 {
+		wantProto = "HTTP/2.0"
+	}
+	observe := client.WithProtoObserver(func(p string) {
+		if p != wantProto {
+			t.badProto.Add(1)
+		}
+	})
+	h1 := func() *http.Client {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		tr := &http.Transport{Protocols: &p, MaxIdleConnsPerHost: e.conc, DisableCompression: true}
+		t.closers = append(t.closers, tr.CloseIdleConnections)
+		return &http.Client{Transport: tr}
+	}
+
+	switch v {
+	case vTCP:
+		f := e.floor
+		done := make(chan struct{})
+		go func() { defer close(done); f.serve(lis) }()
+		t.closers = append(t.closers, func() { _ = lis.Close(); f.closeConns(); <-done })
+	case vNetHTTP:
+		serveHTTP(netHTTPHandler(e.svc))
+		t.c = client.NewREST(url, h1(), observe, client.WithVariant(vNetHTTP))
+	case vREST, vRESTProto, vRESTSSE:
+		serveHTTP(restsvc.NewHandler(e.svc))
+		opts := []client.RESTOption{observe, client.WithVariant(v)}
+		switch v {
+		case vRESTProto:
+			opts = append(opts, client.WithProto())
+		case vRESTSSE:
+			opts = append(opts, client.WithSSE())
+		}
+		t.c = client.NewREST(url, h1(), opts...)
+	case vRESTH2C:
+		serveHTTP(restsvc.NewHandler(e.svc), restsvc.WithH2C())
+		tr := client.H2CTransport()
+		tr.DisableCompression = true
+		t.closers = append(t.closers, tr.CloseIdleConnections)
+		t.c = client.NewREST(url, &http.Client{Transport: tr}, observe, client.WithVariant(v))
+	case vGRPC:
+		srv := grpcsvc.NewServer(e.svc)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = srv.Serve(lis) }()
+		t.closers = append(t.closers, func() { srv.Stop(); <-done })
+		conn, err := grpc.NewClient(t.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.close()
+			b.Fatal(err)
+		}
+		t.closers = append(t.closers, func() { _ = conn.Close() })
+		t.c = client.NewGRPC(conn)
+	default:
+		b.Fatalf("unknown variant %q", v)
+	}
+	if t.c != nil {
+		tok, err := login(e.svc)
+		if err != nil {
+			t.close()
+			b.Fatal(err)
+		}
+		t.c.SetToken(tok)
+	}
+	return t
+}
+
+// login issues the benchmark user's token from the core directly: the
+// password hash is ValidateUser's own benchmark, not every setup's.
+func login(svc *core.Service) (string, error) {
+	res, err := svc.ValidateUser(context.Background(), benchUser, benchPW)
+	if err != nil {
+		return "", err
+	}
+	if !res.IsValid {
+		return "", errors.New("benchmark user rejected")
+	}
+	return res.Token, nil
+}
+
+// check fails b when the target saw the wrong protocol, or when
+// connections were opened during the timed part beyond a spare one per
+// worker (HTTP/1.1 keep-alive broken: a connection per call).
+func (t *target) check(b *testing.B, workers int) {
+	b.Helper()
+	if n := t.badProto.Load(); n > 0 {
+		b.Fatalf("%s: %d responses over an unexpected protocol", t.variant, n)
+	}
+	h1, h2 := t.sniff.h1.Load(), t.sniff.h2.Load()
+	switch {
+	case t.variant == vTCP:
+	case t.h2 && h1 > 0:
+		b.Fatalf("%s: %d HTTP/1.1 connections, want HTTP/2 only", t.variant, h1)
+	case !t.h2 && h2 > 0:
+		b.Fatalf("%s: %d HTTP/2 connections, want HTTP/1.1 only", t.variant, h2)
+	}
+	// Every worker warmed up its connection before the timed part; Go's
+	// transport may still dial a spare when a worker asks before its idle
+	// connection is back in the pool.
+	if conns := t.wire.Conns(); conns > int64(workers+1) {
+		b.Fatalf("%s: %d connections for %d workers: connections are not reused", t.variant, conns, workers)
+	}
+}
+
+// sniffer counts the connections of a listener by the protocol their
+// first bytes announce: the HTTP/2 client preface, or anything else.
+type sniffer struct{ h1, h2 atomic.Int64 }
+
+func (s *sniffer) listener(l net.Listener) net.Listener { return &sniffListener{l, s} }
+
+type sniffListener struct {
+	net.Listener
+	s *sniffer
+}
+
+func (l *sniffListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &sniffConn{Conn: c, s: l.s}, nil
+}
+
+type sniffConn struct {
+	net.Conn
+	s    *sniffer
+	seen bool
+}
+
+const h2Preface = "PRI * HTTP/2.0"
+
+func (c *sniffConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if !c.seen && n > 0 {
+		c.seen = true
+		if bytes.HasPrefix(p[:n], []byte(h2Preface[:min(n, len(h2Preface))])) {
+			c.s.h2.Add(1)
+		} else {
+			c.s.h1.Add(1)
+		}
+	}
+	return n, err
+}
+
+// netHTTPHandler is the nethttp floor: the unary routes of the REST
+// contract on a plain http.ServeMux, encoding/json as gin uses it (Marshal,
+// then one Write), the same bearer check. Only gin is missing.
+func netHTTPHandler(svc *core.Service) http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any, err error) {
+		status := http.StatusOK
+		if err != nil {
+			status = restsvc.StatusOf(core.CodeOf(err))
+			v = map[string]string{"code": core.CodeOf(err).String(), "message": core.MessageOf(err)}
+		}
+		body, jerr := json.Marshal(v)
+		if jerr != nil {
+			http.Error(w, jerr.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}
+	mux.HandleFunc("POST /v1/auth/token/validate", func(w http.ResponseWriter, r *http.Request) {
+		var req jsonValidateToken
+		if err := json.NewDecoder(io.LimitReader(r.Body, restsvc.DefaultMaxBodyBytes)).Decode(&req); err != nil {
+			reply(w, nil, core.Errorf(core.CodeInvalidArgument, "bad body: %v", err))
+			return
+		}
+		res, err := svc.ValidateToken(r.Context(), req.Token)
+		reply(w, res, err)
+	})
+	mux.HandleFunc("GET /v1/transactions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			tok = ""
+		}
+		if _, err := svc.Authenticate(tok); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		t, err := svc.GetTransaction(r.Context(), r.PathValue("id"))
+		reply(w, t, err)
+	})
+	return mux
+}
+
+// tcpFloor is the tcp variant's server: length-prefixed frames (4 bytes big
+// endian, then the bytes) over raw TCP, no encoding work at all.
+//
+//   - unary: each request frame is answered with resp;
+//   - stream: a request frame is answered with records, cycled n times
+//     in all, then an empty frame;
+//   - upload: frames are hashed until an empty one, answered with the hex
+//     SHA-256 of their bytes;
+//   - echo: each frame is sent back.
+type tcpFloor struct {
+	mode    string
+	resp    []byte
+	records [][]byte
+	n       int
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (f *tcpFloor) serve(l net.Listener) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		if f.conns == nil {
+			f.conns = make(map[net.Conn]struct{})
+		}
+		f.conns[c] = struct{}{}
+		f.mu.Unlock()
+		wg.Go(func() {
+			defer c.Close()
+			_ = f.handle(c)
+		})
+	}
+}
+
+func (f *tcpFloor) closeConns() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.Close()
+	}
+}
+
+func (f *tcpFloor) handle(c net.Conn) error {
+	r := bufio.NewReaderSize(c, 64<<10)
+	w := bufio.NewWriterSize(c, 64<<10)
+	var buf []byte
+	for {
+		var err error
+		buf, err = readFrame(r, buf)
+		if err != nil {
+			return err
+		}
+		switch f.mode {
+		case "unary":
+			writeFrame(w, f.resp)
+		case "echo":
+			writeFrame(w, buf)
+		case "stream":
+			for i := range f.n {
+				writeFrame(w, f.records[i%len(f.records)])
+			}
+			writeFrame(w, nil)
+		case "upload":
+			h := sha256.New()
+			for len(buf) > 0 {
+				h.Write(buf)
+				if buf, err = readFrame(r, buf); err != nil {
+					return err
+				}
+			}
+			writeFrame(w, []byte(hex.EncodeToString(h.Sum(nil))))
+		default:
+			return fmt.Errorf("tcp floor: unknown mode %q", f.mode)
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+}
+
+// readFrame reads one frame into buf's storage.
+func readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if n > 64<<20 {
+		return nil, fmt.Errorf("frame of %d bytes", n)
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	_, err := io.ReadFull(r, buf)
+	return buf, err
+}
+
+func writeFrame(w *bufio.Writer, p []byte) {
+	var hdr [4]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(p)))
+	_, _ = w.Write(hdr[:])
+	_, _ = w.Write(p)
+}
+
+// tcpClient is one worker's connection to the tcp floor.
+type tcpClient struct {
+	c   net.Conn
+	r   *bufio.Reader
+	w   *bufio.Writer
+	buf []byte
+}
+
+func dialTCP(addr string) (*tcpClient, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &tcpClient{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
+}
+
+// send writes frames and flushes them.
+func (t *tcpClient) send(frames ...[]byte) error {
+	for _, f := range frames {
+		writeFrame(t.w, f)
+	}
+	return t.w.Flush()
+}
+
+// recv reads one frame; it is valid until the next recv.
+func (t *tcpClient) recv() ([]byte, error) {
+	var err error
+	t.buf, err = readFrame(t.r, t.buf)
+	return t.buf, err
+}
+
+func (t *tcpClient) close() { _ = t.c.Close() }
