@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -227,6 +228,7 @@ func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 	defer f.Close()
 	prov := *r.prov
 	prov.add("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries))
+	prov.add("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the proto: lines come from cmd/report and each run's loadgen JSON")
 	if err := prov.write(f); err != nil {
 		return err
 	}
@@ -272,16 +274,48 @@ func (r *runner) runWindows(ctx context.Context, srv *server, work time.Duration
 			r.failures = append(r.failures, label)
 			continue
 		}
-		if err := copyBenchLines(raw, &out, w); err != nil {
+		info, err := readWindowJSON(jsonPath)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "report: %v\n", err)
+		}
+		if err := copyBenchLines(raw, &out, w, info); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// copyBenchLines copies the benchmark and configuration lines of a
-// load-driver run to the raw file, adding the server work to each name.
-func copyBenchLines(w io.Writer, r io.Reader, win window) error {
+// windowInfo is what the raw file needs from a load-driver run's JSON.
+type windowInfo struct {
+	Protocol  string `json:"protocol"`
+	Discarded int    `json:"discarded_windows"`
+	Flagged   bool   `json:"steal_flagged"`
+}
+
+func readWindowJSON(path string) (windowInfo, error) {
+	var info windowInfo
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, fmt.Errorf("%s: %w", path, err)
+	}
+	return info, nil
+}
+
+// copyBenchLines copies the benchmark lines of a load-driver run to the raw
+// file. It adds the server work to each name, the steal bookkeeping from the
+// run's JSON as two units (discarded-windows, steal-flagged), and precedes
+// them with the negotiated protocol as a "proto:" line.
+func copyBenchLines(w io.Writer, r io.Reader, win window, info windowInfo) error {
+	if _, err := fmt.Fprintf(w, "proto: %s\n", info.Protocol); err != nil {
+		return err
+	}
+	flagged := 0
+	if info.Flagged {
+		flagged = 1
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -290,7 +324,7 @@ func copyBenchLines(w io.Writer, r io.Reader, win window) error {
 			continue
 		}
 		line = addNameKey(line, "work", win.work.String())
-		if _, err := fmt.Fprintln(w, line); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\t%d discarded-windows\t%d steal-flagged\n", line, info.Discarded, flagged); err != nil {
 			return err
 		}
 	}
@@ -319,7 +353,7 @@ func addNameKey(line, key, value string) string {
 
 // loadgenArgs is the load driver's command line for one window.
 func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
-	target := srv.rest
+	target := strings.TrimPrefix(strings.TrimPrefix(srv.rest, "http://"), "https://")
 	if w.variant == "grpc" {
 		target = srv.grpc
 	}

@@ -35,17 +35,21 @@ func (b *builder) dataFormat() (row, string) {
 		sec.WriteString("| message | payload | op | JSON body | protobuf body | JSON time | protobuf time | time proto/JSON |\n|---|---|---|---|---|---|---|---|\n")
 	}
 	for _, g := range cg {
-		j, p := g.By["json"], g.By["proto"]
+		pb := "protobuf"
+		if g.By[pb] == nil {
+			pb = "proto"
+		}
+		j, p := g.By["json"], g.By[pb]
 		if j == nil || p == nil {
 			continue
 		}
 		if g.Cond["op"] == "encode" || g.Cond["op"] == "" {
-			if c, ok := b.cfg.rules.compareIn(g, "proto", "json", "body-B/op", Lower, "metric", "body-B/op"); ok {
+			if c, ok := b.cfg.rules.compareIn(g, pb, "json", "body-B/op", Lower, "metric", "body-B/op"); ok {
 				delete(c.Cond, "op")
 				cs = append(cs, c)
 			}
 		}
-		t, _ := b.cfg.rules.compareIn(g, "proto", "json", "ns/op", Lower, "metric", "ns/op")
+		t, _ := b.cfg.rules.compareIn(g, pb, "json", "ns/op", Lower, "metric", "ns/op")
 		if t.GRPC.OK() {
 			timing = append(timing, t)
 		}
@@ -152,7 +156,7 @@ func (b *builder) bytesPlot(codec, calls []*Series, w *strings.Builder) {
 		}
 		lines = append(lines, l)
 	}
-	for _, c := range []string{"json", "proto"} {
+	for _, c := range []string{"json", "protobuf", "proto"} {
 		var sel []*Series
 		for _, s := range codec {
 			if s.Key("codec") == c && (s.Key("op") == "encode" || s.Key("op") == "") {
@@ -585,14 +589,15 @@ func (b *builder) method() {
 	} else {
 		w.WriteString("The raw files carry no provenance lines (commit, Go version, CPU): treat these figures as unattributed.\n\n")
 	}
-	var steal, retries []float64
+	var steal, discarded, flagged []float64
 	windows := 0
 	for _, s := range b.d.Series {
 		if s.Bench != "Load" {
 			continue
 		}
 		steal = append(steal, s.Values["steal-cpu"]...)
-		retries = append(retries, s.Values["retries"]...)
+		discarded = append(discarded, s.Values["discarded-windows"]...)
+		flagged = append(flagged, s.Values["steal-flagged"]...)
 		windows += len(s.Values["req/s"])
 	}
 	switch {
@@ -603,12 +608,8 @@ func (b *builder) method() {
 	default:
 		fmt.Fprintf(w, "- %s of the load driver kept; CPU steal per window: median %.3f, max %.3f CPU.\n", plural(windows, "measurement window"), Summarize(steal).Center, slices.Max(steal))
 	}
-	if len(retries) > 0 {
-		total := 0.0
-		for _, r := range retries {
-			total += r
-		}
-		fmt.Fprintf(w, "- Windows repeated because steal passed the threshold: %.0f.\n", total)
+	if len(discarded) > 0 {
+		fmt.Fprintf(w, "- Windows discarded and measured again because steal passed the threshold: %.0f; windows kept although still over it after the last retry: %.0f.\n", sum(discarded), sum(flagged))
 	} else if windows > 0 {
 		w.WriteString("- Windows repeated for steal: not recorded in the raw files.\n")
 	}
@@ -643,4 +644,12 @@ func (b *builder) method() {
 	w.WriteString("- Not measured at all: cross-language clients, memory per client at 1,000 connections, and behaviour behind proxies or load balancers.\n\n")
 	files := append(slices.Clone(b.d.Files), b.cfg.extra...)
 	fmt.Fprintf(w, "Files: %s.\n", strings.Join(files, ", "))
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
+	}
+	return t
 }
