@@ -1,0 +1,152 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// config is the parsed command line.
+type config struct {
+	restAddr, grpcAddr string
+	users              users
+	tls, h2, h2c       bool
+	certFile, keyFile  string
+	writeCert          string
+	seed               uint64
+	work               time.Duration
+	bcryptCost         int
+	tokenKeyFile       string
+	tokenTTL           time.Duration
+	maxUpload          int64
+	grace              time.Duration
+	readyFile          string
+}
+
+type user struct{ name, password string }
+
+// users is the repeatable -user flag.
+type users []user
+
+func (u *users) String() string {
+	names := make([]string, len(*u))
+	for i, x := range *u {
+		names[i] = x.name + ":***"
+	}
+	return strings.Join(names, ",")
+}
+
+func (u *users) Set(s string) error {
+	name, pw, ok := strings.Cut(s, ":")
+	if !ok || name == "" || pw == "" {
+		return errors.New(`want name:password`)
+	}
+	*u = append(*u, user{name, pw})
+	return nil
+}
+
+const usageHeader = `Usage: server [flags]
+
+Serves the auth, transaction, file and chat services over REST (gin,
+HTTP/1.1 or h2c, JSON or protobuf bodies) and over gRPC (grpc-go) from one
+process, with the same deterministic data set behind both. It prints the
+addresses it listens on, then a line "ready rest=URL grpc=ADDR" for scripts,
+and shuts down gracefully on SIGINT or SIGTERM.
+
+Example:
+  server -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051 -user alice:s3cret-pass
+
+Flags:
+`
+
+// parseFlags parses args. -help prints the usage on stdout and returns
+// flag.ErrHelp; a bad command line returns a usageError.
+func parseFlags(args []string, stdout io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by main
+	fs.StringVar(&cfg.restAddr, "rest-addr", "127.0.0.1:8080", "`address` of the REST server (host:port; port 0 picks a free one; empty disables REST)")
+	fs.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:50051", "`address` of the gRPC server (host:port; port 0 picks a free one; empty disables gRPC)")
+	fs.Var(&cfg.users, "user", "create a user, as `name:password` (repeatable); with none, user demo gets a random password printed at start")
+	fs.BoolVar(&cfg.tls, "tls", false, "serve both with TLS 1.3: gRPC over h2, REST over HTTPS (HTTP/1.1 unless -h2); a self-signed certificate for 127.0.0.1 and localhost is made at start unless -cert and -key are given")
+	fs.StringVar(&cfg.certFile, "cert", "", "TLS certificate `file` (PEM); implies -tls, needs -key")
+	fs.StringVar(&cfg.keyFile, "key", "", "TLS private key `file` (PEM); implies -tls, needs -cert")
+	fs.StringVar(&cfg.writeCert, "write-cert", "", "with -tls, write the serving certificate (PEM) to `file`, for clients to trust (curl --cacert, grpcurl -cacert)")
+	fs.BoolVar(&cfg.h2, "h2", false, "with -tls, offer HTTP/2 on the REST server too (ALPN h2, then http/1.1)")
+	fs.BoolVar(&cfg.h2c, "h2c", false, "serve REST over HTTP/2 cleartext as well as HTTP/1.1 (the rest-h2c variant); not with -tls")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the deterministic transaction data set")
+	fs.DurationVar(&cfg.work, "work", 0, "CPU work added to every call and streamed message (e.g. 50us), to weigh transport against real work")
+	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt `cost` of password hashes (%d to %d); login costs far more than any transport at the default", bcrypt.MinCost, bcrypt.MaxCost))
+	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", "", "`file` holding the HMAC key that signs tokens (at least 16 bytes; trailing newlines ignored); without it a random key is made, so tokens do not survive a restart")
+	fs.DurationVar(&cfg.tokenTTL, "token-ttl", time.Hour, "how long issued tokens stay valid")
+	fs.Int64Var(&cfg.maxUpload, "max-upload", 1<<30, "largest upload in `bytes`")
+	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight calls and streams may run before they are cut")
+	fs.StringVar(&cfg.readyFile, "ready-file", "", "once listening, write the addresses as JSON to `file` (written whole, by rename)")
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprint(out, usageHeader)
+		fs.PrintDefaults()
+	}
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return cfg, err
+		}
+		return cfg, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if (cfg.certFile == "") != (cfg.keyFile == "") {
+		return cfg, usagef("-cert and -key go together")
+	}
+	if cfg.certFile != "" {
+		cfg.tls = true
+	}
+	switch {
+	case cfg.restAddr == "" && cfg.grpcAddr == "":
+		return cfg, usagef("-rest-addr and -grpc-addr are both empty: nothing to serve")
+	case cfg.h2c && cfg.tls:
+		return cfg, usagef("-h2c is HTTP/2 without TLS; with -tls use -h2")
+	case cfg.h2 && !cfg.tls:
+		return cfg, usagef("-h2 needs -tls (for cleartext HTTP/2 use -h2c)")
+	case cfg.writeCert != "" && !cfg.tls:
+		return cfg, usagef("-write-cert needs -tls")
+	case cfg.bcryptCost < bcrypt.MinCost || cfg.bcryptCost > bcrypt.MaxCost:
+		return cfg, usagef("-bcrypt-cost %d: want %d to %d", cfg.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	case cfg.work < 0:
+		return cfg, usagef("-work %v: must not be negative", cfg.work)
+	case cfg.tokenTTL <= 0:
+		return cfg, usagef("-token-ttl %v: must be positive", cfg.tokenTTL)
+	case cfg.maxUpload <= 0:
+		return cfg, usagef("-max-upload %d: must be positive", cfg.maxUpload)
+	case cfg.grace < 0:
+		return cfg, usagef("-grace %v: must not be negative", cfg.grace)
+	}
+	return cfg, nil
+}
+
+// readTokenKey reads the -token-key-file.
+func readTokenKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token key: %w", err)
+	}
+	return []byte(strings.TrimRight(string(b), "\r\n")), nil
+}

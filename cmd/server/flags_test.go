@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestRunUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string // in the error
+	}{
+		{name: "unknown flag", args: []string{"-nope"}, want: "flag provided but not defined: -nope"},
+		{name: "bad duration", args: []string{"-work", "fast"}, want: "-work"},
+		{name: "user without password", args: []string{"-user", "alice"}, want: "name:password"},
+		{name: "stray argument", args: []string{"serve"}, want: `unexpected argument "serve"`},
+		{name: "cert without key", args: []string{"-cert", "c.pem"}, want: "-cert and -key"},
+		{name: "h2c with tls", args: []string{"-tls", "-h2c"}, want: "-h2c"},
+		{name: "h2 without tls", args: []string{"-h2"}, want: "-h2 needs -tls"},
+		{name: "nothing to serve", args: []string{"-rest-addr", "", "-grpc-addr", ""}, want: "nothing to serve"},
+		{name: "bcrypt cost too low", args: []string{"-bcrypt-cost", "1"}, want: "-bcrypt-cost 1"},
+		{name: "negative work", args: []string{"-work", "-1ms"}, want: "-work"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr)
+			var uerr usageError
+			if !errors.As(err, &uerr) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("run(%q) = %v, want a usage error about %q", tt.args, err, tt.want)
+			}
+			var msg bytes.Buffer
+			if code := exitCode(err, &msg); code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+			if lines := strings.Count(msg.String(), "\n"); lines != 1 || stdout.Len()+stderr.Len() != 0 {
+				t.Errorf("printed %q on stderr (%d lines) and %q/%q from run; want one line from main only", msg.String(), lines, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-help"}, &stdout, &stderr)
+	if !errors.Is(err, flag.ErrHelp) || exitCode(err, &stderr) != 0 {
+		t.Fatalf("run(-help) = %v, want flag.ErrHelp and exit status 0", err)
+	}
+	out := stdout.String()
+	if !strings.HasPrefix(out, "Usage: server [flags]") {
+		t.Errorf("help does not start with a usage header:\n%s", out)
+	}
+	for _, f := range []string{"rest-addr", "grpc-addr", "user", "tls", "cert", "key", "write-cert", "h2", "h2c", "seed", "work", "bcrypt-cost", "token-key-file", "token-ttl", "max-upload", "grace", "ready-file"} {
+		if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
+			t.Errorf("help does not explain -%s", f)
+		}
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing", stderr.String())
+	}
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/core"
+)
+
+// run is the whole command, minus the process: it serves until ctx ends,
+// then shuts down gracefully and returns nil.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+
+	opts := []core.Option{
+		core.WithSeed(cfg.seed),
+		core.WithWork(cfg.work),
+		core.WithBcryptCost(cfg.bcryptCost),
+		core.WithTokenTTL(cfg.tokenTTL),
+		core.WithMaxUpload(cfg.maxUpload),
+	}
+	if cfg.tokenKeyFile != "" {
+		key, err := readTokenKey(cfg.tokenKeyFile)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, core.WithTokenKey(key))
+	}
+	users := cfg.users
+	if len(users) == 0 {
+		pw, err := randomPassword()
+		if err != nil {
+			return err
+		}
+		users = []user{{"demo", pw}}
+		fmt.Fprintf(stdout, "no -user given: created user demo with password %s\n", pw)
+	}
+	for _, u := range users {
+		opts = append(opts, core.WithUser(u.name, u.password))
+	}
+	svc, err := core.New(opts...)
+	if err != nil {
+		return err
+	}
+
+	var cert tls.Certificate
+	if cfg.tls {
+		if cert, err = serverCert(cfg.certFile, cfg.keyFile, cfg.writeCert); err != nil {
+			return err
+		}
+	}
+
+	// Listen on both before serving either, so that a busy port fails the
+	// start as a whole.
+	var restLis, grpcLis net.Listener
+	if cfg.restAddr != "" {
+		if restLis, err = net.Listen("tcp", cfg.restAddr); err != nil {
+			return fmt.Errorf("rest: %w", err)
+		}
+		defer restLis.Close()
+	}
+	if cfg.grpcAddr != "" {
+		if grpcLis, err = net.Listen("tcp", cfg.grpcAddr); err != nil {
+			return fmt.Errorf("grpc: %w", err)
+		}
+		defer grpcLis.Close()
+	}
+
+	var (
+		wg     sync.WaitGroup
+		served = make(chan error, 2)
+		ready  = readyInfo{TLS: cfg.tls}
+		hs     *http.Server
+		gs     *grpc.Server
+		// base is the parent of every REST request's context.
+		base, cutREST = context.WithCancel(context.Background())
+	)
+	defer cutREST()
+	if restLis != nil {
+		hs = newRESTServer(base, svc, cfg, cert)
+		scheme, proto := "http", "HTTP/1.1"
+		switch {
+		case cfg.tls && cfg.h2:
+			scheme, proto = "https", "HTTPS, HTTP/2 or HTTP/1.1 by ALPN"
+		case cfg.tls:
+			scheme, proto = "https", "HTTPS, HTTP/1.1"
+		case cfg.h2c:
+			proto = "HTTP/1.1 and HTTP/2 cleartext (h2c)"
+		}
+		ready.REST = scheme + "://" + restLis.Addr().String()
+		fmt.Fprintf(stdout, "rest listening on %s (%s; JSON, or protobuf bodies with application/x-protobuf)\n", ready.REST, proto)
+		wg.Go(func() {
+			var err error
+			if cfg.tls {
+				err = hs.ServeTLS(restLis, "", "")
+			} else {
+				err = hs.Serve(restLis)
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				served <- fmt.Errorf("rest: %w", err)
+			}
+		})
+	}
+	if grpcLis != nil {
+		var gopts []grpcsvc.Option
+		proto := "HTTP/2 cleartext"
+		if cfg.tls {
+			gopts = append(gopts, grpcsvc.WithServerOptions(grpc.Creds(credentials.NewTLS(tlsConfig(cert, "h2")))))
+			proto = "HTTP/2 over TLS"
+		}
+		gs = grpcsvc.NewServer(svc, gopts...)
+		ready.GRPC = grpcLis.Addr().String()
+		fmt.Fprintf(stdout, "grpc listening on %s (%s; health and reflection enabled)\n", ready.GRPC, proto)
+		wg.Go(func() {
+			if err := gs.Serve(grpcLis); err != nil {
+				served <- fmt.Errorf("grpc: %w", err)
+			}
+		})
+	}
+	if cfg.tls {
+		fmt.Fprintf(stdout, "tls certificate sha256 %s\n", fingerprint(cert))
+	}
+	if cfg.readyFile != "" {
+		if err := writeReady(cfg.readyFile, ready); err != nil {
+			shutdown(hs, cutREST, gs, 0)
+			wg.Wait()
+			return err
+		}
+	}
+	fmt.Fprintln(stdout, ready.line())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "shutting down")
+	case serveErr = <-served:
+	}
+	shutdown(hs, cutREST, gs, cfg.grace)
+	wg.Wait()
+	if serveErr != nil {
+		return serveErr
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return nil
+}
+
+// shutdown stops both servers: new calls are refused at once, calls and
+// streams in flight get up to grace to finish, then are cut. REST chat
+// sessions are WebSockets, which http.Server.Shutdown does not track: they
+// are ended (cutREST) once the other REST calls are done.
+func shutdown(hs *http.Server, cutREST context.CancelFunc, gs *grpc.Server, grace time.Duration) {
+	var wg sync.WaitGroup
+	if hs != nil {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), grace)
+			defer cancel()
+			err := hs.Shutdown(ctx)
+			cutREST()
+			if err != nil {
+				hs.Close()
+			}
+		})
+	}
+	if gs != nil {
+		wg.Go(func() {
+			done := make(chan struct{})
+			go func() { gs.GracefulStop(); close(done) }()
+			t := time.NewTimer(grace)
+			defer t.Stop()
+			select {
+			case <-done:
+			case <-t.C:
+				gs.Stop() // cancels what is left; GracefulStop then returns
+				<-done
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// readyInfo is what -ready-file holds and the "ready" line says.
+type readyInfo struct {
+	REST string `json:"rest,omitempty"`
+	GRPC string `json:"grpc,omitempty"`
+	TLS  bool   `json:"tls"`
+}
+
+func (r readyInfo) line() string {
+	parts := []string{"ready"}
+	if r.REST != "" {
+		parts = append(parts, "rest="+r.REST)
+	}
+	if r.GRPC != "" {
+		parts = append(parts, "grpc="+r.GRPC)
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeReady writes the file whole: a reader never sees half of it.
+func writeReady(path string, r readyInfo) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
+	if err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	_, werr := tmp.Write(append(b, '\n'))
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("ready file: %w", err)
+	}
+	return nil
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
