@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -350,6 +351,25 @@ func TestShutdownCutsLongStreams(t *testing.T) {
 	case err := <-streamErr:
 		t.Fatalf("stream ended before its first record: %v", err)
 	}
+
+	// The same feed over REST, as NDJSON.
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, p.rest+"/v1/transactions?account=acct-0001&limit=1000&interval_ms=1000", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body := bufio.NewReader(resp.Body)
+	if line, err := body.ReadString('\n'); err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(line, `"id"`) {
+		t.Fatalf("REST feed: %s, first line %q, %v", resp.Status, line, err)
+	}
+	restDone := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, body)
+		restDone <- err
+	}()
+
 	if err, _ := p.stop(t); err != nil {
 		t.Errorf("exit: %v, want status 0; stderr: %s", err, p.stderr)
 	}
@@ -358,6 +378,9 @@ func TestShutdownCutsLongStreams(t *testing.T) {
 	} else if code := core.CodeOf(err); code != core.CodeUnavailable && code != core.CodeCanceled {
 		t.Errorf("stream ended with %v, want unavailable or canceled", err)
 	}
+	// A cut chunked body reads as an error, or as an early end; either
+	// way the read returns instead of waiting out the 1000 records.
+	<-restDone
 }
 
 func TestExitStatus(t *testing.T) {
