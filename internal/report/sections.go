@@ -318,23 +318,53 @@ func (b *builder) idealFor() (row, string) {
 	r := row{name: "Ideal for", claim: "Simple APIs → microservices (internal, high-throughput calls)"}
 	var sec strings.Builder
 	sec.WriteString("## Ideal for: crossover points\n\n")
-	series, source := b.speedSource(true)
-	var cs []Comparison
-	for _, g := range groups(series) {
-		if c, ok := b.cfg.rules.compareIn(g, "grpc", "rest", "req/s", Higher, "metric", "req/s"); ok {
-			cs = append(cs, c)
+	var load, bench []*Series
+	for _, s := range b.d.Series {
+		if kindOf(s) != "unary" {
+			continue
+		}
+		switch {
+		case s.Bench == "Load" && (s.Key("mode") == "" || s.Key("mode") == "closed"):
+			load = append(load, s)
+		case s.Bench == "Unary":
+			bench = append(bench, s)
 		}
 	}
-	r.verdict = Decide(cs, []string{"payload", "conc", "net", "work", "rpc"})
+	var cs []Comparison
+	for _, src := range []struct {
+		name   string
+		series []*Series
+	}{{"load driver", load}, {"go test -bench", bench}} {
+		for _, g := range groups(src.series) {
+			if c, ok := b.cfg.rules.compareIn(g, "grpc", "rest", "req/s", Higher, "metric", "req/s", "source", src.name); ok {
+				// Name the defaults, so that loopback and no work are points
+				// of the net and work dimensions.
+				if c.Cond["net"] == "" {
+					c.Cond["net"] = "loopback"
+				}
+				if c.Cond["work"] == "" || c.Cond["work"] == "0" {
+					c.Cond["work"] = "0s"
+				}
+				cs = append(cs, c)
+			}
+		}
+	}
+	r.verdict = Decide(cs, []string{"payload", "conc", "net", "work", "rpc", "source"})
 	if len(cs) == 0 {
 		r.measured = "not measured"
 		sec.WriteString("No condition has both rest and grpc throughput, so no crossover can be found.\n\n")
 		return r, sec.String()
 	}
-	fmt.Fprintf(&sec, "Unary throughput, grpc against rest, from %s, over every payload, concurrency, network profile and server work measured. The claim is read as \"gRPC serves microservice traffic better\": it holds where gRPC gives more calls per second.\n\n", source)
+	fmt.Fprintf(&sec, "Unary throughput, grpc against rest, from the load driver (server in its own process) and from `go test -bench` (one process; it alone runs the simulated networks), over every payload, concurrency, network profile and server work measured. The claim is read as \"gRPC serves microservice traffic better\": it holds where gRPC gives more calls per second.\n\n")
 	var xs []string
 	for _, dim := range []string{"payload", "conc", "net", "work"} {
-		vals := Values(series, dim)
+		var vals []string
+		for _, c := range cs {
+			if v := c.Cond[dim]; v != "" && !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		slices.SortFunc(vals, compareValue)
 		if len(vals) < 2 {
 			fmt.Fprintf(&sec, "- **%s**: %s, so no crossover along it was measured.\n", dim, onlyValues(vals))
 			continue
