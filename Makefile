@@ -41,3 +41,9 @@ PROFILE ?= quick
 .PHONY: report
 report: ## Measure and write results/<profile>/REPORT.md (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
 	$(GO) run ./cmd/report -profile $(PROFILE)
+
+SERVER_FLAGS ?= -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051
+
+.PHONY: serve
+serve: ## Run the REST and gRPC server in the foreground (SERVER_FLAGS='... -user name:pw -tls').
+	$(GO) run ./cmd/server $(SERVER_FLAGS)
