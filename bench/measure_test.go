@@ -81,8 +81,8 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 			for next.Add(1) <= n {
 				t0 := time.Now()
 				if err := w.op(); err != nil {
-					err = fmt.Errorf("worker %d: %w", i, err)
-					failed.CompareAndSwap(nil, &err)
+					werr := fmt.Errorf("worker %d: %w", i, err)
+					failed.CompareAndSwap(nil, &werr)
 					next.Store(n) // stop the others
 					return
 				}

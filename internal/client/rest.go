@@ -396,14 +396,25 @@ func (c *REST) ListTransactions(ctx context.Context, lr core.ListRequest, fn fun
 		return restsvc.ErrorOf(resp.StatusCode, b)
 	}
 	defer resp.Body.Close()
+	var fnErr error
+	each := func(t *core.Transaction) error {
+		fnErr = fn(t)
+		return fnErr
+	}
 	br := bufio.NewReaderSize(resp.Body, 32<<10)
 	switch {
 	case c.proto:
-		return readProtoStream(br, resp, fn)
+		err = readProtoStream(br, resp, each)
 	case c.sse:
-		return readSSE(br, fn)
+		err = readSSE(br, each)
+	default:
+		err = readNDJSON(br, each)
 	}
-	return readNDJSON(br, fn)
+	if err != nil && err != fnErr && ctx.Err() != nil {
+		// The read failed because the caller gave up: say so.
+		return ctx.Err()
+	}
+	return err
 }
 
 // errorRecord is the last record of a stream that failed after it started.
