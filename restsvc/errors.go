@@ -69,30 +69,27 @@ func bodyError(err error, what string) error {
 	return core.Errorf(core.CodeInvalidArgument, "malformed %s body: %v", what, err)
 }
 
+// codeOfStatus inverts StatusOf; of the codes sharing 500, internal wins.
+var codeOfStatus = func() map[int]core.Code {
+	m := make(map[int]core.Code, len(core.Codes))
+	for _, c := range core.Codes {
+		if _, dup := m[StatusOf(c)]; !dup || c == core.CodeInternal {
+			m[StatusOf(c)] = c
+		}
+	}
+	return m
+}()
+
 // CodeOfStatus is the inverse of StatusOf, for answers whose body names no
-// code (a proxy's, say). Statuses StatusOf never returns map by class.
+// code (a proxy's, say). Other statuses map by class: 4xx to
+// invalid_argument (503-like 429 and 502 to unavailable), 5xx to internal.
 func CodeOfStatus(status int) core.Code {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusMethodNotAllowed:
-		return core.CodeInvalidArgument
-	case http.StatusUnauthorized:
-		return core.CodeUnauthenticated
-	case http.StatusForbidden:
-		return core.CodePermissionDenied
-	case http.StatusNotFound:
-		return core.CodeNotFound
-	case http.StatusRequestEntityTooLarge:
-		return core.CodeTooLarge
-	case StatusCanceled:
-		return core.CodeCanceled
-	case http.StatusGatewayTimeout:
-		return core.CodeDeadlineExceeded
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway:
-		return core.CodeUnavailable
-	case http.StatusInternalServerError:
-		return core.CodeInternal
+	if c, ok := codeOfStatus[status]; ok {
+		return c
 	}
 	switch {
+	case status == http.StatusTooManyRequests || status == http.StatusBadGateway:
+		return core.CodeUnavailable
 	case status >= 400 && status < 500:
 		return core.CodeInvalidArgument
 	case status >= 500:
