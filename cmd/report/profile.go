@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,7 @@ type profile struct {
 	benchRegex string
 	benchCount int
 	benchTime  string
+	benchEst   time.Duration // the subset's expected wall time
 	// Load-driver sweeps.
 	variants  []string
 	unary     []loadCase // closed loop, one window per variant and repetition
@@ -40,9 +42,10 @@ type loadCase struct {
 var profiles = map[string]*profile{
 	"quick": {
 		name:       "quick",
-		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$/.*(payload=(100B|1KiB|64KiB))`,
+		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$`,
 		benchCount: 6,
-		benchTime:  "100ms",
+		benchTime:  "50ms",
+		benchEst:   100 * time.Second,
 		variants:   []string{"rest", "rest-proto", "rest-h2c", "grpc"},
 		unary: []loadCase{
 			{"GetTransaction", "100B", 1}, {"GetTransaction", "100B", 64},
@@ -66,6 +69,7 @@ var profiles = map[string]*profile{
 		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$`,
 		benchCount: 10,
 		benchTime:  "200ms",
+		benchEst:   9 * time.Minute,
 		variants:   []string{"rest", "rest-proto", "rest-h2c", "grpc"},
 		unary: append(cross([]string{"GetTransaction"}, []string{"100B", "1KiB", "64KiB", "1MiB"}, []int{1, 16, 64, 256}),
 			loadCase{"ValidateToken", "100B", 1}, loadCase{"ValidateToken", "100B", 64}),
@@ -120,7 +124,7 @@ func (w window) name() string {
 	if w.rate > 0 {
 		mode = fmt.Sprintf("open-%d", w.rate)
 	}
-	return fmt.Sprintf("%s-%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.variant, w.c.payload, w.c.conc, mode, w.work, w.rep)
+	return fmt.Sprintf("%s-%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.variant, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
 }
 
 // interleave returns the variants in the order of repetition rep: forward on
@@ -184,3 +188,6 @@ func (p *profile) estimate(benchCost time.Duration) time.Duration {
 	}
 	return time.Duration(n)*p.windowCost() + benchCost
 }
+
+// durationName writes d as the benchmarks name it: "100us", "1ms", "0s".
+func durationName(d time.Duration) string { return strings.ReplaceAll(d.String(), "µ", "u") }

@@ -66,11 +66,7 @@ type runner struct {
 	windowsTotal int
 }
 
-func (r *runner) benchCost() time.Duration {
-	// A rough guess: the subset has about 60 benchmarks.
-	bt, _ := time.ParseDuration(r.o.profile.benchTime)
-	return time.Duration(r.o.profile.benchCount) * 60 * (bt + 150*time.Millisecond)
-}
+func (r *runner) benchCost() time.Duration { return r.o.profile.benchEst }
 
 func (r *runner) printPlan() {
 	p := r.o.profile
@@ -323,7 +319,7 @@ func copyBenchLines(w io.Writer, r io.Reader, win window, info windowInfo) error
 		if !strings.HasPrefix(line, "Benchmark") {
 			continue
 		}
-		line = addNameKey(line, "work", win.work.String())
+		line = addNameKey(line, "work", durationName(win.work))
 		if _, err := fmt.Fprintf(w, "%s\t%d discarded-windows\t%d steal-flagged\n", line, info.Discarded, flagged); err != nil {
 			return err
 		}
