@@ -42,7 +42,7 @@ type loadCase struct {
 var profiles = map[string]*profile{
 	"quick": {
 		name:       "quick",
-		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$`,
+		benchRegex: `^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$`,
 		benchCount: 6,
 		benchTime:  "50ms",
 		benchEst:   100 * time.Second,
@@ -66,7 +66,7 @@ var profiles = map[string]*profile{
 	},
 	"full": {
 		name:       "full",
-		benchRegex: `^Benchmark(Codec|Unary|ServerStream|ClientStream|Bidi)$`,
+		benchRegex: `^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$`,
 		benchCount: 10,
 		benchTime:  "200ms",
 		benchEst:   9 * time.Minute,

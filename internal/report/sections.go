@@ -382,6 +382,7 @@ func (b *builder) idealFor() (row, string) {
 	}
 	sec.WriteString("\n")
 	comparisonTable(&sec, cs)
+	b.login(&sec)
 	if len(xs) == 0 {
 		r.measured = "no crossover; throughput gRPC/REST " + ratioRange(cs)
 	} else {
@@ -682,4 +683,35 @@ func sum(xs []float64) float64 {
 		t += x
 	}
 	return t
+}
+
+// login writes how much of a login (ValidateUser, a real password hash) the
+// transport costs, against variant=core, which calls the core directly.
+func (b *builder) login(w *strings.Builder) {
+	series := b.d.Select("ValidateUser", Filter{"variant": "*"})
+	var core *Series
+	for _, s := range series {
+		if s.Key("variant") == "core" {
+			core = s
+		}
+	}
+	if core == nil || !core.Has("ns/op") {
+		return
+	}
+	c := Summarize(core.Values["ns/op"]).Center
+	w.WriteString("Server work that dwarfs the transport: a login (`BenchmarkValidateUser`, a real password hash) against the same call made on the core directly:\n\n| variant | time per login | transport's share |\n|---|---|---|\n")
+	for _, v := range Values(series, "variant") {
+		for _, s := range series {
+			if s.Key("variant") != v || !s.Has("ns/op") {
+				continue
+			}
+			m := Summarize(s.Values["ns/op"])
+			share := "—"
+			if v != "core" && m.Center > 0 {
+				share = fmt.Sprintf("%.1f%%", math.Max(0, 1-c/m.Center)*100)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s |\n", v, fmtSummary(m, "ns/op"), share)
+		}
+	}
+	w.WriteString("\n")
 }
