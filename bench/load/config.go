@@ -1,0 +1,191 @@
+package load
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"restvsgrpc/internal/core"
+)
+
+// The variants a target speaks.
+const (
+	VariantREST      = "rest"       // HTTP/1.1, JSON
+	VariantRESTProto = "rest-proto" // HTTP/1.1, protobuf bodies
+	VariantRESTH2C   = "rest-h2c"   // HTTP/2 (cleartext, or h2 with TLS), JSON
+	VariantGRPC      = "grpc"       // grpc-go
+)
+
+// Variants lists the variants.
+var Variants = []string{VariantREST, VariantRESTProto, VariantRESTH2C, VariantGRPC}
+
+// The HTTP clients of the rest and rest-proto variants.
+const (
+	ClientFast    = "fasthttp" // lean: fasthttp's HostClient, requests prepared once
+	ClientNetHTTP = "nethttp"  // what a Go REST caller pays: net/http
+)
+
+// TargetConfig says what a target calls and how.
+type TargetConfig struct {
+	Variant string
+	// Addr is the server's host:port (the REST or the gRPC one).
+	Addr    string
+	RPC     RPC
+	Payload core.Payload
+	// Conns is the number of connections. For HTTP/1.1 it caps the calls
+	// in flight; 0 means one per worker for HTTP/1.1, one for HTTP/2.
+	Conns int
+	// Client is ClientFast (the default) or ClientNetHTTP, for the unary
+	// calls of rest and rest-proto; streams always use net/http.
+	Client string
+	// TLS dials with TLS; Insecure skips verifying the server's
+	// certificate; CAFile trusts the PEM certificates in it.
+	TLS      bool
+	Insecure bool
+	CAFile   string
+	// User and Password log in once (ValidateUser); the token is reused by
+	// every call that needs one. ValidateUser calls log in every time.
+	User, Password string
+	// StreamMsgs is the number of messages per stream call: records of a
+	// ListTransactions, chunks of an Upload (default 100).
+	StreamMsgs int
+	// Room prefixes the chat rooms; each worker chats in its own room so
+	// that no message fans out (default "load-PID").
+	Room string
+}
+
+func (c *TargetConfig) check() error {
+	switch {
+	case !contains(Variants, c.Variant):
+		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(Variants, ", "))
+	case c.Addr == "":
+		return errors.New("no server address")
+	case c.Conns < 0:
+		return fmt.Errorf("conns %d: must not be negative", c.Conns)
+	case c.StreamMsgs < 0:
+		return fmt.Errorf("stream messages %d: must not be negative", c.StreamMsgs)
+	}
+	if _, err := ParseRPC(string(c.RPC)); err != nil {
+		return err
+	}
+	if _, err := core.ParsePayload(string(c.Payload)); err != nil {
+		return err
+	}
+	if c.Payload == "" {
+		c.Payload = core.Payload100B
+	}
+	if c.Client == "" {
+		c.Client = ClientFast
+	}
+	if c.Client != ClientFast && c.Client != ClientNetHTTP {
+		return fmt.Errorf("client %q: want fasthttp or nethttp", c.Client)
+	}
+	if c.StreamMsgs == 0 {
+		c.StreamMsgs = 100
+	}
+	if c.Room == "" {
+		c.Room = "load-" + strconv.Itoa(os.Getpid())
+	}
+	if c.RPC == Chat && payloadBytes(c.Payload) > core.MaxChatText {
+		return fmt.Errorf("payload %s: a chat message carries at most %d bytes of text (use 100B or 1KiB)", c.Payload, core.MaxChatText)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// payloadBytes is the size of the upload chunks and chat texts of a class.
+func payloadBytes(p core.Payload) int {
+	switch p {
+	case core.Payload1KiB:
+		return 1 << 10
+	case core.Payload64KiB:
+		return 64 << 10
+	case core.Payload1MiB:
+		return 1 << 20
+	}
+	return 100
+}
+
+// filler returns n bytes of printable text, the same every time.
+func filler(n int) []byte {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[i%len(alphabet)]
+	}
+	return b
+}
+
+// transactionIDs returns the ids of every record of class p.
+func transactionIDs(p core.Payload) []string {
+	ids := make([]string, p.Records())
+	for i := range ids {
+		ids[i] = core.TransactionID(p, i)
+	}
+	return ids
+}
+
+// tlsConfig builds the client TLS configuration.
+func (c *TargetConfig) tlsConfig(alpn ...string) (*tls.Config, error) {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %w", c.Addr, err)
+	}
+	cfg := &tls.Config{ServerName: host, InsecureSkipVerify: c.Insecure, NextProtos: alpn, MinVersion: tls.VersionTLS12}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca file %s: no PEM certificate", c.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// unavailable classifies a transport failure (refused, reset, timed out)
+// as the core's CodeUnavailable, keeping its text.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", &core.Error{Code: core.CodeUnavailable, Message: "transport"}, err)
+}
+
+// isRefused reports whether err means nothing listens at the address.
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+// NewTarget logs in to the server and returns the target. Errors are one
+// line meant for a person: unreachable server, wrong protocol, refused
+// login, bad configuration.
+func NewTarget(ctx context.Context, cfg TargetConfig) (Target, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.Variant == VariantGRPC {
+		return newGRPCTarget(ctx, cfg)
+	}
+	return newRESTTarget(ctx, cfg)
+}

@@ -1,0 +1,100 @@
+package load
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTick is the unit of /proc times (USER_HZ), 100 per second on every
+// Linux architecture the project runs on.
+const clockTick = 10 * time.Millisecond
+
+// cpuSnap is the CPU clocks read at one instant.
+type cpuSnap struct {
+	at       time.Time
+	client   time.Duration // this process, user+system
+	server   time.Duration // the server process, user+system
+	serverOK bool
+	steal    time.Duration // stolen from all of this machine's CPUs
+	stealOK  bool
+}
+
+// cpuMeter reads the clocks; procDir is normally "/proc".
+type cpuMeter struct {
+	procDir   string
+	serverPID int
+}
+
+func (m cpuMeter) read() (cpuSnap, error) {
+	s := cpuSnap{at: time.Now()}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		s.client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if b, err := os.ReadFile(filepath.Join(m.procDir, "stat")); err == nil {
+		if st, err := parseSteal(b); err == nil {
+			s.steal, s.stealOK = st, true
+		}
+	}
+	if m.serverPID > 0 {
+		b, err := os.ReadFile(filepath.Join(m.procDir, strconv.Itoa(m.serverPID), "stat"))
+		if err != nil {
+			return s, fmt.Errorf("server pid %d: %w", m.serverPID, err)
+		}
+		cpu, err := parsePIDStat(b)
+		if err != nil {
+			return s, fmt.Errorf("server pid %d: %w", m.serverPID, err)
+		}
+		s.server, s.serverOK = cpu, true
+	}
+	return s, nil
+}
+
+// parseSteal returns the steal time of the "cpu" line of /proc/stat (all
+// CPUs together): its eighth number.
+func parseSteal(b []byte) (time.Duration, error) {
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		f := bytes.Fields(line)
+		if len(f) == 0 || string(f[0]) != "cpu" {
+			continue
+		}
+		if len(f) < 9 {
+			return 0, fmt.Errorf("/proc/stat: cpu line has %d fields, want at least 9", len(f))
+		}
+		n, err := strconv.ParseInt(string(f[8]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: steal: %w", err)
+		}
+		return time.Duration(n) * clockTick, nil
+	}
+	return 0, fmt.Errorf("/proc/stat: no cpu line")
+}
+
+// parsePIDStat returns utime+stime of a /proc/PID/stat: fields 14 and 15,
+// counted after the command name, which may itself hold spaces and
+// parentheses.
+func parsePIDStat(b []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("stat: no command name")
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state), so utime (14) is f[11] and stime (15) f[12].
+	if len(f) < 13 {
+		return 0, fmt.Errorf("stat: %d fields after the name, want at least 13", len(f))
+	}
+	var sum int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(string(s), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("stat: %w", err)
+		}
+		sum += n
+	}
+	return time.Duration(sum) * clockTick, nil
+}

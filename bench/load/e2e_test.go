@@ -1,0 +1,209 @@
+package load_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"restvsgrpc/bench/load"
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/restsvc"
+)
+
+const (
+	testUser     = "loader"
+	testPassword = "load-test-password"
+)
+
+// servers are the REST (HTTP/1.1 and h2c) and gRPC services on loopback.
+type servers struct{ rest, grpc string }
+
+func startServers(t *testing.T) servers {
+	t.Helper()
+	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithH2C(), restsvc.WithBaseContext(ctx))
+	go hs.Serve(rl)
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpcsvc.NewServer(svc)
+	go gs.Serve(gl)
+	t.Cleanup(func() {
+		cancel()
+		hs.Close()
+		gs.Stop()
+	})
+	return servers{rest: rl.Addr().String(), grpc: gl.Addr().String()}
+}
+
+func (s servers) addr(variant string) string {
+	if variant == load.VariantGRPC {
+		return s.grpc
+	}
+	return s.rest
+}
+
+// TestEveryVariantAndCall runs a short closed-loop run of every call kind
+// over every variant against the real services, and checks that every call
+// succeeded, over the right protocol, with bytes counted.
+func TestEveryVariantAndCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end runs skipped with -short")
+	}
+	srv := startServers(t)
+	type run struct {
+		name    string
+		variant string
+		client  string
+		rpc     load.RPC
+		payload core.Payload
+		proto   string
+	}
+	var runs []run
+	for _, v := range load.Variants {
+		for _, r := range load.RPCs {
+			p := core.Payload1KiB
+			runs = append(runs, run{name: v + "/" + string(r), variant: v, rpc: r, payload: p})
+		}
+	}
+	runs = append(runs,
+		run{name: "rest/nethttp/GetTransaction", variant: load.VariantREST, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-proto/nethttp/ValidateToken", variant: load.VariantRESTProto, client: load.ClientNetHTTP, rpc: load.ValidateToken, payload: core.Payload100B},
+	)
+	wantProto := map[string]string{
+		load.VariantREST: "HTTP/1.1", load.VariantRESTProto: "HTTP/1.1", load.VariantRESTH2C: "HTTP/2.0", load.VariantGRPC: "HTTP/2 (h2c, prior knowledge)",
+	}
+	for _, tc := range runs {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			tg, err := load.NewTarget(ctx, load.TargetConfig{
+				Variant: tc.variant, Addr: srv.addr(tc.variant), RPC: tc.rpc, Payload: tc.payload,
+				Client: tc.client, User: testUser, Password: testPassword, StreamMsgs: 5,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			const calls = 12
+			res, err := load.Run(ctx, tg, load.WithWorkers(3), load.WithCalls(calls), load.WithWarmup(20*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := res.Check(false); err != nil {
+				t.Fatal(err)
+			}
+			if res.Calls != calls {
+				t.Errorf("calls = %d, want %d", res.Calls, calls)
+			}
+			want := wantProto[tc.variant]
+			if tc.rpc == load.Chat && tc.variant != load.VariantGRPC {
+				want = "HTTP/1.1 WebSocket"
+			}
+			if res.Protocol != want {
+				t.Errorf("protocol = %q, want %q", res.Protocol, want)
+			}
+			c := res.Counters
+			if c.WireIn <= c.BodyIn || c.WireOut < c.BodyOut || c.BodyIn <= 0 {
+				t.Errorf("bytes %+v: want wire > body > 0", c)
+			}
+			switch tc.rpc.Kind() {
+			case "server-stream":
+				if res.MsgsIn != calls*5 || res.FirstMsg.Count() != calls {
+					t.Errorf("msgs in %d, first-message samples %d: want %d and %d", res.MsgsIn, res.FirstMsg.Count(), calls*5, calls)
+				}
+			case "client-stream":
+				if res.MsgsOut != calls*5 {
+					t.Errorf("msgs out %d, want %d", res.MsgsOut, calls*5)
+				}
+			case "bidi":
+				if res.MsgsOut != calls || res.MsgsIn != calls {
+					t.Errorf("msgs out %d in %d, want %d each", res.MsgsOut, res.MsgsIn, calls)
+				}
+			}
+		})
+	}
+}
+
+// TestClearErrors checks that a wrong address, variant or password fails
+// the target at once with a message naming the problem.
+func TestClearErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end runs skipped with -short")
+	}
+	srv := startServers(t)
+	dead := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := l.Addr().String()
+		l.Close()
+		return a
+	}()
+	tests := []struct {
+		name    string
+		cfg     load.TargetConfig
+		wantSub string
+	}{
+		{"rest unreachable", load.TargetConfig{Variant: "rest", Addr: dead}, "cannot reach"},
+		{"grpc unreachable", load.TargetConfig{Variant: "grpc", Addr: dead}, "cannot reach"},
+		{"grpc at the rest port", load.TargetConfig{Variant: "grpc", Addr: srv.rest}, "login to the grpc server"},
+		{"rest at the grpc port", load.TargetConfig{Variant: "rest", Addr: srv.grpc}, "is it the REST address"},
+		{"wrong password", load.TargetConfig{Variant: "grpc", Addr: srv.grpc, Password: "not-the-password"}, "check -user and -password"},
+		{"wrong password rest", load.TargetConfig{Variant: "rest", Addr: srv.rest, Password: "not-the-password"}, "check -user and -password"},
+		{"chat payload too big", load.TargetConfig{Variant: "rest", Addr: srv.rest, RPC: load.Chat, Payload: core.Payload64KiB}, "at most 4096"},
+		{"unknown variant", load.TargetConfig{Variant: "soap", Addr: srv.rest}, "want one of"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := tc.cfg
+			if cfg.RPC == "" {
+				cfg.RPC = load.ValidateToken
+			}
+			if cfg.User == "" {
+				cfg.User = testUser
+			}
+			if cfg.Password == "" {
+				cfg.Password = testPassword
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			tg, err := load.NewTarget(ctx, cfg)
+			if err == nil {
+				tg.Close()
+				t.Fatal("NewTarget succeeded, want an error")
+			}
+			if !contains(err.Error(), tc.wantSub) {
+				t.Errorf("error %q does not say %q", err, tc.wantSub)
+			}
+		})
+	}
+}
+
+func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && index(s, sub) >= 0) }
+
+func index(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+var _ = errors.New
+var _ = http.StatusOK

@@ -1,0 +1,472 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"google.golang.org/protobuf/proto"
+
+	authv1 "restvsgrpc/gen/auth/v1"
+	transactionv1 "restvsgrpc/gen/transaction/v1"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/wirecount"
+)
+
+// Media types of the REST wire contract (restsvc/doc.go).
+const (
+	mediaJSON   = "application/json"
+	mediaProto  = "application/x-protobuf"
+	mediaNDJSON = "application/x-ndjson"
+)
+
+// restTarget calls the gin service. Unary calls of rest and rest-proto go
+// through fasthttp's HostClient (or net/http with Client nethttp); streams
+// and rest-h2c use net/http; chat uses a WebSocket over HTTP/1.1.
+type restTarget struct {
+	cfg     TargetConfig
+	base    string // scheme://host:port
+	isProto bool
+	wire    wirecount.Counter
+	token   string
+	ids     []string
+	proto   atomic.Pointer[string]
+
+	fast *fasthttp.HostClient // unary calls of rest and rest-proto with ClientFast
+	// hcs are net/http clients: one for HTTP/1.1 (conns capped by
+	// MaxConnsPerHost), one per connection for HTTP/2.
+	hcs []*http.Client
+	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
+}
+
+func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
+	t := &restTarget{cfg: cfg, isProto: cfg.Variant == VariantRESTProto, base: "http://" + cfg.Addr}
+	h2 := cfg.Variant == VariantRESTH2C
+	var tc *tls.Config
+	if cfg.TLS {
+		t.base = "https://" + cfg.Addr
+		alpn := "http/1.1"
+		if h2 {
+			alpn = "h2"
+		}
+		var err error
+		if tc, err = cfg.tlsConfig(alpn); err != nil {
+			return nil, err
+		}
+	}
+	dial := wirecount.DialContext(new(net.Dialer).DialContext, &t.wire)
+	newTransport := func(h2 bool) *http.Transport {
+		tr := &http.Transport{
+			DialContext:         dial,
+			TLSClientConfig:     tc.Clone(),
+			MaxConnsPerHost:     cfg.Conns,
+			MaxIdleConnsPerHost: max(cfg.Conns, 4096),
+			MaxIdleConns:        0,
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+			Protocols:           new(http.Protocols),
+		}
+		switch {
+		case h2 && cfg.TLS:
+			tr.Protocols.SetHTTP2(true)
+		case h2:
+			tr.Protocols.SetUnencryptedHTTP2(true)
+		default:
+			tr.Protocols.SetHTTP1(true)
+		}
+		return tr
+	}
+	if h2 {
+		for range max(cfg.Conns, 1) {
+			t.hcs = append(t.hcs, &http.Client{Transport: newTransport(true)})
+		}
+	} else {
+		t.hcs = []*http.Client{{Transport: newTransport(false)}}
+	}
+	if cfg.RPC == Chat {
+		wtc := tc.Clone()
+		if wtc != nil {
+			wtc.NextProtos = []string{"http/1.1"}
+		}
+		tr := newTransport(false)
+		tr.TLSClientConfig = wtc
+		t.ws = &http.Client{Transport: tr}
+	}
+	if !h2 && cfg.Client == ClientFast && cfg.RPC.Kind() == "unary" {
+		maxConns := cfg.Conns
+		if maxConns == 0 {
+			maxConns = 1 << 16
+		}
+		t.fast = &fasthttp.HostClient{
+			Addr: cfg.Addr,
+			Dial: func(addr string) (net.Conn, error) {
+				return dial(context.Background(), "tcp", addr)
+			},
+			IsTLS:                     cfg.TLS,
+			TLSConfig:                 tc.Clone(),
+			MaxConns:                  maxConns,
+			MaxIdemponentCallAttempts: 1, // a failure is counted, never retried away
+			NoDefaultUserAgentHeader:  true,
+			ReadBufferSize:            16 << 10,
+			MaxResponseBodySize:       64 << 20,
+			MaxIdleConnDuration:       time.Minute,
+		}
+	}
+	if err := t.login(ctx); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if cfg.RPC == GetTransaction {
+		t.ids = transactionIDs(cfg.Payload)
+	}
+	return t, nil
+}
+
+// login calls ValidateUser once over net/http, checking the protocol.
+func (t *restTarget) login(ctx context.Context) error {
+	body, _ := json.Marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/v1/auth/validate", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", mediaJSON)
+	resp, err := t.hcs[0].Do(req)
+	if err != nil {
+		if isRefused(err) {
+			return loginError(t.cfg, err)
+		}
+		if t.cfg.Variant == VariantRESTH2C && !t.cfg.TLS {
+			return fmt.Errorf("the server at %s does not answer HTTP/2 cleartext (is it a REST server started with -h2c?): %v", t.cfg.Addr, err)
+		}
+		return fmt.Errorf("login to the %s server at %s: %v (is it the REST address?)", t.cfg.Variant, t.cfg.Addr, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if err := t.checkProto(resp.Proto, resp.ProtoMajor, t.httpMajor()); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("login to the %s server at %s: %w", t.cfg.Variant, t.cfg.Addr, httpError(resp.StatusCode, b))
+	}
+	var res core.UserResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("login: %s answered %q, not the auth service's JSON: %v", t.cfg.Addr, truncate(b), err)
+	}
+	if !res.IsValid {
+		return loginRefused(t.cfg, res.Message)
+	}
+	t.token = res.Token
+	return nil
+}
+
+// checkProto records the negotiated protocol and fails when its major
+// version is not want.
+func (t *restTarget) checkProto(proto string, major, want int) error {
+	if t.proto.Load() == nil {
+		p := proto
+		if t.cfg.TLS {
+			p += " over TLS"
+		}
+		t.proto.Store(&p)
+	}
+	if major != want {
+		return fmt.Errorf("wrong protocol negotiated with %s: %s, want HTTP/%d for %s", t.cfg.Addr, proto, want, t.cfg.Variant)
+	}
+	return nil
+}
+
+// httpMajor is the HTTP version the variant's requests must use.
+func (t *restTarget) httpMajor() int {
+	if t.cfg.Variant == VariantRESTH2C {
+		return 2
+	}
+	return 1
+}
+
+func (t *restTarget) Protocol() string {
+	if p := t.proto.Load(); p != nil {
+		if t.cfg.RPC == Chat {
+			return "HTTP/1.1 WebSocket"
+		}
+		return *p
+	}
+	return ""
+}
+
+func (t *restTarget) Counters() Counters {
+	return Counters{WireIn: t.wire.Read(), WireOut: t.wire.Written(), Conns: t.wire.Conns()}
+}
+
+func (t *restTarget) Close() error {
+	if t.fast != nil {
+		t.fast.CloseIdleConnections()
+	}
+	for _, hc := range append(t.hcs, t.ws) {
+		if hc != nil {
+			hc.CloseIdleConnections()
+		}
+	}
+	return nil
+}
+
+func (t *restTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
+	switch t.cfg.RPC.Kind() {
+	case "unary":
+		spec, err := t.unarySpec(i)
+		if err != nil {
+			return nil, err
+		}
+		if t.fast != nil {
+			return t.newFastCaller(spec), nil
+		}
+		return &netCaller{t: t, hc: t.hcs[i%len(t.hcs)], spec: spec, k: i}, nil
+	case "server-stream":
+		return t.newListCaller(i), nil
+	case "client-stream":
+		return t.newUploadCaller(i), nil
+	}
+	return t.newChatCaller(ctx, i)
+}
+
+// unarySpec is a unary call prepared once: its method, URLs (cycled
+// through, one per transaction id), body, and how to check the answer.
+type unarySpec struct {
+	method      string
+	urls        []string
+	body        []byte
+	contentType string
+	check       func([]byte, int) error // body, index of the url
+}
+
+func (t *restTarget) unarySpec(i int) (unarySpec, error) {
+	s := unarySpec{method: http.MethodPost, contentType: mediaJSON}
+	if t.isProto {
+		s.contentType = mediaProto
+	}
+	marshal := func(j any, m proto.Message) ([]byte, error) {
+		if t.isProto {
+			return proto.Marshal(m)
+		}
+		return json.Marshal(j)
+	}
+	var err error
+	switch t.cfg.RPC {
+	case ValidateToken:
+		s.urls = []string{t.base + "/v1/auth/token/validate"}
+		s.body, err = marshal(map[string]string{"token": t.token}, &authv1.ValidateTokenRequest{Token: t.token})
+		var j core.TokenResult
+		var m authv1.ValidateTokenResponse
+		s.check = func(b []byte, _ int) error {
+			if err := t.decode(b, &j, &m); err != nil {
+				return err
+			}
+			if !j.IsValid && !m.GetIsValid() {
+				return core.Errorf(core.CodeUnauthenticated, "token not valid")
+			}
+			return nil
+		}
+	case ValidateUser:
+		s.urls = []string{t.base + "/v1/auth/validate"}
+		s.body, err = marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password},
+			&authv1.ValidateUserRequest{Username: t.cfg.User, Password: t.cfg.Password})
+		var j core.UserResult
+		var m authv1.ValidateUserResponse
+		s.check = func(b []byte, _ int) error {
+			if err := t.decode(b, &j, &m); err != nil {
+				return err
+			}
+			if !j.IsValid && !m.GetIsValid() {
+				return core.Errorf(core.CodeUnauthenticated, "login refused")
+			}
+			return nil
+		}
+	case GetTransaction:
+		s.method = http.MethodGet
+		s.contentType = ""
+		for _, id := range t.ids {
+			s.urls = append(s.urls, t.base+"/v1/transactions/"+id)
+		}
+		var j core.Transaction
+		var m transactionv1.Transaction
+		s.check = func(b []byte, k int) error {
+			j.ID = ""
+			if err := t.decode(b, &j, &m); err != nil {
+				return err
+			}
+			if id := t.ids[k]; j.ID != id && m.GetId() != id {
+				return core.Errorf(core.CodeInternal, "asked for %s, got another record", id)
+			}
+			return nil
+		}
+	}
+	return s, err
+}
+
+// decode reads an answer body into j (JSON) or m (protobuf).
+func (t *restTarget) decode(b []byte, j any, m proto.Message) error {
+	var err error
+	if t.isProto {
+		err = proto.Unmarshal(b, m)
+	} else {
+		err = json.Unmarshal(b, j)
+	}
+	if err != nil {
+		return core.Errorf(core.CodeInternal, "undecodable answer: %v", err)
+	}
+	return nil
+}
+
+// fastCaller is a unary call over fasthttp with its request prepared once.
+type fastCaller struct {
+	t    *restTarget
+	spec unarySpec
+	urls [][]byte
+	k    int
+	req  fasthttp.Request
+	resp fasthttp.Response
+}
+
+func (t *restTarget) newFastCaller(spec unarySpec) *fastCaller {
+	c := &fastCaller{t: t, spec: spec}
+	for _, u := range spec.urls {
+		c.urls = append(c.urls, []byte(u))
+	}
+	c.req.Header.SetMethod(spec.method)
+	c.req.SetRequestURIBytes(c.urls[0])
+	if spec.contentType != "" {
+		c.req.Header.SetContentType(spec.contentType)
+	}
+	if t.isProto {
+		c.req.Header.Set("Accept", mediaProto)
+	}
+	if t.token != "" {
+		c.req.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	if spec.body != nil {
+		c.req.SetBody(spec.body)
+	}
+	return c
+}
+
+func (c *fastCaller) Call(ctx context.Context) (Outcome, error) {
+	k := 0
+	if len(c.urls) > 1 {
+		c.k = (c.k + 1) % len(c.urls)
+		k = c.k
+		c.req.SetRequestURIBytes(c.urls[k])
+	}
+	if err := c.t.fast.Do(&c.req, &c.resp); err != nil {
+		return Outcome{}, unavailable(err)
+	}
+	body := c.resp.Body()
+	out := Outcome{BodyOut: int64(len(c.spec.body)), BodyIn: int64(len(body))}
+	if code := c.resp.StatusCode(); code != http.StatusOK {
+		return out, httpError(code, body)
+	}
+	return out, c.spec.check(body, k)
+}
+
+func (c *fastCaller) Close() error { return nil }
+
+// netCaller is a unary call over net/http, a new request each time, as a
+// Go REST caller makes it.
+type netCaller struct {
+	t    *restTarget
+	hc   *http.Client
+	spec unarySpec
+	k    int
+	buf  bytes.Buffer
+}
+
+func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
+	k := 0
+	if len(c.spec.urls) > 1 {
+		c.k = (c.k + 1) % len(c.spec.urls)
+		k = c.k
+	}
+	var body io.Reader
+	if c.spec.body != nil {
+		body = bytes.NewReader(c.spec.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.spec.method, c.spec.urls[k], body)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if c.spec.contentType != "" {
+		req.Header.Set("Content-Type", c.spec.contentType)
+	}
+	if c.t.isProto {
+		req.Header.Set("Accept", mediaProto)
+	}
+	if c.t.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.t.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return Outcome{}, unavailable(err)
+	}
+	c.buf.Reset()
+	_, err = c.buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return Outcome{}, unavailable(err)
+	}
+	if err := c.t.checkProto(resp.Proto, resp.ProtoMajor, c.t.httpMajor()); err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{BodyOut: int64(len(c.spec.body)), BodyIn: int64(c.buf.Len())}
+	if resp.StatusCode != http.StatusOK {
+		return out, httpError(resp.StatusCode, c.buf.Bytes())
+	}
+	return out, c.spec.check(c.buf.Bytes(), k)
+}
+
+func (c *netCaller) Close() error { return nil }
+
+// httpError turns a REST error answer ({"code","message"}) into a core
+// error; an answer of another shape keeps its status.
+func httpError(status int, body []byte) error {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Code != "" {
+		return &core.Error{Code: core.ParseCode(e.Code), Message: e.Message}
+	}
+	code := core.CodeInternal
+	switch {
+	case status == http.StatusUnauthorized:
+		code = core.CodeUnauthenticated
+	case status == http.StatusNotFound:
+		code = core.CodeNotFound
+	case status == http.StatusServiceUnavailable || status == http.StatusBadGateway:
+		code = core.CodeUnavailable
+	case status >= 400 && status < 500:
+		code = core.CodeInvalidArgument
+	}
+	return core.Errorf(code, "HTTP %d: %s", status, truncate(body))
+}
+
+// truncate shortens a body for an error message.
+func truncate(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 120 {
+		s = s[:120] + "..."
+	}
+	return s
+}
+
+var errStreamError = errors.New("stream ended with an error record")

@@ -1,0 +1,174 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Result is what a run measured in its window. Its JSON form is what
+// `loadgen -json` writes.
+type Result struct {
+	// Set by the caller of Run, to name the run.
+	Variant string `json:"variant,omitempty"`
+	RPC     RPC    `json:"rpc,omitempty"`
+	Payload string `json:"payload,omitempty"`
+	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
+	TLS     bool   `json:"tls"`
+	Conns   int    `json:"conns,omitempty"` // connections asked for
+
+	// Protocol is what the target negotiated, e.g. "HTTP/1.1".
+	Protocol string `json:"protocol"`
+	// Mode is "closed" or "open".
+	Mode       string        `json:"mode"`
+	Workers    int           `json:"workers"`
+	TargetRate float64       `json:"target_rate,omitempty"` // calls/s, open loop
+	Arrivals   Arrivals      `json:"arrivals,omitempty"`
+	Tolerance  float64       `json:"rate_tolerance,omitempty"`
+	Warmup     time.Duration `json:"warmup_ns"`
+	// Window runs from the end of the warm-up to the last call's end.
+	Window time.Duration `json:"window_ns"`
+
+	// Calls counts the calls that succeeded; failed ones are in Errors.
+	Calls      int64             `json:"calls"`
+	ErrorCount int64             `json:"error_count"`
+	Errors     map[string]int64  `json:"errors"`         // by core code name
+	ErrorMsg   map[string]string `json:"error_messages"` // the first message of each code
+	Rate       float64           `json:"rate"`           // successful calls per second
+	Late       int64             `json:"late"`           // open loop: calls sent late
+	MsgsIn     int64             `json:"msgs_in"`        // stream messages received
+	MsgsOut    int64             `json:"msgs_out"`       // stream messages sent
+
+	// Response is timed from each call's intended start (open loop) and
+	// Service from its actual send; in the closed loop they are the same.
+	Response Histogram `json:"response"`
+	Service  Histogram `json:"service"`
+	// FirstMsg is the time to the first message of server streams.
+	FirstMsg Histogram `json:"first_msg"`
+
+	Counters Counters `json:"bytes"`
+
+	ClientCPU         time.Duration `json:"client_cpu_ns"`
+	ServerCPU         time.Duration `json:"server_cpu_ns"`
+	ServerCPUMeasured bool          `json:"server_cpu_measured"`
+	// StealCPU is the CPU stolen by the hypervisor over the window, in
+	// CPUs (0.25 is a quarter of one CPU on average).
+	StealCPU      float64 `json:"steal_cpu"`
+	StealMeasured bool    `json:"steal_measured"`
+	MaxSteal      float64 `json:"max_steal"`
+	StealFlagged  bool    `json:"steal_flagged"`
+	// Discarded counts windows measured again for their steal.
+	Discarded   int  `json:"discarded_windows"`
+	Interrupted bool `json:"interrupted"`
+}
+
+// Check returns the run's verdict: an error when calls failed (unless
+// allowErrors), when no call completed, or when an open-loop run fell short
+// of its target rate by more than the tolerance.
+func (r *Result) Check(allowErrors bool) error {
+	var errs []error
+	if r.ErrorCount > 0 && !allowErrors {
+		codes := slices.Sorted(maps.Keys(r.Errors))
+		var parts []string
+		for _, c := range codes {
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", r.Errors[c], c, r.ErrorMsg[c]))
+		}
+		errs = append(errs, fmt.Errorf("%d calls failed: %s", r.ErrorCount, strings.Join(parts, "; ")))
+	}
+	if r.Calls == 0 {
+		errs = append(errs, ErrNoCalls)
+	}
+	if r.Mode == "open" && r.Calls > 0 && !r.Interrupted && r.Rate < r.TargetRate*(1-r.Tolerance) {
+		errs = append(errs, fmt.Errorf("achieved %.0f calls/s, short of the target %.0f/s by more than %.0f%%", r.Rate, r.TargetRate, r.Tolerance*100))
+	}
+	return errors.Join(errs...)
+}
+
+// perCall divides n by the number of calls.
+func (r *Result) perCall(n int64) float64 {
+	if r.Calls == 0 {
+		return 0
+	}
+	return float64(n) / float64(r.Calls)
+}
+
+// WriteSummary writes the human summary.
+func (r *Result) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	name := strings.TrimSpace(fmt.Sprintf("%s %s %s", r.RPC, r.Variant, r.Payload))
+	fmt.Fprintf(&b, "%s over %s, %s loop, %d workers", name, r.Protocol, r.Mode, r.Workers)
+	if r.Mode == "open" {
+		fmt.Fprintf(&b, ", target %.0f/s %s", r.TargetRate, r.Arrivals)
+	}
+	b.WriteString("\n")
+	if r.Interrupted {
+		b.WriteString("interrupted: figures cover the calls completed so far\n")
+	}
+	fmt.Fprintf(&b, "  calls      %d ok, %d failed in %v: %.1f calls/s\n", r.Calls, r.ErrorCount, r.Window.Round(time.Millisecond), r.Rate)
+	for _, c := range slices.Sorted(maps.Keys(r.Errors)) {
+		fmt.Fprintf(&b, "  error      %d %s, first: %s\n", r.Errors[c], c, r.ErrorMsg[c])
+	}
+	if r.Mode == "open" {
+		fmt.Fprintf(&b, "  late       %d sent late\n", r.Late)
+		writeHist(&b, "response", r.Response)
+	}
+	writeHist(&b, "service", r.Service)
+	if r.FirstMsg.Count() > 0 {
+		writeHist(&b, "first msg", r.FirstMsg)
+	}
+	if r.MsgsIn+r.MsgsOut > 0 && r.Window > 0 {
+		s := r.Window.Seconds()
+		fmt.Fprintf(&b, "  messages   in %.0f/s %.2f MB/s, out %.0f/s %.2f MB/s (bodies)\n",
+			float64(r.MsgsIn)/s, float64(r.Counters.BodyIn)/s/1e6, float64(r.MsgsOut)/s, float64(r.Counters.BodyOut)/s/1e6)
+	}
+	c := r.Counters
+	fmt.Fprintf(&b, "  bytes/call wire %.0f (out %.0f, in %.0f), body %.0f (out %.0f, in %.0f), %d conns\n",
+		r.perCall(c.WireIn+c.WireOut), r.perCall(c.WireOut), r.perCall(c.WireIn),
+		r.perCall(c.BodyIn+c.BodyOut), r.perCall(c.BodyOut), r.perCall(c.BodyIn), c.Conns)
+	if c.GRPCWireIn+c.GRPCWireOut > 0 {
+		fmt.Fprintf(&b, "  grpc stats wire %.0f B/call (out %.0f, in %.0f)\n",
+			r.perCall(c.GRPCWireIn+c.GRPCWireOut), r.perCall(c.GRPCWireOut), r.perCall(c.GRPCWireIn))
+	}
+	fmt.Fprintf(&b, "  cpu/call   client %v", time.Duration(r.perCall(int64(r.ClientCPU))).Round(100*time.Nanosecond))
+	if r.ServerCPUMeasured {
+		fmt.Fprintf(&b, ", server %v", time.Duration(r.perCall(int64(r.ServerCPU))).Round(100*time.Nanosecond))
+	}
+	if r.Window > 0 {
+		fmt.Fprintf(&b, " (client %.2f CPUs", r.ClientCPU.Seconds()/r.Window.Seconds())
+		if r.ServerCPUMeasured {
+			fmt.Fprintf(&b, ", server %.2f CPUs", r.ServerCPU.Seconds()/r.Window.Seconds())
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	if r.StealMeasured {
+		flag := ""
+		if r.StealFlagged {
+			flag = fmt.Sprintf(" FLAGGED: over -max-steal %.2f", r.MaxSteal)
+		}
+		fmt.Fprintf(&b, "  steal      %.3f CPUs%s", r.StealCPU, flag)
+		if r.Discarded > 0 {
+			fmt.Fprintf(&b, " (%d windows discarded for steal)", r.Discarded)
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeHist(b *strings.Builder, name string, h Histogram) {
+	fmt.Fprintf(b, "  %-10s p50 %v  p90 %v  p99 %v  p99.9 %v  max %v  mean %v\n", name,
+		us(h.Percentile(50)), us(h.Percentile(90)), us(h.Percentile(99)), us(h.Percentile(99.9)), us(h.Max()), us(h.Mean()))
+}
+
+// us rounds d for reading: microsecond precision below 10ms.
+func us(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}

@@ -1,0 +1,482 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"restvsgrpc/internal/core"
+)
+
+// Option configures Run.
+type Option func(*config)
+
+type config struct {
+	workers     int
+	rate        float64
+	arrivals    Arrivals
+	seed        uint64
+	duration    time.Duration
+	calls       int64
+	warmup      time.Duration
+	tolerance   float64
+	late        time.Duration
+	serverPID   int
+	maxSteal    float64
+	retries     int
+	procDir     string
+	progress    func(Progress)
+	progressInt time.Duration
+}
+
+// WithWorkers sets the number of concurrent calls (default 1). In the open
+// loop it caps the calls in flight: when all are busy, due calls wait and
+// are charged for the wait.
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithRate makes the run open-loop: calls are due at rate per second,
+// spaced by the given arrival law. Zero (the default) is the closed loop.
+func WithRate(rate float64, a Arrivals) Option {
+	return func(c *config) { c.rate, c.arrivals = rate, a }
+}
+
+// WithSeed fixes the Poisson draws (default 1).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithDuration sets the measured window's length (default 10s).
+func WithDuration(d time.Duration) Option { return func(c *config) { c.duration, c.calls = d, 0 } }
+
+// WithCalls ends the measured window after n calls instead of a duration.
+func WithCalls(n int64) Option { return func(c *config) { c.calls, c.duration = n, 0 } }
+
+// WithWarmup runs calls for d before the measured window; they are not
+// recorded (default none).
+func WithWarmup(d time.Duration) Option { return func(c *config) { c.warmup = d } }
+
+// WithRateTolerance sets how far below the target rate the achieved rate
+// may fall, as a fraction (default 0.05): beyond it Result.Check fails.
+func WithRateTolerance(f float64) Option { return func(c *config) { c.tolerance = f } }
+
+// WithLateThreshold sets how far behind its intended start a call may be
+// sent before it counts as late (default 1ms).
+func WithLateThreshold(d time.Duration) Option { return func(c *config) { c.late = d } }
+
+// WithServerPID reads the server's CPU time from /proc/pid/stat.
+func WithServerPID(pid int) Option { return func(c *config) { c.serverPID = pid } }
+
+// WithMaxSteal flags a window whose CPU steal, in CPUs, passes max
+// (default 0.1); with WithRetries such a window is measured again.
+func WithMaxSteal(max float64) Option { return func(c *config) { c.maxSteal = max } }
+
+// WithRetries measures a window again, up to n more times, while its steal
+// passes the maximum.
+func WithRetries(n int) Option { return func(c *config) { c.retries = n } }
+
+// WithProcDir reads /proc files from dir instead, for tests.
+func WithProcDir(dir string) Option { return func(c *config) { c.procDir = dir } }
+
+// WithProgress calls fn every interval with the figures so far.
+func WithProgress(interval time.Duration, fn func(Progress)) Option {
+	return func(c *config) { c.progressInt, c.progress = interval, fn }
+}
+
+// Progress is a live view of a run.
+type Progress struct {
+	Warmup  bool          // still warming up
+	Elapsed time.Duration // since the measured window started
+	Calls   int64         // completed in the window
+	Errors  int64
+	Rate    float64       // calls per second over the last interval
+	P99     time.Duration // response time so far
+	// Done is the fraction of a fixed-length run completed, 0 to 1.
+	Done float64
+}
+
+// ErrNoCalls means the window ended before any call completed.
+var ErrNoCalls = errors.New("no call completed in the measured window")
+
+// Run drives t and returns what it measured. On ctx's end it returns the
+// figures of the calls completed so far, with Interrupted set. It fails
+// only when the run could not be made (a caller could not be set up); the
+// run's own verdict, errors and rate, is Result.Check.
+func Run(ctx context.Context, t Target, opts ...Option) (*Result, error) {
+	cfg := config{workers: 1, arrivals: Constant, seed: 1, duration: 10 * time.Second, tolerance: 0.05, late: time.Millisecond, maxSteal: 0.1, procDir: "/proc", progressInt: time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	switch {
+	case cfg.workers < 1:
+		return nil, fmt.Errorf("workers %d: want at least 1", cfg.workers)
+	case cfg.rate < 0 || math.IsNaN(cfg.rate) || math.IsInf(cfg.rate, 0):
+		return nil, fmt.Errorf("rate %v: want a positive number, or 0 for the closed loop", cfg.rate)
+	case cfg.duration <= 0 && cfg.calls <= 0:
+		return nil, errors.New("neither a duration nor a number of calls")
+	case cfg.warmup < 0:
+		return nil, fmt.Errorf("warmup %v: must not be negative", cfg.warmup)
+	}
+
+	callers := make([]Caller, cfg.workers)
+	defer func() {
+		for _, c := range callers {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i := range callers {
+		c, err := t.NewCaller(ctx, i)
+		if err != nil {
+			return nil, err
+		}
+		callers[i] = c
+	}
+
+	meter := cpuMeter{procDir: cfg.procDir, serverPID: cfg.serverPID}
+	if _, err := meter.read(); err != nil {
+		return nil, err
+	}
+	var (
+		res       *Result
+		discarded int
+	)
+	for attempt := 0; ; attempt++ {
+		warmup := cfg.warmup
+		if attempt > 0 {
+			warmup = 0 // the server is warm already
+		}
+		w := &window{cfg: cfg, t: t, callers: callers, meter: meter, warmup: warmup}
+		r, err := w.run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res = r
+		if r.Interrupted || !r.StealFlagged || attempt >= cfg.retries {
+			break
+		}
+		discarded++
+	}
+	res.Discarded = discarded
+	res.Protocol = t.Protocol()
+	return res, nil
+}
+
+// window is one measured window with its warm-up.
+type window struct {
+	cfg     config
+	t       Target
+	callers []Caller
+	meter   cpuMeter
+	warmup  time.Duration
+
+	start  time.Time
+	stopAt time.Duration // no call starts at or after this offset
+	issued atomic.Int64  // calls started in the measured window
+	mu     sync.Mutex    // guards sched
+	sched  schedule
+	shards []*shard
+
+	// open takes the "before" readings when the measured window opens:
+	// the first worker to start a measured call does it, before that call.
+	open     sync.Once
+	opened   chan struct{}
+	before   cpuSnap
+	counters Counters
+}
+
+func (w *window) snapshot() {
+	w.before, _ = w.meter.read()
+	w.counters = w.t.Counters()
+	close(w.opened)
+}
+
+// shard is the statistics of one worker (or a few, when there are more
+// workers than shards).
+type shard struct {
+	mu       sync.Mutex
+	resp     *hdr.Histogram // from the intended start (open loop only)
+	svc      *hdr.Histogram // from the actual send
+	first    *hdr.Histogram // to the first streamed message
+	calls    int64
+	errs     int64
+	late     int64
+	msgsIn   int64
+	msgsOut  int64
+	bytes    Counters // body and gRPC counts of the calls recorded
+	lastEnd  time.Duration
+	codes    map[string]int64
+	firstErr map[string]string
+}
+
+const maxShards = 64
+
+func (w *window) run(ctx context.Context) (*Result, error) {
+	cfg := w.cfg
+	open := cfg.rate > 0
+	n := min(cfg.workers, maxShards)
+	w.shards = make([]*shard, n)
+	for i := range w.shards {
+		s := &shard{svc: newHist(), codes: map[string]int64{}, firstErr: map[string]string{}}
+		if open {
+			s.resp = newHist()
+		}
+		w.shards[i] = s
+	}
+	w.stopAt = time.Duration(math.MaxInt64)
+	if cfg.duration > 0 {
+		w.stopAt = w.warmup + cfg.duration
+	}
+	if open {
+		w.sched = newSchedule(cfg.arrivals, cfg.rate, cfg.seed)
+	}
+
+	var wg sync.WaitGroup
+	w.opened = make(chan struct{})
+	w.start = time.Now()
+	for i, c := range w.callers {
+		s := w.shards[i%n]
+		wg.Go(func() {
+			if open {
+				w.openLoop(ctx, c, s)
+			} else {
+				w.closedLoop(ctx, c, s)
+			}
+		})
+	}
+	stopProgress := w.progress(ctx, w.opened)
+	wg.Wait()
+	stopProgress()
+	interrupted := ctx.Err() != nil
+	w.open.Do(w.snapshot) // when the run ended in its warm-up
+	before := w.before
+	after, err := w.meter.read()
+	if err != nil && !interrupted {
+		return nil, err
+	}
+	c := w.t.Counters().sub(w.counters)
+
+	res := w.result()
+	res.Interrupted = interrupted
+	res.Counters.WireIn, res.Counters.WireOut, res.Counters.Conns = c.WireIn, c.WireOut, c.Conns
+	res.ClientCPU = after.client - before.client
+	if after.serverOK && before.serverOK {
+		res.ServerCPU = after.server - before.server
+		res.ServerCPUMeasured = true
+	}
+	if wall := after.at.Sub(before.at); after.stealOK && before.stealOK && wall > 0 {
+		res.StealCPU = float64(after.steal-before.steal) / float64(wall)
+		res.StealMeasured = true
+		res.StealFlagged = res.StealCPU > cfg.maxSteal
+	}
+	res.MaxSteal = cfg.maxSteal
+	return res, nil
+}
+
+// closedLoop makes one call after another until the window ends.
+func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
+	for ctx.Err() == nil {
+		at := time.Since(w.start)
+		if at >= w.stopAt {
+			return
+		}
+		measured := at >= w.warmup
+		if measured && w.cfg.calls > 0 && w.issued.Add(1) > w.cfg.calls {
+			return
+		}
+		if measured {
+			w.open.Do(w.snapshot)
+		}
+		out, err := c.Call(ctx)
+		end := time.Since(w.start)
+		if measured {
+			w.record(ctx, s, at, at, end, out, err)
+		}
+	}
+}
+
+// openLoop takes the next due call from the schedule, waits for its time
+// and makes it, until the window ends.
+func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
+	for ctx.Err() == nil {
+		w.mu.Lock()
+		due := w.sched.next()
+		measured := due >= w.warmup
+		over := due >= w.stopAt || (measured && w.cfg.calls > 0 && w.issued.Add(1) > w.cfg.calls)
+		w.mu.Unlock()
+		if over {
+			return
+		}
+		if measured {
+			w.open.Do(w.snapshot)
+		}
+		if wait := due - time.Since(w.start); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		sent := time.Since(w.start)
+		out, err := c.Call(ctx)
+		end := time.Since(w.start)
+		if measured {
+			w.record(ctx, s, due, sent, end, out, err)
+		}
+	}
+}
+
+// record adds one call to s. Calls cut by the run's own end (ctx) are not
+// counted: they measured nothing.
+func (w *window) record(ctx context.Context, s *shard, due, sent, end time.Duration, out Outcome, err error) {
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastEnd = max(s.lastEnd, end)
+	if err != nil {
+		s.errs++
+		code := core.CodeOf(err).String()
+		s.codes[code]++
+		if _, ok := s.firstErr[code]; !ok {
+			s.firstErr[code] = err.Error()
+		}
+		return
+	}
+	s.calls++
+	s.msgsIn += out.MsgsIn
+	s.msgsOut += out.MsgsOut
+	s.bytes.BodyIn += out.BodyIn
+	s.bytes.BodyOut += out.BodyOut
+	s.bytes.GRPCWireIn += out.GRPCWireIn
+	s.bytes.GRPCWireOut += out.GRPCWireOut
+	record(s.svc, end-sent)
+	if s.resp != nil {
+		record(s.resp, end-due)
+		if sent-due > w.cfg.late {
+			s.late++
+		}
+	}
+	if out.FirstMsg > 0 {
+		if s.first == nil {
+			s.first = newHist()
+		}
+		record(s.first, out.FirstMsg)
+	}
+}
+
+// result merges the shards.
+func (w *window) result() *Result {
+	cfg := w.cfg
+	r := &Result{
+		Mode:     "closed",
+		Workers:  cfg.workers,
+		Warmup:   w.warmup,
+		Errors:   map[string]int64{},
+		ErrorMsg: map[string]string{},
+	}
+	if cfg.rate > 0 {
+		r.Mode = "open"
+		r.TargetRate = cfg.rate
+		r.Arrivals = cfg.arrivals
+		r.Tolerance = cfg.tolerance
+	}
+	var resp, svc, first []*hdr.Histogram
+	var lastEnd time.Duration
+	for _, s := range w.shards {
+		s.mu.Lock()
+		resp, svc, first = append(resp, s.resp), append(svc, s.svc), append(first, s.first)
+		r.Calls += s.calls
+		r.ErrorCount += s.errs
+		r.Late += s.late
+		r.MsgsIn += s.msgsIn
+		r.MsgsOut += s.msgsOut
+		r.Counters.BodyIn += s.bytes.BodyIn
+		r.Counters.BodyOut += s.bytes.BodyOut
+		r.Counters.GRPCWireIn += s.bytes.GRPCWireIn
+		r.Counters.GRPCWireOut += s.bytes.GRPCWireOut
+		lastEnd = max(lastEnd, s.lastEnd)
+		for k, v := range s.codes {
+			r.Errors[k] += v
+		}
+		for k, v := range s.firstErr {
+			if _, ok := r.ErrorMsg[k]; !ok {
+				r.ErrorMsg[k] = v
+			}
+		}
+		s.mu.Unlock()
+	}
+	r.Service = merge(svc...)
+	r.Response = r.Service
+	if cfg.rate > 0 {
+		r.Response = merge(resp...)
+	}
+	r.FirstMsg = merge(first...)
+	if lastEnd > w.warmup {
+		r.Window = lastEnd - w.warmup
+		r.Rate = float64(r.Calls) / r.Window.Seconds()
+	}
+	return r
+}
+
+// progress reports every interval until the returned stop is called.
+func (w *window) progress(ctx context.Context, measuring <-chan struct{}) (stop func()) {
+	if w.cfg.progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(w.cfg.progressInt)
+		defer tick.Stop()
+		var lastCalls int64
+		lastAt := time.Now()
+		p99 := newHist()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				select {
+				case <-measuring:
+				default:
+					w.cfg.progress(Progress{Warmup: true, Elapsed: now.Sub(w.start)})
+					continue
+				}
+				p := Progress{Elapsed: now.Sub(w.start) - w.warmup}
+				p99.Reset()
+				for _, s := range w.shards {
+					s.mu.Lock()
+					p.Calls += s.calls
+					p.Errors += s.errs
+					if s.resp != nil {
+						p99.Merge(s.resp)
+					} else {
+						p99.Merge(s.svc)
+					}
+					s.mu.Unlock()
+				}
+				p.P99 = time.Duration(p99.ValueAtPercentile(99))
+				p.Rate = float64(p.Calls-lastCalls) / now.Sub(lastAt).Seconds()
+				lastCalls, lastAt = p.Calls, now
+				switch {
+				case w.cfg.calls > 0:
+					p.Done = min(1, float64(p.Calls+p.Errors)/float64(w.cfg.calls))
+				case w.cfg.duration > 0:
+					p.Done = min(1, p.Elapsed.Seconds()/w.cfg.duration.Seconds())
+				}
+				w.cfg.progress(p)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
