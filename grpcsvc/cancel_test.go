@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 
 	filev1 "restvsgrpc/gen/file/v1"
+	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
 )
 
@@ -16,7 +19,8 @@ import (
 // that nothing started for it is left running on either side. It does not
 // run in parallel, so the goroutine snapshot is this test's alone.
 func TestClientCancelFreesServer(t *testing.T) {
-	f := start(t, nil)
+	received := &payloadCounter{method: filev1.FileService_Upload_FullMethodName, ch: make(chan struct{}, 16)}
+	f := start(t, nil, grpcsvc.WithServerOptions(grpc.StatsHandler(received)))
 	c := f.authed(t)
 	// Warm the connection so that its own goroutines predate the snapshot.
 	if err := c.ListTransactions(ctxTimeout(t), core.ListRequest{AccountID: core.AccountID(0), Limit: 1}, func(*core.Transaction) error { return nil }); err != nil {
@@ -73,6 +77,15 @@ func TestClientCancelFreesServer(t *testing.T) {
 					t.Fatalf("Send %d: %v", i, err)
 				}
 			}
+			// Cut only once the handler has the chunks: a stream cancelled
+			// before its headers leave the client never reaches the server.
+			for range 3 {
+				select {
+				case <-received.ch:
+				case <-ctx.Done():
+					t.Fatal("the server never received the chunks")
+				}
+			}
 			cancel()
 			eventually(t, "the cut upload to be aborted", func() bool {
 				_, failed := f.svc.UploadCounts()
@@ -95,3 +108,27 @@ func TestClientCancelFreesServer(t *testing.T) {
 		})
 	}
 }
+
+// payloadCounter is a stats.Handler that signals each message the server
+// has received on one method.
+type payloadCounter struct {
+	method string
+	ch     chan struct{}
+}
+
+type methodKey struct{}
+
+func (p *payloadCounter) TagRPC(ctx context.Context, info *stats.RPCTagInfo) context.Context {
+	return context.WithValue(ctx, methodKey{}, info.FullMethodName)
+}
+
+func (p *payloadCounter) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.InPayload); ok && ctx.Value(methodKey{}) == p.method {
+		p.ch <- struct{}{}
+	}
+}
+
+func (p *payloadCounter) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (p *payloadCounter) HandleConn(context.Context, stats.ConnStats) {}
