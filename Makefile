@@ -25,6 +25,7 @@ checkgenerate: generate ## Fail if gen/ differs from what `make generate` writes
 .PHONY: test
 test: ## Run all tests with the race detector, and every benchmark once.
 	$(GO) test -race -count=1 ./...
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -short -count=1 ./bench/...
 
 .PHONY: lint
 lint: ## go vet, gofmt and staticcheck.
@@ -47,3 +48,37 @@ SERVER_FLAGS ?= -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051
 .PHONY: serve
 serve: ## Run the REST and gRPC server in the foreground (SERVER_FLAGS='... -user name:pw -tls').
 	$(GO) run ./cmd/server $(SERVER_FLAGS)
+
+BENCH ?= .
+COUNT ?= 10
+BENCHTIME ?= 1s
+RAW := results/raw
+
+.PHONY: bench
+bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexp, COUNT=10 interleaved passes, BENCHTIME=1s, env BENCH_SET=default|full).
+	@mkdir -p $(RAW) $(BIN)
+	$(GO) test -c -o $(BIN)/bench.test ./bench
+	@out=$(RAW)/bench-$$(date -u +%Y%m%dT%H%M%SZ).txt; \
+	{ echo "commit: $$(git rev-parse HEAD)$$(git diff --quiet HEAD -- . || echo -dirty)"; \
+	  echo "go: $$($(GO) env GOVERSION)"; \
+	  echo "cpu: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"; \
+	  echo "gomaxprocs: $${GOMAXPROCS:-$$(nproc)}"; \
+	  echo "date: $$(date -u +%Y-%m-%dT%H:%M:%SZ)"; \
+	  echo "benchset: $${BENCH_SET:-default}"; \
+	  echo "benchtime: $(BENCHTIME)"; echo; } > $$out; \
+	for i in $$(seq $(COUNT)); do \
+	  echo "pass $$i of $(COUNT)" >&2; \
+	  (cd bench && $(BIN)/bench.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.count=1 -test.benchtime=$(BENCHTIME) -test.timeout=0) | tee -a $$out; \
+	done; \
+	echo "wrote $$out"
+
+# Columns of make compare, the first being the baseline of "vs base".
+VARIANTS ?= rest rest-proto rest-h2c rest-sse grpc nethttp tcp core
+
+.PHONY: compare
+compare: ## benchstat the newest results/raw/bench-*.txt, variants as columns (rest the baseline), also into <it>.benchstat.txt.
+	@raw=$$(ls -t $(RAW)/bench-*.txt 2>/dev/null | grep -v '\.benchstat\.txt$$' | head -1); \
+	test -n "$$raw" || { echo "no $(RAW)/bench-*.txt: run make bench first" >&2; exit 1; }; \
+	{ $(GO) tool benchstat -filter '-.name:Codec' -col '/variant@($(VARIANTS))' "$$raw"; \
+	  echo; $(GO) tool benchstat -filter '.name:Codec' -col /codec "$$raw"; } | tee "$${raw%.txt}.benchstat.txt"; \
+	echo "wrote $${raw%.txt}.benchstat.txt"
