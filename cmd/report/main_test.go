@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestMain lets the test binary play the server: with REPORT_FAKE_SERVER
-// set it writes the ready file named by -ready-file and waits for SIGTERM.
+// TestMain lets the test binary play the server and the load driver.
+// With REPORT_FAKE_SERVER set, as a server it writes the ready file named
+// by -ready-file and waits for SIGTERM; called with -target, it plays the
+// load driver: one benchmark line and a JSON file.
 func TestMain(m *testing.M) {
 	switch os.Getenv("REPORT_FAKE_SERVER") {
 	case "":
@@ -26,6 +29,10 @@ func TestMain(m *testing.M) {
 	case "exit":
 		fmt.Println("fake server: refusing to start")
 		os.Exit(3)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "-target" {
+		fakeLoadgen(os.Args[1:])
+		return
 	}
 	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
 	ready := fs.String("ready-file", "", "")
@@ -312,5 +319,108 @@ func TestSkipRunWithoutRawFiles(t *testing.T) {
 	err := run(context.Background(), []string{"-skip-run", "-out", t.TempDir()}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "no raw files") {
 		t.Errorf("run -skip-run on an empty directory: %v, want a no-raw-files error", err)
+	}
+}
+
+func fakeLoadgen(args []string) {
+	fs := flag.NewFlagSet("fakeloadgen", flag.ContinueOnError)
+	variant := fs.String("variant", "", "")
+	jsonPath := fs.String("json", "", "")
+	conc := fs.Int("c", 0, "")
+	for _, f := range []string{"target", "rpc", "payload", "user", "duration", "warmup", "server-pid", "max-steal", "retries", "rate"} {
+		fs.String(f, "", "")
+	}
+	fs.Bool("bench", false, "")
+	if err := fs.Parse(args); err != nil {
+		os.Exit(2)
+	}
+	if *variant == "fail" {
+		fmt.Fprintln(os.Stderr, "loadgen: 3 calls failed")
+		os.Exit(1)
+	}
+	proto := "HTTP/1.1"
+	if *variant == "grpc" {
+		proto = "HTTP/2"
+	}
+	os.WriteFile(*jsonPath, []byte(`{"protocol":"`+proto+`","discarded_windows":1,"steal_flagged":false}`), 0o644)
+	fmt.Println("a human summary line: 1000 calls")
+	fmt.Printf("BenchmarkLoad/rpc=GetTransaction/variant=%s/payload=100B/conc=%d/mode=closed-1\t1000\t1000 req/s\t0.01 steal-cpu\n", *variant, *conc)
+	os.Exit(0)
+}
+
+func TestRunLoad(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	dir := t.TempDir()
+	p := &profile{
+		variants:  []string{"rest", "grpc", "fail"},
+		unary:     []loadCase{{"GetTransaction", "100B", 4}},
+		works:     []time.Duration{0, 100 * time.Microsecond},
+		workCases: []loadCase{{"GetTransaction", "100B", 4}},
+		windows:   1,
+		duration:  time.Second,
+	}
+	var stderr bytes.Buffer
+	r := &runner{
+		o:      options{profile: p, out: dir},
+		tmp:    dir,
+		pin:    pinning{cpus: 1},
+		stderr: &stderr,
+		prov:   &provenance{},
+		bins:   map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
+	}
+	r.prog = newProgress(&stderr, 10, time.Minute, time.Now)
+	raw := filepath.Join(dir, "load.txt")
+	if err := r.runLoad(context.Background(), raw, dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "proto:") {
+			got = append(got, l)
+		}
+	}
+	want := []string{
+		"proto: HTTP/1.1",
+		"BenchmarkLoad/rpc=GetTransaction/variant=rest/payload=100B/conc=4/mode=closed/work=0s-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"proto: HTTP/2",
+		"BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=4/mode=closed/work=0s-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"proto: HTTP/1.1",
+		"BenchmarkLoad/rpc=GetTransaction/variant=rest/payload=100B/conc=4/mode=closed/work=100us-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"proto: HTTP/2",
+		"BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=4/mode=closed/work=100us-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("raw load file (-want +got):\n%s", diff)
+	}
+	if len(r.failures) != 2 || r.windowsTotal != 6 {
+		t.Errorf("failures %q of %d windows, want the 2 fail windows of 6", r.failures, r.windowsTotal)
+	}
+	if !strings.Contains(stderr.String(), "3 calls failed") {
+		t.Errorf("stderr lacks the failed window's error:\n%s", stderr.String())
+	}
+}
+
+func TestRunLoadCanceled(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	dir := t.TempDir()
+	p := &profile{
+		variants: []string{"rest"},
+		unary:    []loadCase{{"GetTransaction", "100B", 1}},
+		works:    []time.Duration{0},
+		windows:  1,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := &runner{
+		o: options{profile: p, out: dir}, tmp: dir, pin: pinning{cpus: 1}, stderr: io.Discard,
+		prov: &provenance{}, bins: map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
+	}
+	r.prog = newProgress(io.Discard, 3, time.Minute, time.Now)
+	if err := r.runLoad(ctx, filepath.Join(dir, "load.txt"), dir); !errors.Is(err, context.Canceled) {
+		t.Errorf("runLoad with a canceled context: %v, want context.Canceled", err)
 	}
 }

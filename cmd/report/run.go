@@ -53,14 +53,16 @@ func moduleRoot(ctx context.Context) (string, error) {
 
 // runner holds one measuring run.
 type runner struct {
-	o            options
-	root, tmp    string
-	pin          pinning
-	stdout       io.Writer
-	stderr       io.Writer
-	prov         *provenance
-	prog         *progress
-	haveLoadgen  bool
+	o           options
+	root, tmp   string
+	pin         pinning
+	stdout      io.Writer
+	stderr      io.Writer
+	prov        *provenance
+	prog        *progress
+	haveLoadgen bool
+	// The binaries built, by name: "server", "loadgen".
+	bins         map[string]string
 	haveBench    bool
 	failures     []string
 	windowsTotal int
@@ -186,14 +188,17 @@ func tail(s string, n int) string {
 }
 
 func (r *runner) build(ctx context.Context) error {
+	r.bins = map[string]string{}
 	pkgs := []string{"server"}
 	if r.haveLoadgen {
 		pkgs = append(pkgs, "loadgen")
 	}
 	for _, p := range pkgs {
-		if err := r.command(ctx, nil, nil, "go", "build", "-o", filepath.Join(r.tmp, p), "./cmd/"+p); err != nil {
+		bin := filepath.Join(r.tmp, p)
+		if err := r.command(ctx, nil, nil, "go", "build", "-o", bin, "./cmd/"+p); err != nil {
 			return err
 		}
+		r.bins[p] = bin
 	}
 	return nil
 }
@@ -230,7 +235,7 @@ func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 	}
 	for _, work := range p.works {
 		r.prog.step(fmt.Sprintf("start the server (work %v per call)", work), 2*time.Second)
-		srv, err := startServer(ctx, filepath.Join(r.tmp, "server"), r.tmp, r.pin, work)
+		srv, err := startServer(ctx, r.bins["server"], r.tmp, r.pin, work)
 		if err != nil {
 			return err
 		}
@@ -260,7 +265,7 @@ func (r *runner) runWindows(ctx context.Context, srv *server, work time.Duration
 		r.windowsTotal++
 		var out bytes.Buffer
 		jsonPath := filepath.Join(jsonDir, w.name()+".json")
-		name, args := r.pin.wrap(1, filepath.Join(r.tmp, "loadgen"), loadgenArgs(p, srv, w, jsonPath)...)
+		name, args := r.pin.wrap(1, r.bins["loadgen"], loadgenArgs(p, srv, w, jsonPath)...)
 		err := r.command(ctx, []string{"GOMAXPROCS=1"}, &out, name, args...)
 		if ctx.Err() != nil {
 			return ctx.Err()
