@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -62,7 +63,7 @@ func (r *Result) WriteBench(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s-%d\t%d", r.BenchName(), runtime.GOMAXPROCS(0), r.Calls)
 	metric := func(v float64, unit string) {
-		fmt.Fprintf(&b, "\t%s %s", strconv.FormatFloat(v, 'g', 6, 64), unit)
+		fmt.Fprintf(&b, "\t%s %s", formatValue(v), unit)
 	}
 	ns := func(d interface{ Nanoseconds() int64 }) float64 { return float64(d.Nanoseconds()) }
 	metric(ns(r.Service.Mean()), "ns/op")
@@ -112,4 +113,13 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// formatValue prints whole numbers from 100 up without a fraction or an
+// exponent, and smaller ones to six significant digits.
+func formatValue(v float64) string {
+	if math.Abs(v) >= 100 {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -262,7 +262,8 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 
 	res := w.result()
 	res.Interrupted = interrupted
-	res.Counters.WireIn, res.Counters.WireOut, res.Counters.Conns = c.WireIn, c.WireOut, c.Conns
+	res.Counters.WireIn, res.Counters.WireOut = c.WireIn, c.WireOut
+	res.Counters.Conns = w.t.Counters().Conns // dialed so far, warm-up included
 	res.ClientCPU = after.client - before.client
 	if after.serverOK && before.serverOK {
 		res.ServerCPU = after.server - before.server

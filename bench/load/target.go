@@ -81,7 +81,7 @@ type Counters struct {
 	// bodies, gRPC payloads), without framing, of the calls recorded.
 	BodyIn  int64 `json:"body_in"`
 	BodyOut int64 `json:"body_out"`
-	// Conns counts the connections dialed.
+	// Conns counts the connections dialed, since the target was made.
 	Conns int64 `json:"conns"`
 	// GRPCWireIn and GRPCWireOut are what grpc-go's stats.Handler reports
 	// as wire lengths of payloads, headers and trailers (grpc only).

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"restvsgrpc/bench/load"
+	"restvsgrpc/internal/core"
+)
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// config is the parsed command line.
+type config struct {
+	target      load.TargetConfig
+	workers     int
+	streams     int
+	rate        float64
+	arrivals    string
+	seed        uint64
+	duration    time.Duration
+	calls       int64
+	warmup      time.Duration
+	tolerance   float64
+	serverPID   int
+	maxSteal    float64
+	retries     int
+	allowErrors bool
+	jsonFile    string
+	bench       bool
+	hgrmFile    string
+	progress    string
+}
+
+const usageHeader = `Usage: loadgen [flags]
+
+Drives one call kind of the restvsgrpc services over one variant and reports
+what it measured: calls/s, latency percentiles from HDR histograms (response
+time from each call's intended start and service time from its send), bytes
+on the wire and in bodies per call, the driver's and the server's CPU per
+call, and the CPU stolen by the hypervisor over the window.
+
+Closed loop (default): -c workers each make one call after another.
+Open loop (-rate): calls are due at a fixed rate whatever the server does;
+each is timed from its intended start (no coordinated omission); late sends
+are counted, and a run whose achieved rate falls short of -rate by more than
+-rate-tolerance fails. -c then caps the calls in flight.
+
+Calls (-rpc): ValidateToken, GetTransaction, ValidateUser (unary, the last a
+bcrypt login each time); ListTransactions (server stream of -stream-msgs
+records); Upload (client stream of -stream-msgs chunks of -payload bytes);
+Chat (bidi: each call sends one message and waits for its acknowledgement on
+a stream kept open per worker).
+
+Variants (-variant): rest (HTTP/1.1, JSON), rest-proto (HTTP/1.1, protobuf
+bodies), rest-h2c (HTTP/2 cleartext, or h2 with -tls, JSON), grpc. Unary
+REST calls over HTTP/1.1 use fasthttp's client with requests prepared once
+(-client fasthttp), as lean as wrk; -client nethttp uses net/http instead,
+which is what a Go REST caller really pays. Chat over REST is a WebSocket.
+
+The driver logs in once (ValidateUser) with -user and -password and reuses
+the token. Start the server with the same user:
+  server -user alice:s3cret-pass
+  loadgen -user alice:s3cret-pass ...
+(-password defaults to $LOADGEN_PASSWORD.)
+
+Examples:
+  loadgen -variant rest -rpc ValidateToken -c 64 -duration 10s -user alice:s3cret-pass
+  loadgen -variant grpc -target 127.0.0.1:50051 -rpc GetTransaction -payload 64KiB -c 16 -n 100000
+  loadgen -variant rest-h2c -rpc ListTransactions -stream-msgs 1000 -c 4
+  loadgen -variant grpc -target 127.0.0.1:50051 -rpc Chat -rate 20000 -arrivals poisson -c 128
+  loadgen -variant rest -rpc GetTransaction -server-pid $(pgrep -n server) -bench -json out.json -hgrm out.hgrm
+
+Output: a summary on stdout; -bench adds a line in the Go benchmark format
+(benchstat compares runs); -json FILE everything, histograms included;
+-hgrm FILE the HdrHistogram percentile distribution (microseconds). On a
+terminal a progress line is shown on stderr each second. Ctrl-C stops the
+run and prints what was measured so far.
+
+Flags:
+`
+
+// parseFlags parses args. -help prints the usage on stdout and returns
+// flag.ErrHelp; a bad command line returns a usageError.
+func parseFlags(args []string, stdout io.Writer) (config, error) {
+	var (
+		cfg      config
+		t        = &cfg.target
+		variant  string
+		rpc      string
+		payload  string
+		user     string
+		password string
+	)
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
+	fs.StringVar(&variant, "variant", load.VariantREST, "`variant`: rest, rest-proto, rest-h2c or grpc")
+	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
+	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
+	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
+	fs.IntVar(&cfg.workers, "c", 1, "concurrent calls (workers); in the open loop, the most calls in flight")
+	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
+	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
+	fs.StringVar(&t.Client, "client", load.ClientFast, "HTTP client for unary rest and rest-proto calls: fasthttp (lean, prepared requests) or nethttp (what a Go caller pays)")
+	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: calls per `second` (0: closed loop)")
+	fs.StringVar(&cfg.arrivals, "arrivals", string(load.Constant), "open-loop arrivals: constant or poisson")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the Poisson arrivals")
+	fs.Float64Var(&cfg.tolerance, "rate-tolerance", 0.05, "open loop: how far, as a fraction, the achieved rate may fall short of -rate")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of the measured window")
+	fs.Int64Var(&cfg.calls, "n", 0, "measure this many calls instead of a -duration")
+	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "calls made before the measured window, not recorded")
+	fs.StringVar(&user, "user", "demo", "user to log in as, `name` or name:password (the server's -user syntax)")
+	fs.StringVar(&password, "password", os.Getenv("LOADGEN_PASSWORD"), "password of -user (default $LOADGEN_PASSWORD)")
+	fs.BoolVar(&t.TLS, "tls", false, "connect with TLS (a server started with -tls; rest-h2c then negotiates h2)")
+	fs.BoolVar(&t.Insecure, "insecure", false, "with -tls, do not verify the server's certificate (the server's self-signed one)")
+	fs.StringVar(&t.CAFile, "cacert", "", "with -tls, trust the PEM certificate(s) in `file` (see the server's -write-cert)")
+	fs.IntVar(&cfg.serverPID, "server-pid", 0, "`pid` of the server, to report its CPU per call from /proc/pid/stat")
+	fs.Float64Var(&cfg.maxSteal, "max-steal", 0.1, "flag a window whose CPU steal passes this many `CPUs`")
+	fs.IntVar(&cfg.retries, "retries", 0, "measure a flagged window again, up to this many times")
+	fs.BoolVar(&cfg.allowErrors, "allow-errors", false, "do not fail the run when calls fail (they are still counted by code)")
+	fs.StringVar(&cfg.jsonFile, "json", "", "write the whole result, histograms included, as JSON to `file`")
+	fs.BoolVar(&cfg.bench, "bench", false, "also print the result in the Go benchmark format on stdout")
+	fs.StringVar(&cfg.hgrmFile, "hgrm", "", "write the HdrHistogram percentile distribution of response times to `file`")
+	fs.StringVar(&cfg.progress, "progress", "auto", "live progress line on stderr: auto (on a terminal only), on or off")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return cfg, err
+		}
+		return cfg, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	t.Variant = variant
+	if !contains(load.Variants, variant) {
+		return cfg, usagef("-variant %q: want one of %s", variant, strings.Join(load.Variants, ", "))
+	}
+	r, err := load.ParseRPC(rpc)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	t.RPC = r
+	p, err := core.ParsePayload(payload)
+	if err != nil {
+		return cfg, usagef("-payload %q: want 100B, 1KiB, 64KiB or 1MiB", payload)
+	}
+	t.Payload = p
+	if name, pw, ok := strings.Cut(user, ":"); ok {
+		user = name
+		if !set["password"] {
+			password = pw
+		}
+	}
+	t.User, t.Password = user, password
+	if t.Addr == "" {
+		t.Addr = "127.0.0.1:8080"
+		if variant == load.VariantGRPC {
+			t.Addr = "127.0.0.1:50051"
+		}
+	}
+	if _, err := load.ParseArrivals(cfg.arrivals); err != nil {
+		return cfg, usageError{err}
+	}
+	if set["n"] && set["duration"] {
+		return cfg, usagef("-n and -duration: give one")
+	}
+	if cfg.streams > 0 {
+		if set["c"] {
+			return cfg, usagef("-c and -streams: give one (-streams sets -c to conns × streams)")
+		}
+		cfg.workers = max(t.Conns, 1) * cfg.streams
+	}
+	switch {
+	case t.User == "":
+		return cfg, usagef("-user is empty")
+	case t.Password == "":
+		return cfg, usagef("no password: give -user name:password, -password or $LOADGEN_PASSWORD")
+	case cfg.workers < 1:
+		return cfg, usagef("-c %d: want at least 1", cfg.workers)
+	case t.Conns < 0:
+		return cfg, usagef("-conns %d: must not be negative", t.Conns)
+	case cfg.streams < 0:
+		return cfg, usagef("-streams %d: must not be negative", cfg.streams)
+	case t.StreamMsgs < 1:
+		return cfg, usagef("-stream-msgs %d: want at least 1", t.StreamMsgs)
+	case cfg.rate < 0:
+		return cfg, usagef("-rate %v: must not be negative", cfg.rate)
+	case cfg.tolerance < 0 || cfg.tolerance >= 1:
+		return cfg, usagef("-rate-tolerance %v: want 0 to 1", cfg.tolerance)
+	case cfg.calls < 0:
+		return cfg, usagef("-n %d: must not be negative", cfg.calls)
+	case cfg.calls == 0 && cfg.duration <= 0:
+		return cfg, usagef("-duration %v: must be positive", cfg.duration)
+	case cfg.warmup < 0:
+		return cfg, usagef("-warmup %v: must not be negative", cfg.warmup)
+	case cfg.maxSteal < 0:
+		return cfg, usagef("-max-steal %v: must not be negative", cfg.maxSteal)
+	case cfg.retries < 0:
+		return cfg, usagef("-retries %d: must not be negative", cfg.retries)
+	case cfg.serverPID < 0:
+		return cfg, usagef("-server-pid %d: must not be negative", cfg.serverPID)
+	case t.Client != load.ClientFast && t.Client != load.ClientNetHTTP:
+		return cfg, usagef("-client %q: want fasthttp or nethttp", t.Client)
+	case (t.Insecure || t.CAFile != "") && !t.TLS:
+		return cfg, usagef("-insecure and -cacert need -tls")
+	case cfg.progress != "auto" && cfg.progress != "on" && cfg.progress != "off":
+		return cfg, usagef("-progress %q: want auto, on or off", cfg.progress)
+	case t.RPC == load.Chat && p != core.Payload100B && p != core.Payload1KiB:
+		return cfg, usagef("-payload %s: a chat message carries at most %d bytes of text (use 100B or 1KiB)", p, core.MaxChatText)
+	}
+	if set["n"] {
+		cfg.duration = 0
+	}
+	return cfg, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
