@@ -153,9 +153,9 @@ func startServer(t *testing.T, args ...string) *proc {
 	}
 }
 
-// stop sends SIGTERM and returns the exit error and what was printed after
-// the ready line.
-func (p *proc) stop(t *testing.T) (error, []string) {
+// stop sends SIGTERM and returns what was printed after the ready line and
+// the exit error.
+func (p *proc) stop(t *testing.T) ([]string, error) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -166,7 +166,7 @@ func (p *proc) stop(t *testing.T) (error, []string) {
 	}
 	select {
 	case err := <-p.done:
-		return err, after
+		return after, err
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not exit after SIGTERM")
 		return nil, nil
@@ -277,7 +277,7 @@ func TestServeAndShutdown(t *testing.T) {
 				t.Errorf("gRPC GetTransaction(%q) = %v, %v", id, tx, err)
 			}
 
-			err, after := p.stop(t)
+			after, err := p.stop(t)
 			if err != nil {
 				t.Errorf("exit after SIGTERM: %v, want status 0; stderr: %s", err, p.stderr)
 			}
@@ -314,7 +314,7 @@ func TestDemoUser(t *testing.T) {
 	if err != nil || !r.IsValid {
 		t.Errorf("ValidateUser(demo) = %+v, %v", r, err)
 	}
-	if err, _ := p.stop(t); err != nil {
+	if _, err := p.stop(t); err != nil {
 		t.Errorf("exit: %v", err)
 	}
 }
@@ -370,7 +370,7 @@ func TestShutdownCutsLongStreams(t *testing.T) {
 		restDone <- err
 	}()
 
-	if err, _ := p.stop(t); err != nil {
+	if _, err := p.stop(t); err != nil {
 		t.Errorf("exit: %v, want status 0; stderr: %s", err, p.stderr)
 	}
 	if err := <-streamErr; err == nil {
