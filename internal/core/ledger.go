@@ -237,7 +237,7 @@ func parseTransactionID(id string) (Payload, int, error) {
 	for _, p := range Payloads {
 		prefix := "tx-" + string(p) + "-"
 		if len(id) == len(prefix)+6 && id[:len(prefix)] == prefix {
-			if i, err := strconv.Atoi(id[len(prefix):]); err == nil && i >= 0 {
+			if i, ok := digits(id[len(prefix):]); ok {
 				return p, i, nil
 			}
 		}
@@ -290,6 +290,19 @@ func (s *Service) ListTransactions(ctx context.Context, req ListRequest, send fu
 		}
 	}
 	return nil
+}
+
+// digits parses s made of ASCII digits only (strconv.Atoi would also take
+// a sign, letting "+00001" alias "000001").
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 func parseAccountID(id string) (int, error) {
