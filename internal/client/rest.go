@@ -558,7 +558,7 @@ func (c *REST) Upload(ctx context.Context, filename string, r io.Reader, chunkSi
 	}
 	body := &chunkReader{r: r, size: chunkSize}
 	// After Upload returns, the transport may still hold the body; stop it
-	// from reading r any further.
+	// from starting another read of r.
 	defer body.Close()
 	req, err := c.newRequest(ctx, http.MethodPost, c.filesURL+"?filename="+url.QueryEscape(filename), body, hdrOctets, true)
 	if err != nil {
@@ -583,19 +583,18 @@ func (c *REST) Upload(ctx context.Context, filename string, r io.Reader, chunkSi
 }
 
 // chunkReader reads at most size bytes at a time from r, until closed.
+// Close does not wait for a Read in progress (r may block, e.g. a pipe
+// whose writer waits for Upload to return), but no Read starts after it.
 type chunkReader struct {
-	mu     sync.Mutex
 	r      io.Reader
 	size   int
-	closed bool
+	closed atomic.Bool
 }
 
 var errBodyClosed = errors.New("upload body closed")
 
 func (c *chunkReader) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
+	if c.closed.Load() {
 		return 0, errBodyClosed
 	}
 	if len(p) > c.size {
@@ -605,9 +604,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 func (c *chunkReader) Close() error {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
+	c.closed.Store(true)
 	return nil
 }
 
