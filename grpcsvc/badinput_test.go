@@ -105,15 +105,15 @@ func withToken(ctx context.Context, authz string) context.Context {
 }
 
 // checkCode runs c and checks the status code and that the message says
-// something without leaking Go internals.
-func checkCode(t *testing.T, ctx context.Context, conn *grpc.ClientConn, c call, want codes.Code) {
+// something without leaking Go internals; it returns c's error.
+func checkCode(t *testing.T, ctx context.Context, conn *grpc.ClientConn, c call, want codes.Code) error {
 	t.Helper()
 	err := c(ctx, conn)
 	if want == codes.OK {
 		if err != nil {
 			t.Fatalf("got %v, want success", err)
 		}
-		return
+		return nil
 	}
 	st, _ := status.FromError(err)
 	if st.Code() != want {
@@ -122,6 +122,7 @@ func checkCode(t *testing.T, ctx context.Context, conn *grpc.ClientConn, c call,
 	if msg := st.Message(); msg == "" || strings.Contains(msg, "goroutine") || strings.Contains(msg, ".go:") {
 		t.Errorf("message %q: want a plain, client-safe message", msg)
 	}
+	return err
 }
 
 func TestAuthInterceptor(t *testing.T) {
@@ -146,22 +147,26 @@ func TestAuthInterceptor(t *testing.T) {
 		name  string
 		authz string
 		want  codes.Code
+		msg   string // the core's message, the same over REST
 	}{
 		{name: "valid token", authz: "Bearer " + valid, want: codes.OK},
 		{name: "scheme is case-insensitive", authz: "bearer " + valid, want: codes.OK},
-		{name: "missing token", authz: "", want: codes.Unauthenticated},
-		{name: "empty bearer", authz: "Bearer ", want: codes.Unauthenticated},
-		{name: "not a bearer token", authz: "Basic " + valid, want: codes.Unauthenticated},
-		{name: "tampered token", authz: "Bearer " + valid[:len(valid)-2] + "xx", want: codes.Unauthenticated},
-		{name: "garbage", authz: "Bearer not-a-token", want: codes.Unauthenticated},
-		{name: "expired token", authz: "Bearer " + expired, want: codes.Unauthenticated},
-		{name: "over-long token", authz: "Bearer " + strings.Repeat("a", core.MaxTokenLen+1), want: codes.Unauthenticated},
+		{name: "missing token", authz: "", want: codes.Unauthenticated, msg: "missing bearer token"},
+		{name: "empty bearer", authz: "Bearer ", want: codes.Unauthenticated, msg: "missing bearer token"},
+		{name: "not a bearer token", authz: "Basic " + valid, want: codes.Unauthenticated, msg: "missing bearer token"},
+		{name: "tampered token", authz: "Bearer " + valid[:len(valid)-2] + "xx", want: codes.Unauthenticated, msg: "token is invalid"},
+		{name: "garbage", authz: "Bearer not-a-token", want: codes.Unauthenticated, msg: "token is invalid"},
+		{name: "expired token", authz: "Bearer " + expired, want: codes.Unauthenticated, msg: "token has expired"},
+		{name: "over-long token", authz: "Bearer " + strings.Repeat("a", core.MaxTokenLen+1), want: codes.Unauthenticated, msg: "token is invalid"},
 	}
 	for _, tt := range tests {
 		for name, c := range calls {
 			t.Run(tt.name+"/"+name, func(t *testing.T) {
 				t.Parallel()
-				checkCode(t, withToken(ctxTimeout(t), tt.authz), f.conn, c, tt.want)
+				err := checkCode(t, withToken(ctxTimeout(t), tt.authz), f.conn, c, tt.want)
+				if msg := status.Convert(err).Message(); msg != tt.msg {
+					t.Errorf("message %q, want %q", msg, tt.msg)
+				}
 			})
 		}
 	}
