@@ -42,10 +42,10 @@ type loadCase struct {
 var profiles = map[string]*profile{
 	"quick": {
 		name:       "quick",
-		benchRegex: `^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$`,
+		benchRegex: `^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$/^(codec=.*|payload=.*|conc=.*|variant=(rest|rest-proto|rest-h2c|grpc))$`,
 		benchCount: 6,
-		benchTime:  "50ms",
-		benchEst:   100 * time.Second,
+		benchTime:  "20ms",
+		benchEst:   150 * time.Second,
 		variants:   []string{"rest", "rest-proto", "rest-h2c", "grpc"},
 		unary: []loadCase{
 			{"GetTransaction", "100B", 1}, {"GetTransaction", "100B", 64},
@@ -58,8 +58,8 @@ var profiles = map[string]*profile{
 		workCases: []loadCase{{"GetTransaction", "100B", 64}},
 		windows:   6,
 		openWins:  2,
-		duration:  time.Second,
-		warmup:    300 * time.Millisecond,
+		duration:  800 * time.Millisecond,
+		warmup:    200 * time.Millisecond,
 		maxSteal:  0.1,
 		retries:   2,
 		p99Bound:  10 * time.Millisecond,

@@ -147,8 +147,14 @@ func (d *Data) add(r *benchfmt.Result) {
 }
 
 // derive adds the units the report reads that a line can imply: total CPU per
-// call, and a call rate from ns/op where the line gives none.
+// call, a call rate from ns/op where the line gives none, and messages per
+// second from an upload's chunks per second.
 func derive(line map[string]float64) {
+	if _, ok := line["msgs/s"]; !ok {
+		if c, ok := line["chunks/s"]; ok {
+			line["msgs/s"] = c
+		}
+	}
 	c, okc := line["client-cpu-ns/op"]
 	sv, oks := line["server-cpu-ns/op"]
 	if okc && oks {
