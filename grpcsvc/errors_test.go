@@ -1,6 +1,7 @@
 package grpcsvc_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
 )
 
@@ -65,19 +67,60 @@ func TestCodeRoundTrip(t *testing.T) {
 }
 
 // TestClientErrors checks that the grpc client hands back core errors with
-// the server's code and message.
+// the server's code and message, for every call kind.
 func TestClientErrors(t *testing.T) {
 	t.Parallel()
 	f := start(t, nil)
 	c := f.authed(t)
-	_, err := c.GetTransaction(ctxTimeout(t), "tx-1KiB-999999")
-	var ce *core.Error
-	if !errors.As(err, &ce) || core.CodeOf(err) != core.CodeNotFound || ce.Message != `transaction "tx-1KiB-999999" not found` {
-		t.Errorf("GetTransaction(unknown) = %#v, want *core.Error not_found", err)
+	anon := client.NewGRPC(f.conn)
+	big := bytes.Repeat([]byte("z"), grpcsvc.DefaultMaxRecvMsgSize+1)
+	tests := []struct {
+		name string
+		call func(ctx context.Context) error
+		want core.Code
+		msg  string // "" to skip
+	}{
+		{name: "unary not found", want: core.CodeNotFound, msg: `transaction "tx-1KiB-999999" not found`, call: func(ctx context.Context) error {
+			_, err := c.GetTransaction(ctx, "tx-1KiB-999999")
+			return err
+		}},
+		{name: "unary without token", want: core.CodeUnauthenticated, msg: "missing bearer token", call: func(ctx context.Context) error {
+			_, err := anon.GetTransaction(ctx, core.TransactionID(core.Payload100B, 0))
+			return err
+		}},
+		{name: "unary invalid argument", want: core.CodeInvalidArgument, msg: "token is required", call: func(ctx context.Context) error {
+			_, err := c.ValidateToken(ctx, "")
+			return err
+		}},
+		{name: "server stream", want: core.CodeNotFound, msg: `account "acct-4242" not found`, call: func(ctx context.Context) error {
+			return c.ListTransactions(ctx, core.ListRequest{AccountID: "acct-4242"}, func(*core.Transaction) error { return nil })
+		}},
+		{name: "client stream, bad filename", want: core.CodeInvalidArgument, call: func(ctx context.Context) error {
+			_, err := c.Upload(ctx, "a/b", bytes.NewReader(make([]byte, 1<<20)), 1024)
+			return err
+		}},
+		{name: "client stream, chunk over the limit", want: core.CodeTooLarge, call: func(ctx context.Context) error {
+			_, err := c.Upload(ctx, "big.bin", bytes.NewReader(big), len(big))
+			return err
+		}},
+		{name: "bidi stream without token", want: core.CodeUnauthenticated, msg: "missing bearer token", call: func(ctx context.Context) error {
+			s, err := anon.Chat(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			_, err = s.Recv()
+			return err
+		}},
 	}
-	c.SetToken("")
-	_, err = c.GetTransaction(ctxTimeout(t), core.TransactionID(core.Payload100B, 0))
-	if core.CodeOf(err) != core.CodeUnauthenticated {
-		t.Errorf("GetTransaction without token = %v, want unauthenticated", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.call(ctxTimeout(t))
+			var ce *core.Error
+			if !errors.As(err, &ce) || ce.Code != tt.want || (tt.msg != "" && ce.Message != tt.msg) {
+				t.Errorf("got %#v, want *core.Error %v %q", err, tt.want, tt.msg)
+			}
+		})
 	}
 }
