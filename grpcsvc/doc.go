@@ -32,6 +32,14 @@
 //	core.CodeInternal          codes.Internal
 //	core.CodeUnknown           codes.Internal
 //
+// Some answers come from grpc-go itself, before any handler runs, and pass
+// through unchanged: a message over the size limit is ResourceExhausted, and
+// request bytes that are not valid protobuf are Internal ("grpc: failed to
+// unmarshal the received message"), where the REST service answers 400.
+// grpc-go decodes a unary request before calling interceptors and wraps any
+// codec error as Internal, so an adapter cannot change that code short of
+// hiding decode errors inside a custom codec; the tests pin it.
+//
 // # Tuning, declared
 //
 // The REST service gets no tuning that is not declared, and neither does this
