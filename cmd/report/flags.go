@@ -32,7 +32,8 @@ process pinned to CPU 0 and the load driver on CPU 1, GOMAXPROCS=1 each
 (on one CPU both share it, and the report says so). Ctrl-C stops
 everything; what was written so far stays.
 
-Profiles: quick (default, about 10 minutes on 2 CPUs), full (about an hour).
+Profiles: quick (default, about 10 minutes on 2 CPUs), full (about an hour),
+smoke (about a minute: checks that everything runs; figures too thin to trust).
 
 Flags:
 `

@@ -327,7 +327,7 @@ func fakeLoadgen(args []string) {
 	variant := fs.String("variant", "", "")
 	jsonPath := fs.String("json", "", "")
 	conc := fs.Int("c", 0, "")
-	for _, f := range []string{"target", "rpc", "payload", "user", "duration", "warmup", "server-pid", "max-steal", "retries", "rate"} {
+	for _, f := range []string{"target", "rpc", "payload", "user", "duration", "warmup", "server-pid", "max-steal", "retries", "rate", "rate-tolerance"} {
 		fs.String(f, "", "")
 	}
 	fs.Bool("bench", false, "")

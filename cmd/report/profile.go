@@ -40,6 +40,29 @@ type loadCase struct {
 }
 
 var profiles = map[string]*profile{
+	// smoke checks that everything runs, in about a minute; its figures are
+	// too thin to trust.
+	"smoke": {
+		name:       "smoke",
+		benchRegex: `^Benchmark(Codec|Unary)$/^(msg=Transaction|rpc=GetTransaction)$/^(codec=.*|variant=(rest|grpc))$/^(op=encode|payload=100B)$`,
+		benchCount: 1,
+		benchTime:  "10ms",
+		benchEst:   20 * time.Second,
+		variants:   []string{"rest", "grpc"},
+		unary:      []loadCase{{"GetTransaction", "100B", 8}},
+		open:       []loadCase{{"GetTransaction", "100B", 8}},
+		rates:      []int{500, 2000},
+		streams:    []loadCase{{"ListTransactions", "1KiB", 1}, {"Upload", "1KiB", 1}, {"Chat", "100B", 1}},
+		works:      []time.Duration{0, 100 * time.Microsecond},
+		workCases:  []loadCase{{"GetTransaction", "100B", 8}},
+		windows:    2,
+		openWins:   1,
+		duration:   300 * time.Millisecond,
+		warmup:     100 * time.Millisecond,
+		maxSteal:   0.1,
+		retries:    1,
+		p99Bound:   10 * time.Millisecond,
+	},
 	"quick": {
 		name:       "quick",
 		benchRegex: `^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$/^(msg=Transaction|rpc=(GetTransaction|ListTransactions|Upload|Chat)|variant=.*|kind=.*)$/^(codec=.*|payload=.*|conc=.*|variant=(rest|rest-proto|rest-h2c|grpc))$`,
@@ -105,8 +128,8 @@ func profileNames() []string {
 	for n := range profiles {
 		ns = append(ns, n)
 	}
-	sort.Strings(ns)
-	slices.Reverse(ns) // quick first
+	order := map[string]int{"quick": 0, "full": 1, "smoke": 2}
+	sort.Slice(ns, func(i, j int) bool { return order[ns[i]] < order[ns[j]] })
 	return ns
 }
 

@@ -64,6 +64,9 @@ func fmtSummary(s Summary, unit string) string {
 	if s.Exact || s.Center == 0 {
 		return out
 	}
+	if s.N == 1 {
+		return out + " (n=1)"
+	}
 	pct := math.Max(s.Hi-s.Center, s.Center-s.Lo) / math.Abs(s.Center) * 100
 	if math.IsInf(pct, 0) || math.IsNaN(pct) {
 		// Too few samples for a 95% interval of the median (fewer than 6).

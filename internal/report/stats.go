@@ -15,7 +15,8 @@ const Confidence = 0.95
 type Summary struct {
 	Center, Lo, Hi float64
 	N              int
-	// Exact is set when every sample is the same value (byte counts are).
+	// Exact is set when two or more samples are all the same value (byte
+	// counts are); one sample alone says nothing of the spread.
 	Exact bool
 }
 
@@ -31,7 +32,7 @@ func Summarize(values []float64) Summary {
 	v := slices.Clone(values)
 	slices.Sort(v)
 	if v[0] == v[len(v)-1] {
-		return Summary{Center: v[0], Lo: v[0], Hi: v[0], N: len(v), Exact: true}
+		return Summary{Center: v[0], Lo: v[0], Hi: v[0], N: len(v), Exact: len(v) > 1}
 	}
 	sm := benchmath.AssumeNothing.Summary(benchmath.NewSample(v, &benchmath.DefaultThresholds), Confidence)
 	return Summary{Center: sm.Center, Lo: sm.Lo, Hi: sm.Hi, N: len(v)}

@@ -33,7 +33,8 @@ func TestCompare(t *testing.T) {
 		{"overlapping samples", []float64{1, 3, 5, 7, 9}, []float64{2, 4, 6, 8, 10}, report.Higher, report.Same},
 		{"three samples cannot reach alpha", spread(100, 3), spread(200, 3), report.Lower, report.Unclear},
 		{"exact bytes smaller", []float64{88, 88}, []float64{142, 142}, report.Lower, report.Win},
-		{"exact bytes larger", []float64{204}, []float64{143}, report.Lower, report.Loss},
+		{"exact bytes larger", []float64{204, 204}, []float64{143, 143}, report.Lower, report.Loss},
+		{"one sample each is not exact", []float64{204}, []float64{143}, report.Lower, report.Unclear},
 		{"exact bytes equal", []float64{100, 100}, []float64{100, 100}, report.Lower, report.Same},
 		{"no rest samples", spread(100, 8), nil, report.Lower, report.Unclear},
 	}
