@@ -25,6 +25,12 @@ type dims struct {
 	// uploadBytes is the size of one uploaded file.
 	uploadBytes  int
 	chatPayloads []core.Payload
+	// conns are HTTP/2 connection counts besides 1, at the top concurrency.
+	conns []int
+	// tls adds TLS rows at every concurrency.
+	tls bool
+	// gzipPayloads are the payloads of gzip rows, at concurrency 1.
+	gzipPayloads []core.Payload
 }
 
 var sets = map[string]dims{
@@ -32,17 +38,20 @@ var sets = map[string]dims{
 		name: "smoke", payloads: []core.Payload{core.Payload100B, core.Payload1KiB}, concs: []int{1, 4},
 		streamConcs: []int{1}, nets: []string{"lan"}, works: []time.Duration{10 * time.Microsecond},
 		streamMsgs: 20, uploadBytes: 256 << 10, chatPayloads: []core.Payload{core.Payload100B},
+		conns: []int{2}, tls: true, gzipPayloads: []core.Payload{core.Payload1KiB},
 	},
 	"default": {
 		name: "default", payloads: []core.Payload{core.Payload100B, core.Payload1KiB, core.Payload64KiB}, concs: []int{1, 64},
 		streamConcs: []int{1}, nets: []string{"lan", "wan"}, works: []time.Duration{100 * time.Microsecond},
 		streamMsgs: 1000, uploadBytes: 4 << 20, chatPayloads: []core.Payload{core.Payload100B},
+		conns: []int{4}, tls: true, gzipPayloads: []core.Payload{core.Payload64KiB},
 	},
 	"full": {
 		name: "full", payloads: core.Payloads, concs: []int{1, 16, 64, 256},
 		streamConcs: []int{1, 16}, nets: []string{"lan", "wan"},
 		works:      []time.Duration{10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
 		streamMsgs: 1000, uploadBytes: 16 << 20, chatPayloads: []core.Payload{core.Payload100B, core.Payload1KiB},
+		conns: []int{4}, tls: true, gzipPayloads: []core.Payload{core.Payload1KiB, core.Payload64KiB, core.Payload1MiB},
 	},
 }
 

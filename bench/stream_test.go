@@ -96,7 +96,7 @@ func BenchmarkServerStream(b *testing.B) {
 						first := latency.NewRecorder()
 						done := func() { mu.Lock(); ttfm.Merge(first); mu.Unlock() }
 						if t.c == nil {
-							tc, err := dialTCP(t.addr)
+							tc, err := t.dialTCP()
 							if err != nil {
 								return worker{}, err
 							}
@@ -209,7 +209,7 @@ func BenchmarkClientStream(b *testing.B) {
 					b.SetBytes(int64(len(file)))
 					r := measure(b, t, c, func(int) (worker, error) {
 						if t.c == nil {
-							tc, err := dialTCP(t.addr)
+							tc, err := t.dialTCP()
 							if err != nil {
 								return worker{}, err
 							}
@@ -279,7 +279,7 @@ func BenchmarkBidi(b *testing.B) {
 					run := runs.Add(1)
 					r := measure(b, t, c, func(w int) (worker, error) {
 						if t.c == nil {
-							tc, err := dialTCP(t.addr)
+							tc, err := t.dialTCP()
 							if err != nil {
 								return worker{}, err
 							}

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -19,7 +21,9 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
 
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/client"
@@ -32,7 +36,8 @@ import (
 // The variants. tcp and nethttp are floors: raw length-prefixed TCP
 // carrying the same protobuf bytes, and a plain net/http handler (no gin)
 // answering the same JSON as rest. rest-sse is the SSE twin of the server
-// stream (rest is NDJSON there).
+// stream (rest is NDJSON there). rest-h2 is rest-h2c's twin under TLS:
+// HTTP/2 negotiated by ALPN.
 const (
 	vTCP       = "tcp"
 	vNetHTTP   = "nethttp"
@@ -40,6 +45,7 @@ const (
 	vRESTProto = "rest-proto"
 	vRESTSSE   = "rest-sse"
 	vRESTH2C   = "rest-h2c"
+	vRESTH2    = "rest-h2"
 	vGRPC      = "grpc"
 )
 
@@ -48,22 +54,34 @@ type env struct {
 	svc  *core.Service
 	net  netsim.Profile
 	conc int
+	// conns is the number of HTTP/2 connections (grpc, rest-h2c, rest-h2);
+	// 0 means 1. HTTP/1.1 variants open what their workers need.
+	conns int
+	// tls serves and dials over TLS 1.3 with a self-signed certificate.
+	tls bool
+	// gzip compresses responses: grpc's gzip compressor (requests too),
+	// and for REST a net/http middleware compressing the answers of
+	// requests that accept gzip (Go's transport asks and decompresses).
+	gzip bool
 	// floor configures the tcp floor's server.
 	floor *tcpFloor
 }
 
 // target is one variant's server on a loopback listener, shaped by the
-// network profile, with a client of it.
+// network profile, with clients of it.
 type target struct {
 	variant string
-	c       client.Client // nil for tcp
+	cs      []client.Client // one per HTTP/2 connection; nil for tcp
+	c       client.Client   // cs[0]
 	addr    string
+	tls     *tls.Config // of the tcp floor's client, under TLS
 	// wire counts, on the server's sockets, every byte both ways.
 	wire wirecount.Counter
-	// sniff classifies the server's connections by protocol.
+	// sniff classifies the server's connections by protocol, when they
+	// are not encrypted.
 	sniff sniffer
 	// h2 says whether the variant must run over HTTP/2.
-	h2 bool
+	h2, encrypted bool
 	// badProto counts responses whose protocol was not the expected one,
 	// as the REST client saw them.
 	badProto atomic.Int64
@@ -76,24 +94,50 @@ func (t *target) close() {
 	}
 }
 
+// client returns the client worker w uses: workers share the HTTP/2
+// connections round-robin.
+func (t *target) client(w int) client.Client { return t.cs[w%len(t.cs)] }
+
 // start serves variant v and connects a client to it.
 func start(b *testing.B, v string, e env) *target {
 	b.Helper()
-	t := &target{variant: v, h2: v == vRESTH2C || v == vGRPC}
+	t := &target{variant: v, h2: v == vRESTH2C || v == vRESTH2 || v == vGRPC, encrypted: e.tls}
+	conns := max(1, e.conns)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	t.addr = l.Addr().String()
 	// The shaping is outermost, so that counting and sniffing see the
-	// real socket.
+	// real socket; TLS, when on, is above them all.
 	lis := e.net.Listener(t.sniff.listener(wirecount.NewListener(l, &t.wire)))
-	url := "http://" + t.addr
+	scheme := "http://"
+	var srvTLS, cliTLS *tls.Config
+	if e.tls {
+		scheme = "https://"
+		srvTLS, cliTLS = tlsConfigs(b)
+		t.tls = cliTLS
+	}
+	url := scheme + t.addr
 
 	serveHTTP := func(h http.Handler, opts ...restsvc.ServerOption) {
-		srv := restsvc.NewServer(h, opts...)
+		if e.gzip {
+			h = gzipHandler(h)
+		}
+		// Connection errors (a spare connection cut at the end) are not
+		// results: every call's own error fails the benchmark.
+		srv := restsvc.NewServer(h, append(opts, restsvc.WithErrorLog(log.New(io.Discard, "", 0)))...)
+		hl := lis
+		if e.tls {
+			cfg := srvTLS.Clone()
+			cfg.NextProtos = []string{"http/1.1"}
+			if t.h2 {
+				cfg.NextProtos = []string{"h2"}
+			}
+			hl = tls.NewListener(lis, cfg)
+		}
 		done := make(chan struct{})
-		go func() { defer close(done); _ = srv.Serve(lis) }()
+		go func() { defer close(done); _ = srv.Serve(hl) }()
 		t.closers = append(t.closers, func() { _ = srv.Close(); <-done })
 	}
 	wantProto := "HTTP/1.1"
@@ -105,23 +149,37 @@ func start(b *testing.B, v string, e env) *target {
 			t.badProto.Add(1)
 		}
 	})
-	h1 := func() *http.Client {
+	// transport returns a client transport speaking only the variant's
+	// protocol; HTTP/1.1 keeps an idle connection per worker.
+	transport := func() *http.Transport {
 		var p http.Protocols
-		p.SetHTTP1(true)
-		tr := &http.Transport{Protocols: &p, MaxIdleConnsPerHost: e.conc, DisableCompression: true}
+		tr := &http.Transport{Protocols: &p, MaxIdleConnsPerHost: e.conc, DisableCompression: !e.gzip, TLSClientConfig: cliTLS}
+		switch {
+		case v == vRESTH2C:
+			tr = client.H2CTransport()
+			tr.DisableCompression = !e.gzip
+		case t.h2:
+			p.SetHTTP2(true)
+		default:
+			p.SetHTTP1(true)
+		}
 		t.closers = append(t.closers, tr.CloseIdleConnections)
-		return &http.Client{Transport: tr}
+		return tr
 	}
 
 	switch v {
 	case vTCP:
 		f := e.floor
+		fl := lis
+		if e.tls {
+			fl = tls.NewListener(lis, srvTLS)
+		}
 		done := make(chan struct{})
-		go func() { defer close(done); f.serve(lis) }()
+		go func() { defer close(done); f.serve(fl) }()
 		t.closers = append(t.closers, func() { _ = lis.Close(); f.closeConns(); <-done })
 	case vNetHTTP:
 		serveHTTP(netHTTPHandler(e.svc))
-		t.c = client.NewREST(url, h1(), observe, client.WithVariant(vNetHTTP))
+		t.cs = []client.Client{client.NewREST(url, &http.Client{Transport: transport()}, observe, client.WithVariant(vNetHTTP))}
 	case vREST, vRESTProto, vRESTSSE:
 		serveHTTP(restsvc.NewHandler(e.svc))
 		opts := []client.RESTOption{observe, client.WithVariant(v)}
@@ -131,35 +189,55 @@ func start(b *testing.B, v string, e env) *target {
 		case vRESTSSE:
 			opts = append(opts, client.WithSSE())
 		}
-		t.c = client.NewREST(url, h1(), opts...)
-	case vRESTH2C:
-		serveHTTP(restsvc.NewHandler(e.svc), restsvc.WithH2C())
-		tr := client.H2CTransport()
-		tr.DisableCompression = true
-		t.closers = append(t.closers, tr.CloseIdleConnections)
-		t.c = client.NewREST(url, &http.Client{Transport: tr}, observe, client.WithVariant(v))
+		t.cs = []client.Client{client.NewREST(url, &http.Client{Transport: transport()}, opts...)}
+	case vRESTH2C, vRESTH2:
+		if e.tls != (v == vRESTH2) {
+			b.Fatalf("variant %s with tls=%v: rest-h2c is cleartext, rest-h2 is TLS", v, e.tls)
+		}
+		if e.tls {
+			serveHTTP(restsvc.NewHandler(e.svc), restsvc.WithHTTP2())
+		} else {
+			serveHTTP(restsvc.NewHandler(e.svc), restsvc.WithH2C())
+		}
+		for range conns {
+			t.cs = append(t.cs, client.NewREST(url, &http.Client{Transport: transport()}, observe, client.WithVariant(v)))
+		}
 	case vGRPC:
-		srv := grpcsvc.NewServer(e.svc)
+		sopts := []grpc.ServerOption{}
+		copts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+		if e.tls {
+			sopts = append(sopts, grpc.Creds(credentials.NewTLS(srvTLS)))
+			copts[0] = grpc.WithTransportCredentials(credentials.NewTLS(cliTLS))
+		}
+		if e.gzip {
+			copts = append(copts, grpc.WithDefaultCallOptions(grpc.UseCompressor(gzip.Name)))
+		}
+		srv := grpcsvc.NewServer(e.svc, grpcsvc.WithServerOptions(sopts...))
 		done := make(chan struct{})
 		go func() { defer close(done); _ = srv.Serve(lis) }()
 		t.closers = append(t.closers, func() { srv.Stop(); <-done })
-		conn, err := grpc.NewClient(t.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.close()
-			b.Fatal(err)
+		for range conns {
+			conn, err := grpc.NewClient(t.addr, copts...)
+			if err != nil {
+				t.close()
+				b.Fatal(err)
+			}
+			t.closers = append(t.closers, func() { _ = conn.Close() })
+			t.cs = append(t.cs, client.NewGRPC(conn))
 		}
-		t.closers = append(t.closers, func() { _ = conn.Close() })
-		t.c = client.NewGRPC(conn)
 	default:
 		b.Fatalf("unknown variant %q", v)
 	}
-	if t.c != nil {
+	if len(t.cs) > 0 {
+		t.c = t.cs[0]
 		tok, err := login(e.svc)
 		if err != nil {
 			t.close()
 			b.Fatal(err)
 		}
-		t.c.SetToken(tok)
+		for _, c := range t.cs {
+			c.SetToken(tok)
+		}
 	}
 	return t
 }
@@ -187,7 +265,9 @@ func (t *target) check(b *testing.B, workers int) {
 	}
 	h1, h2 := t.sniff.h1.Load(), t.sniff.h2.Load()
 	switch {
-	case t.variant == vTCP:
+	case t.variant == vTCP || t.encrypted:
+		// Under TLS the preface is encrypted: the REST client's observer
+		// checked the protocol, and grpc-go insists on ALPN h2.
 	case t.h2 && h1 > 0:
 		b.Fatalf("%s: %d HTTP/1.1 connections, want HTTP/2 only", t.variant, h1)
 	case !t.h2 && h2 > 0:
@@ -404,8 +484,14 @@ type tcpClient struct {
 	buf []byte
 }
 
-func dialTCP(addr string) (*tcpClient, error) {
-	c, err := net.Dial("tcp", addr)
+func (t *target) dialTCP() (*tcpClient, error) {
+	var c net.Conn
+	var err error
+	if t.tls != nil {
+		c, err = tls.Dial("tcp", t.addr, t.tls)
+	} else {
+		c, err = net.Dial("tcp", t.addr)
+	}
 	if err != nil {
 		return nil, err
 	}

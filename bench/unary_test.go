@@ -17,15 +17,28 @@ import (
 	"restvsgrpc/internal/protoconv"
 )
 
-var unaryVariants = []string{vTCP, vNetHTTP, vREST, vRESTProto, vRESTH2C, vGRPC}
+var (
+	unaryVariants = []string{vTCP, vNetHTTP, vREST, vRESTProto, vRESTH2C, vGRPC}
+	// Under TLS, HTTP/2 REST is negotiated by ALPN: rest-h2.
+	unaryTLSVariants = []string{vTCP, vNetHTTP, vREST, vRESTProto, vRESTH2, vGRPC}
+	// The connections dimension is HTTP/2's: HTTP/1.1 opens one per
+	// worker anyway.
+	unaryConnsVariants = []string{vRESTH2C, vGRPC}
+	// gzip has no floor: the floors do no encoding work.
+	unaryGzipVariants = []string{vREST, vRESTProto, vRESTH2C, vGRPC}
+)
 
 // unaryRow is one row of the unary matrix; the variants are its columns.
 type unaryRow struct {
-	rpc     string
-	payload core.Payload // GetTransaction only
-	conc    int
-	net     netsim.Profile
-	work    time.Duration
+	rpc      string
+	payload  core.Payload // GetTransaction only
+	conc     int
+	conns    int // HTTP/2 connections, when more than 1
+	net      netsim.Profile
+	work     time.Duration
+	tls      bool
+	gzip     bool
+	variants []string
 }
 
 func (r unaryRow) name(variant string) string {
@@ -34,6 +47,15 @@ func (r unaryRow) name(variant string) string {
 		s += "/payload=" + string(r.payload)
 	}
 	s += fmt.Sprintf("/conc=%d", r.conc)
+	if r.conns > 1 {
+		s += fmt.Sprintf("/conns=%d", r.conns)
+	}
+	if r.tls {
+		s += "/tls=on"
+	}
+	if r.gzip {
+		s += "/gzip=on"
+	}
 	if r.net.Shapes() {
 		s += "/net=" + r.net.Name
 	}
@@ -44,15 +66,20 @@ func (r unaryRow) name(variant string) string {
 }
 
 // unaryRows is the unary matrix of d: every payload and concurrency on
-// loopback, then the network profiles and the server work at 1 KiB.
+// loopback, then each further dimension on its own, at 1 KiB.
 func unaryRows(d dims) []unaryRow {
 	var rows []unaryRow
+	base := unaryRow{rpc: "GetTransaction", payload: core.Payload1KiB, net: netsim.Loopback, variants: unaryVariants}
 	for _, c := range d.concs {
-		rows = append(rows, unaryRow{rpc: "ValidateToken", conc: c, net: netsim.Loopback})
+		r := base
+		r.rpc, r.payload, r.conc = "ValidateToken", "", c
+		rows = append(rows, r)
 	}
 	for _, p := range d.payloads {
 		for _, c := range d.concs {
-			rows = append(rows, unaryRow{rpc: "GetTransaction", payload: p, conc: c, net: netsim.Loopback})
+			r := base
+			r.payload, r.conc = p, c
+			rows = append(rows, r)
 		}
 	}
 	for _, n := range d.nets {
@@ -61,11 +88,32 @@ func unaryRows(d dims) []unaryRow {
 			panic(err)
 		}
 		for _, c := range d.concs {
-			rows = append(rows, unaryRow{rpc: "GetTransaction", payload: core.Payload1KiB, conc: c, net: prof})
+			r := base
+			r.net, r.conc = prof, c
+			rows = append(rows, r)
 		}
 	}
 	for _, w := range d.works {
-		rows = append(rows, unaryRow{rpc: "GetTransaction", payload: core.Payload1KiB, conc: d.concs[0], net: netsim.Loopback, work: w})
+		r := base
+		r.conc, r.work = d.concs[0], w
+		rows = append(rows, r)
+	}
+	for _, n := range d.conns {
+		r := base
+		r.conc, r.conns, r.variants = d.concs[len(d.concs)-1], n, unaryConnsVariants
+		rows = append(rows, r)
+	}
+	if d.tls {
+		for _, c := range d.concs {
+			r := base
+			r.conc, r.tls, r.variants = c, true, unaryTLSVariants
+			rows = append(rows, r)
+		}
+	}
+	for _, p := range d.gzipPayloads {
+		r := base
+		r.payload, r.conc, r.gzip, r.variants = p, d.concs[0], true, unaryGzipVariants
+		rows = append(rows, r)
 	}
 	return rows
 }
@@ -88,8 +136,9 @@ func BenchmarkUnary(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, v := range unaryVariants {
-			t := start(b, v, env{svc: svc, net: r.net, conc: r.conc, floor: &tcpFloor{mode: "unary", resp: u.respPB}})
+		for _, v := range r.variants {
+			t := start(b, v, env{svc: svc, net: r.net, conc: r.conc, conns: r.conns, tls: r.tls, gzip: r.gzip,
+				floor: &tcpFloor{mode: "unary", resp: u.respPB}})
 			b.Run(r.name(v), func(b *testing.B) {
 				measure(b, t, r.conc, u.worker(t))
 				b.ReportMetric(float64(u.bodyBytes(v)), "body-B/op")
@@ -172,9 +221,9 @@ func (u *unaryCall) bodyBytes(v string) int {
 // worker returns the worker maker of measure for target t.
 func (u *unaryCall) worker(t *target) func(int) (worker, error) {
 	ctx := context.Background()
-	return func(int) (worker, error) {
+	return func(w int) (worker, error) {
 		if t.c == nil { // the tcp floor
-			tc, err := dialTCP(t.addr)
+			tc, err := t.dialTCP()
 			if err != nil {
 				return worker{}, err
 			}
@@ -192,10 +241,11 @@ func (u *unaryCall) worker(t *target) func(int) (worker, error) {
 				return nil
 			}, done: tc.close}, nil
 		}
+		c := t.client(w)
 		switch u.rpc {
 		case "ValidateToken":
 			return worker{op: func() error {
-				res, err := t.c.ValidateToken(ctx, u.token)
+				res, err := c.ValidateToken(ctx, u.token)
 				if err != nil {
 					return err
 				}
@@ -206,7 +256,7 @@ func (u *unaryCall) worker(t *target) func(int) (worker, error) {
 			}}, nil
 		default:
 			return worker{op: func() error {
-				got, err := t.c.GetTransaction(ctx, u.want.ID)
+				got, err := c.GetTransaction(ctx, u.want.ID)
 				if err != nil {
 					return err
 				}
