@@ -400,7 +400,8 @@ func render(ctx context.Context, o options, stdout io.Writer) error {
 			file string
 			args []string
 		}{
-			{"benchstat-" + base + ".txt", []string{"-col", "/variant"}},
+			// proto: lines differ by variant; they must not split tables.
+			{"benchstat-" + base + ".txt", []string{"-ignore", "proto", "-col", "/variant"}},
 		}
 		if base == "bench" {
 			tables = append(tables, struct {

@@ -371,7 +371,7 @@ func (b *builder) idealFor() (row, string) {
 		}
 		x := Crossovers(cs, dim)
 		if len(x) == 0 {
-			fmt.Fprintf(&sec, "- **%s** (%s): the outcome does not change along it.\n", dim, strings.Join(vals, ", "))
+			fmt.Fprintf(&sec, "- **%s** (%s): no change of outcome along it among the decided conditions.\n", dim, strings.Join(vals, ", "))
 			continue
 		}
 		fmt.Fprintf(&sec, "- **%s** (%s): the outcome changes at\n", dim, strings.Join(vals, ", "))
@@ -614,6 +614,9 @@ func (b *builder) method() {
 	if len(b.d.ProvenanceKeys) > 0 {
 		w.WriteString("Provenance recorded in the raw files:\n\n| key | value |\n|---|---|\n")
 		for _, k := range b.d.ProvenanceKeys {
+			if k == "proto" {
+				continue // per run; the Protocol section shows it
+			}
 			fmt.Fprintf(w, "| %s | %s |\n", k, cell(strings.Join(b.d.Provenance[k], "; ")))
 		}
 		w.WriteString("\n")
