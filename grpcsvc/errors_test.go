@@ -124,3 +124,47 @@ func TestClientErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClientContextErrors checks that a call the caller gave up on returns
+// the context's error, as the REST client does.
+func TestClientContextErrors(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	c := f.authed(t)
+	tests := []struct {
+		name string
+		call func(ctx context.Context, cancel context.CancelFunc) error
+	}{
+		{name: "server stream cancelled mid-way", call: func(ctx context.Context, cancel context.CancelFunc) error {
+			return c.ListTransactions(ctx, core.ListRequest{AccountID: core.AccountID(4), Limit: 100, Interval: core.MaxListInterval}, func(*core.Transaction) error {
+				cancel() // the next record is a minute away
+				return nil
+			})
+		}},
+		{name: "bidi stream closed", call: func(ctx context.Context, _ context.CancelFunc) error {
+			s, err := c.Chat(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.Send(core.ChatMessage{Room: "ctx", Seq: 1}); err != nil {
+				return err
+			}
+			if _, err := s.Recv(); err != nil {
+				return err
+			}
+			s.Close()
+			_, err = s.Recv()
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(ctxTimeout(t))
+			defer cancel()
+			if err := tt.call(ctx, cancel); !errors.Is(err, context.Canceled) || core.CodeOf(err) != core.CodeCanceled {
+				t.Errorf("got %v, want context.Canceled", err)
+			}
+		})
+	}
+}

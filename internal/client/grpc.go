@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -66,9 +67,12 @@ func (c *grpcClient) authed(ctx context.Context) context.Context {
 	return ctx
 }
 
-// fromStatus turns a gRPC status error into a *core.Error carrying the core
-// code the server answered with; other errors (io.EOF, ...) pass as they are.
-func fromStatus(err error) error {
+// callErr turns a gRPC status error into a *core.Error carrying the core
+// code the server answered with; other errors (io.EOF, ...) pass as they
+// are. When ctx, the caller's, has ended and that is why the call failed,
+// it returns ctx.Err(), as the REST client does, so errors.Is(err,
+// context.Canceled) holds; core.CodeOf gives the same code either way.
+func callErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -76,13 +80,16 @@ func fromStatus(err error) error {
 	if !ok {
 		return err
 	}
+	if ctxErr := ctx.Err(); ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
+		return ctxErr
+	}
 	return &core.Error{Code: grpcsvc.CoreCode(st.Code()), Message: st.Message()}
 }
 
 func (c *grpcClient) ValidateUser(ctx context.Context, username, password string) (core.UserResult, error) {
 	r, err := c.auth.ValidateUser(ctx, &authv1.ValidateUserRequest{Username: username, Password: password})
 	if err != nil {
-		return core.UserResult{}, fromStatus(err)
+		return core.UserResult{}, callErr(ctx, err)
 	}
 	return protoconv.FromUserResult(r), nil
 }
@@ -90,7 +97,7 @@ func (c *grpcClient) ValidateUser(ctx context.Context, username, password string
 func (c *grpcClient) ValidateToken(ctx context.Context, token string) (core.TokenResult, error) {
 	r, err := c.auth.ValidateToken(ctx, &authv1.ValidateTokenRequest{Token: token})
 	if err != nil {
-		return core.TokenResult{}, fromStatus(err)
+		return core.TokenResult{}, callErr(ctx, err)
 	}
 	return protoconv.FromTokenResult(r), nil
 }
@@ -98,7 +105,7 @@ func (c *grpcClient) ValidateToken(ctx context.Context, token string) (core.Toke
 func (c *grpcClient) GetTransaction(ctx context.Context, id string) (*core.Transaction, error) {
 	t, err := c.tx.GetTransaction(c.authed(ctx), &transactionv1.GetTransactionRequest{Id: id})
 	if err != nil {
-		return nil, fromStatus(err)
+		return nil, callErr(ctx, err)
 	}
 	return protoconv.FromTransaction(t), nil
 }
@@ -113,7 +120,7 @@ func (c *grpcClient) ListTransactions(ctx context.Context, req core.ListRequest,
 		IntervalMs: int32(req.Interval / time.Millisecond),
 	})
 	if err != nil {
-		return fromStatus(err)
+		return callErr(ctx, err)
 	}
 	for {
 		m, err := stream.Recv()
@@ -121,7 +128,7 @@ func (c *grpcClient) ListTransactions(ctx context.Context, req core.ListRequest,
 			return nil
 		}
 		if err != nil {
-			return fromStatus(err)
+			return callErr(ctx, err)
 		}
 		if err := fn(protoconv.FromTransaction(m)); err != nil {
 			return err
@@ -140,7 +147,7 @@ func (c *grpcClient) Upload(ctx context.Context, filename string, r io.Reader, c
 	defer cancel()
 	stream, err := c.file.Upload(c.authed(ctx))
 	if err != nil {
-		return core.UploadSummary{}, fromStatus(err)
+		return core.UploadSummary{}, callErr(ctx, err)
 	}
 	buf := make([]byte, chunkSize)
 	msg := &filev1.UploadRequest{Filename: filename}
@@ -156,7 +163,7 @@ func (c *grpcClient) Upload(ctx context.Context, filename string, r io.Reader, c
 				if errors.Is(err, io.EOF) {
 					break // the server ended the call: CloseAndRecv has its status
 				}
-				return core.UploadSummary{}, fromStatus(err)
+				return core.UploadSummary{}, callErr(ctx, err)
 			}
 			msg.Filename = ""
 		}
@@ -166,7 +173,7 @@ func (c *grpcClient) Upload(ctx context.Context, filename string, r io.Reader, c
 	}
 	sum, err := stream.CloseAndRecv()
 	if err != nil {
-		return core.UploadSummary{}, fromStatus(err)
+		return core.UploadSummary{}, callErr(ctx, err)
 	}
 	return protoconv.FromUploadSummary(sum), nil
 }
@@ -176,14 +183,15 @@ func (c *grpcClient) Chat(ctx context.Context) (ChatSession, error) {
 	stream, err := c.chat.Chat(c.authed(ctx))
 	if err != nil {
 		cancel()
-		return nil, fromStatus(err)
+		return nil, callErr(ctx, err)
 	}
-	return &grpcChat{stream: stream, cancel: cancel}, nil
+	return &grpcChat{ctx: ctx, stream: stream, cancel: cancel}, nil
 }
 
 // grpcChat wraps the bidi stream. As with any gRPC stream, one goroutine
 // may Send while another Recvs.
 type grpcChat struct {
+	ctx    context.Context // the session's, ended by Close
 	stream grpc.BidiStreamingClient[chatv1.ChatMessage, chatv1.ChatEvent]
 	cancel context.CancelFunc
 }
@@ -194,7 +202,7 @@ func (s *grpcChat) Send(m core.ChatMessage) error {
 		// The server ended the stream; Recv returns why.
 		return io.EOF
 	}
-	return fromStatus(err)
+	return callErr(s.ctx, err)
 }
 
 func (s *grpcChat) Recv() (core.ChatEvent, error) {
@@ -203,12 +211,12 @@ func (s *grpcChat) Recv() (core.ChatEvent, error) {
 		if errors.Is(err, io.EOF) {
 			return core.ChatEvent{}, io.EOF
 		}
-		return core.ChatEvent{}, fromStatus(err)
+		return core.ChatEvent{}, callErr(s.ctx, err)
 	}
 	return protoconv.FromChatEvent(m), nil
 }
 
-func (s *grpcChat) CloseSend() error { return fromStatus(s.stream.CloseSend()) }
+func (s *grpcChat) CloseSend() error { return callErr(s.ctx, s.stream.CloseSend()) }
 
 func (s *grpcChat) Close() error {
 	s.cancel()
