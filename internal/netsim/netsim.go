@@ -192,9 +192,7 @@ func (c *conn) deliver() {
 		if c.werr.Load() != nil {
 			continue // drop what follows a failed write
 		}
-		if d := time.Until(pkt.at); d > 0 {
-			time.Sleep(d)
-		}
+		<-after(pkt.at)
 		if _, err := c.Conn.Write(pkt.data); err != nil {
 			c.werr.Store(&err)
 		}
@@ -255,11 +253,7 @@ func (c *conn) Write(p []byte) (int, error) {
 		now := time.Now()
 		c.wfree = later(now, c.wfree).Add(c.p.txTime(len(chunk)))
 		if ahead := c.wfree.Sub(now) - c.p.txTime(sendBuffer); ahead > 0 {
-			t := time.NewTimer(ahead)
-			select {
-			case <-t.C:
-			case <-c.closed:
-				t.Stop()
+			if !sleepUntil(now.Add(ahead), c.closed) {
 				return n, net.ErrClosed
 			}
 		}
@@ -309,16 +303,13 @@ func (c *conn) await() error {
 			defer t.Stop()
 			expire = t.C
 		}
-		var due <-chan time.Time
+		var due <-chan struct{}
 		in := c.rq
 		if c.have {
-			d := time.Until(c.cur.at)
-			if d <= 0 {
+			if !time.Now().Before(c.cur.at) {
 				return nil
 			}
-			t := time.NewTimer(d)
-			defer t.Stop()
-			due, in = t.C, nil
+			due, in = after(c.cur.at), nil
 		}
 		select {
 		case c.cur = <-in:

@@ -1,0 +1,106 @@
+package netsim
+
+import (
+	"container/heap"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Timers on small virtual machines fire late: a 250 µs sleep takes about
+// 1 ms on the reference machine, which would quadruple the lan profile's
+// delay. The clock therefore sleeps only until shortly before the earliest
+// due time and yields the processor in a loop for the rest
+// (runtime.Gosched, so that any runnable goroutine goes first). One clock
+// goroutine serves every shaped conn, and it exits when nothing waits.
+
+// timerSlack is how early before a due time the clock stops sleeping and
+// starts yielding.
+const timerSlack = 2 * time.Millisecond
+
+type wakeup struct {
+	at time.Time
+	ch chan struct{}
+}
+
+type wakeups []wakeup
+
+func (h wakeups) Len() int           { return len(h) }
+func (h wakeups) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h wakeups) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *wakeups) Push(x any)        { *h = append(*h, x.(wakeup)) }
+func (h *wakeups) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return w
+}
+
+var clock struct {
+	mu      sync.Mutex
+	pending wakeups
+	running bool
+	nudge   chan struct{} // an earlier due time was added
+}
+
+// after returns a channel closed at time at (or soon after).
+func after(at time.Time) <-chan struct{} {
+	ch := make(chan struct{})
+	if !time.Now().Before(at) {
+		close(ch)
+		return ch
+	}
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	heap.Push(&clock.pending, wakeup{at: at, ch: ch})
+	if !clock.running {
+		clock.running = true
+		clock.nudge = make(chan struct{}, 1)
+		go runClock(clock.nudge)
+	} else if clock.pending[0].ch == ch {
+		select {
+		case clock.nudge <- struct{}{}:
+		default:
+		}
+	}
+	return ch
+}
+
+// sleepUntil waits until at, or until stop is closed; it reports whether
+// the time came.
+func sleepUntil(at time.Time, stop <-chan struct{}) bool {
+	select {
+	case <-after(at):
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+func runClock(nudge chan struct{}) {
+	for {
+		clock.mu.Lock()
+		now := time.Now()
+		for len(clock.pending) > 0 && !now.Before(clock.pending[0].at) {
+			close(heap.Pop(&clock.pending).(wakeup).ch)
+		}
+		if len(clock.pending) == 0 {
+			clock.running = false
+			clock.mu.Unlock()
+			return
+		}
+		next := clock.pending[0].at
+		clock.mu.Unlock()
+
+		if d := next.Sub(now) - timerSlack; d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-nudge:
+				t.Stop()
+			}
+			continue
+		}
+		runtime.Gosched()
+	}
+}
