@@ -19,16 +19,17 @@ import (
 const timerSlack = 2 * time.Millisecond
 
 type wakeup struct {
-	at time.Time
-	ch chan struct{}
+	at        time.Time
+	ch        chan struct{}
+	cancelled bool // guarded by clock.mu
 }
 
-type wakeups []wakeup
+type wakeups []*wakeup
 
 func (h wakeups) Len() int           { return len(h) }
 func (h wakeups) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
 func (h wakeups) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *wakeups) Push(x any)        { *h = append(*h, x.(wakeup)) }
+func (h *wakeups) Push(x any)        { *h = append(*h, x.(*wakeup)) }
 func (h *wakeups) Pop() any {
 	old := *h
 	w := old[len(old)-1]
@@ -44,35 +45,57 @@ var clock struct {
 }
 
 // after returns a channel closed at time at (or soon after).
-func after(at time.Time) <-chan struct{} {
-	ch := make(chan struct{})
+func after(at time.Time) <-chan struct{} { return schedule(at).ch }
+
+func schedule(at time.Time) *wakeup {
+	w := &wakeup{at: at, ch: make(chan struct{})}
 	if !time.Now().Before(at) {
-		close(ch)
-		return ch
+		close(w.ch)
+		return w
 	}
 	clock.mu.Lock()
 	defer clock.mu.Unlock()
-	heap.Push(&clock.pending, wakeup{at: at, ch: ch})
+	heap.Push(&clock.pending, w)
 	if !clock.running {
 		clock.running = true
 		clock.nudge = make(chan struct{}, 1)
 		go runClock(clock.nudge)
-	} else if clock.pending[0].ch == ch {
-		select {
-		case clock.nudge <- struct{}{}:
-		default:
-		}
+	} else if clock.pending[0] == w {
+		nudgeLocked()
 	}
-	return ch
+	return w
+}
+
+func nudgeLocked() {
+	select {
+	case clock.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// cancel drops w, so that the clock does not wait for it. A nil w is
+// ignored.
+func cancel(w *wakeup) {
+	if w == nil {
+		return
+	}
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	w.cancelled = true
+	if clock.running {
+		nudgeLocked()
+	}
 }
 
 // sleepUntil waits until at, or until stop is closed; it reports whether
 // the time came.
 func sleepUntil(at time.Time, stop <-chan struct{}) bool {
+	w := schedule(at)
 	select {
-	case <-after(at):
+	case <-w.ch:
 		return true
 	case <-stop:
+		cancel(w)
 		return false
 	}
 }
@@ -81,8 +104,10 @@ func runClock(nudge chan struct{}) {
 	for {
 		clock.mu.Lock()
 		now := time.Now()
-		for len(clock.pending) > 0 && !now.Before(clock.pending[0].at) {
-			close(heap.Pop(&clock.pending).(wakeup).ch)
+		for len(clock.pending) > 0 && (clock.pending[0].cancelled || !now.Before(clock.pending[0].at)) {
+			if w := heap.Pop(&clock.pending).(*wakeup); !w.cancelled {
+				close(w.ch)
+			}
 		}
 		if len(clock.pending) == 0 {
 			clock.running = false

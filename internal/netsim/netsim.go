@@ -304,22 +304,28 @@ func (c *conn) await() error {
 			expire = t.C
 		}
 		var due <-chan struct{}
+		var w *wakeup
 		in := c.rq
 		if c.have {
 			if !time.Now().Before(c.cur.at) {
 				return nil
 			}
-			due, in = after(c.cur.at), nil
+			w = schedule(c.cur.at)
+			due, in = w.ch, nil
 		}
 		select {
 		case c.cur = <-in:
 			c.have = true
+			continue
 		case <-due:
 			return nil
 		case <-expire:
+			cancel(w)
 			return os.ErrDeadlineExceeded
 		case <-wake:
+			cancel(w)
 		case <-c.closed:
+			cancel(w)
 			return net.ErrClosed
 		}
 	}
