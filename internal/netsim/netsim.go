@@ -290,44 +290,54 @@ func (c *conn) Read(p []byte) (int, error) {
 // await waits until c.cur holds a packet whose time has come.
 func (c *conn) await() error {
 	for {
-		c.dmu.Lock()
-		deadline, wake := c.deadline, c.wake
-		c.dmu.Unlock()
-		var expire <-chan time.Time
-		if !deadline.IsZero() {
-			d := time.Until(deadline)
-			if d <= 0 {
-				return os.ErrDeadlineExceeded
-			}
-			t := time.NewTimer(d)
-			defer t.Stop()
-			expire = t.C
+		ready, err := c.awaitOnce()
+		if ready || err != nil {
+			return err
 		}
-		var due <-chan struct{}
-		var w *wakeup
-		in := c.rq
-		if c.have {
-			if !time.Now().Before(c.cur.at) {
-				return nil
-			}
-			w = schedule(c.cur.at)
-			due, in = w.ch, nil
+	}
+}
+
+// awaitOnce waits for one event: a packet, its due time, the deadline, a
+// change of deadline or Close. It reports whether c.cur is ready.
+func (c *conn) awaitOnce() (bool, error) {
+	c.dmu.Lock()
+	deadline, wake := c.deadline, c.wake
+	c.dmu.Unlock()
+	var expire <-chan time.Time
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return false, os.ErrDeadlineExceeded
 		}
-		select {
-		case c.cur = <-in:
-			c.have = true
-			continue
-		case <-due:
-			return nil
-		case <-expire:
-			cancel(w)
-			return os.ErrDeadlineExceeded
-		case <-wake:
-			cancel(w)
-		case <-c.closed:
-			cancel(w)
-			return net.ErrClosed
+		t := time.NewTimer(d)
+		defer t.Stop()
+		expire = t.C
+	}
+	var due <-chan struct{}
+	var w *wakeup
+	in := c.rq
+	if c.have {
+		if !time.Now().Before(c.cur.at) {
+			return true, nil
 		}
+		w = schedule(c.cur.at)
+		due, in = w.ch, nil
+	}
+	select {
+	case c.cur = <-in:
+		c.have = true
+		return false, nil
+	case <-due:
+		return true, nil
+	case <-expire:
+		cancel(w)
+		return false, os.ErrDeadlineExceeded
+	case <-wake:
+		cancel(w)
+		return false, nil
+	case <-c.closed:
+		cancel(w)
+		return false, net.ErrClosed
 	}
 }
 
