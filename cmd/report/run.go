@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"restvsgrpc/internal/report"
@@ -35,7 +36,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		r.printPlan()
 		return nil
 	}
-	return r.measure(ctx)
+	err = r.measure(ctx)
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; the raw files measured so far are in %s (report -skip-run -out %s renders them)", filepath.Join(o.out, "raw"), o.out)
+	}
+	return err
 }
 
 // moduleRoot is the directory of the main module's go.mod.
@@ -169,6 +174,10 @@ func (r *runner) command(ctx context.Context, env []string, stdout io.Writer, na
 		cmd.Stdout = &errBuf
 	}
 	cmd.Stderr = &errBuf
+	// Each command runs in its own process group, and cancelling stops the
+	// whole group: go test's test binary goes with go test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
