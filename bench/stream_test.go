@@ -41,8 +41,38 @@ var (
 // shorter streams instead of minutes-long ones.
 const maxStreamBytes = 4 << 20
 
-func streamName(variant string, p core.Payload, conc int) string {
-	return fmt.Sprintf("variant=%s/payload=%s/conc=%d", variant, p, conc)
+// streamRow is one row of a streaming benchmark; the variants are its
+// columns.
+type streamRow struct {
+	conc int
+	net  netsim.Profile
+}
+
+func (r streamRow) name(variant string, p core.Payload) string {
+	s := fmt.Sprintf("variant=%s/payload=%s/conc=%d", variant, p, r.conc)
+	if r.net.Shapes() {
+		s += "/net=" + r.net.Name
+	}
+	return s
+}
+
+// streamRows returns every concurrency on loopback, and when shaped is
+// set, each network profile of d at the first concurrency.
+func streamRows(d dims, shaped bool) []streamRow {
+	var rows []streamRow
+	for _, c := range d.streamConcs {
+		rows = append(rows, streamRow{conc: c, net: netsim.Loopback})
+	}
+	if shaped {
+		for _, n := range d.nets {
+			prof, err := netsim.ByName(n)
+			if err != nil {
+				panic(err)
+			}
+			rows = append(rows, streamRow{conc: d.streamConcs[0], net: prof})
+		}
+	}
+	return rows
 }
 
 // BenchmarkServerStream reads one account's live feed: one op is a whole
@@ -85,10 +115,11 @@ func BenchmarkServerStream(b *testing.B) {
 			b.Fatal(err)
 		}
 		n := len(want)
-		for _, c := range d.streamConcs {
+		for _, sr := range streamRows(d, p == core.Payload1KiB) {
+			c := sr.conc
 			for _, v := range serverStreamVariants {
-				t := start(b, v, env{svc: svc, net: netsim.Loopback, conc: c, floor: &tcpFloor{mode: "stream", records: pbs, n: n}})
-				b.Run(streamName(v, p, c), func(b *testing.B) {
+				t := start(b, v, env{svc: svc, net: sr.net, conc: c, floor: &tcpFloor{mode: "stream", records: pbs, n: n}})
+				b.Run(sr.name(v, p), func(b *testing.B) {
 					b.SetBytes(pbBytes)
 					var mu sync.Mutex
 					ttfm := latency.NewRecorder()
@@ -202,10 +233,11 @@ func BenchmarkClientStream(b *testing.B) {
 		summary := core.UploadSummary{Filename: filename, Bytes: int64(len(file)), Chunks: int64(chunks), SHA256: wantSum}
 		js, _ := json.Marshal(summary)
 		pbBody += proto.Size(protoconv.UploadSummary(summary))
-		for _, c := range d.streamConcs {
+		for _, sr := range streamRows(d, p == core.Payload64KiB) {
+			c := sr.conc
 			for _, v := range clientStreamVariants {
-				t := start(b, v, env{svc: svc, net: netsim.Loopback, conc: c, floor: &tcpFloor{mode: "upload"}})
-				b.Run(streamName(v, p, c), func(b *testing.B) {
+				t := start(b, v, env{svc: svc, net: sr.net, conc: c, floor: &tcpFloor{mode: "upload"}})
+				b.Run(sr.name(v, p), func(b *testing.B) {
 					b.SetBytes(int64(len(file)))
 					r := measure(b, t, c, func(int) (worker, error) {
 						if t.c == nil {
@@ -272,10 +304,11 @@ func BenchmarkBidi(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, c := range d.streamConcs {
+		for _, sr := range streamRows(d, p == d.chatPayloads[0]) {
+			c := sr.conc
 			for _, v := range bidiVariants {
-				t := start(b, v, env{svc: svc, net: netsim.Loopback, conc: c, floor: &tcpFloor{mode: "unary", resp: ackPB}})
-				b.Run(streamName(v, p, c), func(b *testing.B) {
+				t := start(b, v, env{svc: svc, net: sr.net, conc: c, floor: &tcpFloor{mode: "unary", resp: ackPB}})
+				b.Run(sr.name(v, p), func(b *testing.B) {
 					run := runs.Add(1)
 					r := measure(b, t, c, func(w int) (worker, error) {
 						if t.c == nil {
