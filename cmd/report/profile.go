@@ -75,7 +75,7 @@ var profiles = map[string]*profile{
 			{"GetTransaction", "64KiB", 1}, {"GetTransaction", "64KiB", 64},
 		},
 		open:      []loadCase{{"GetTransaction", "100B", 64}},
-		rates:     []int{2000, 8000, 16000, 32000},
+		rates:     []int{2000, 8000, 16000, 24000, 32000},
 		streams:   []loadCase{{"ListTransactions", "1KiB", 1}, {"Upload", "1KiB", 1}, {"Chat", "1KiB", 1}},
 		works:     []time.Duration{0, 100 * time.Microsecond},
 		workCases: []loadCase{{"GetTransaction", "100B", 64}},

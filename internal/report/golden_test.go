@@ -19,7 +19,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func buildFixture(t *testing.T) *report.Report {
 	t.Helper()
-	d, err := report.ReadFiles(filepath.Join("testdata", "raw", "fixture.txt"))
+	return build(t, "fixture.txt")
+}
+
+func build(t *testing.T, raw string) *report.Report {
+	t.Helper()
+	d, err := report.ReadFiles(filepath.Join("testdata", "raw", raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,19 +37,30 @@ func buildFixture(t *testing.T) *report.Report {
 
 func TestGoldenReport(t *testing.T) {
 	t.Parallel()
-	r := buildFixture(t)
-	golden := filepath.Join("testdata", "REPORT.golden.md")
-	if *update {
-		if err := os.WriteFile(golden, r.Markdown, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	tests := []struct {
+		name, raw, golden string
+	}{
+		{"every section", "fixture.txt", "REPORT.golden.md"},
+		{"codec only: the other sections say they have no data", "sparse.txt", "REPORT.sparse.golden.md"},
 	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(r.Markdown)); diff != "" {
-		t.Errorf("REPORT.md differs from %s (-want +got); run go test -update if the change is intended:\n%s", golden, diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := build(t, tt.raw)
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, r.Markdown, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), string(r.Markdown)); diff != "" {
+				t.Errorf("REPORT.md differs from %s (-want +got); run go test -update if the change is intended:\n%s", golden, diff)
+			}
+		})
 	}
 }
 

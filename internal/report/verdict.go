@@ -276,6 +276,14 @@ func condense(wins, rest []Comparison, dims []string) string {
 			}
 		}
 		slices.SortFunc(vals, compareValue)
+		if left[0] == "metric" {
+			for i, v := range vals {
+				if l, ok := metricLabels[v]; ok {
+					vals[i] = l
+				}
+			}
+			return "measured by " + orList(vals)
+		}
 		return left[0] + " is " + orList(vals)
 	}
 	w, r := values(wins), values(rest)
@@ -290,6 +298,13 @@ func condense(wins, rest []Comparison, dims []string) string {
 		return "not at " + list(r)
 	}
 	return "at " + list(w)
+}
+
+// metricLabels name the units in verdicts.
+var metricLabels = map[string]string{
+	"body-B/op": "body bytes", "wire-B/op": "wire bytes", "ns/op": "time per operation",
+	"p50-ns": "p50 latency", "p99-ns": "p99 latency", "req/s": "throughput",
+	"cpu-ns/op": "CPU per call", "msgs/s": "messages per second",
 }
 
 // sortedKeys returns m's keys in the order of dims, then alphabetically.

@@ -89,6 +89,10 @@ func TestDecide(t *testing.T) {
 			cmpAt(L, "payload", "100B", "conc", "1"), cmpAt(W, "payload", "100B", "conc", "64"),
 			cmpAt(W, "payload", "64KiB", "conc", "1"), cmpAt(W, "payload", "64KiB", "conc", "64"),
 		}, "holds only when not at payload=100B conc=1; gRPC is worse at 1 of 4 conditions"},
+		{"wins by one metric only", []report.Comparison{
+			cmpAt(W, "metric", "body-B/op", "payload", "1KiB"), cmpAt(S, "metric", "ns/op", "payload", "1KiB"),
+			cmpAt(W, "metric", "body-B/op", "payload", "64KiB"), cmpAt(L, "metric", "ns/op", "payload", "64KiB"),
+		}, "holds only when measured by body bytes; gRPC is worse at 1 of 4 conditions, no difference that matters at 1 of 4"},
 		{"wins in one corner", []report.Comparison{
 			cmpAt(L, "payload", "100B", "conc", "1"), cmpAt(L, "payload", "100B", "conc", "64"),
 			cmpAt(L, "payload", "64KiB", "conc", "1"), cmpAt(W, "payload", "64KiB", "conc", "64"),
