@@ -307,7 +307,7 @@ func (b *builder) maxThroughput(gs []*group) string {
 	best := map[string]float64{}
 	for _, g := range gs {
 		for v, s := range g.By {
-			if s.Has("req/s") {
+			if s.Has("req/s") && !slices.Contains(Floors, v) {
 				best[v] = math.Max(best[v], Summarize(s.Values["req/s"]).Center)
 			}
 		}
