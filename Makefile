@@ -82,3 +82,7 @@ compare: ## benchstat the newest results/raw/bench-*.txt, variants as columns (r
 	{ $(GO) tool benchstat -filter '-.name:Codec' -col '/variant@($(VARIANTS))' "$$raw"; \
 	  echo; $(GO) tool benchstat -filter '.name:Codec' -col /codec "$$raw"; } | tee "$${raw%.txt}.benchstat.txt"; \
 	echo "wrote $${raw%.txt}.benchstat.txt"
+
+.PHONY: crosscheck
+crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned server (DURATION=5s ROUNDS=2).
+	BIN=$(BIN) bash bench/crosscheck/crosscheck.sh

@@ -41,6 +41,7 @@ type config struct {
 	bench       bool
 	hgrmFile    string
 	progress    string
+	cpuProfile  string
 }
 
 const usageHeader = `Usage: loadgen [flags]
@@ -133,6 +134,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.jsonFile, "json", "", "write the whole result, histograms included, as JSON to `file`")
 	fs.BoolVar(&cfg.bench, "bench", false, "also print the result in the Go benchmark format on stdout")
 	fs.StringVar(&cfg.hgrmFile, "hgrm", "", "write the HdrHistogram percentile distribution of response times to `file`")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the driver's own CPU profile to `file` (to check it is not the bottleneck)")
 	fs.StringVar(&cfg.progress, "progress", "auto", "live progress line on stderr: auto (on a terminal only), on or off")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageHeader)

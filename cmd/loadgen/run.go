@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -48,6 +49,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.progress == "on" || (cfg.progress == "auto" && isTerminal(stderr)) {
 		bar = &progressLine{w: stderr}
 		opts = append(opts, load.WithProgress(time.Second, bar.show))
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res, err := load.Run(ctx, tg, opts...)
 	bar.clear()
