@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/restsvc"
+)
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-help"}, &out, &out)
+	if !errors.Is(err, flag.ErrHelp) || exitCode(err, &out) != 0 {
+		t.Fatalf("run -help: %v", err)
+	}
+	help := out.String()
+	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "client",
+		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
+		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile"}
+	for _, f := range flags {
+		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
+			t.Errorf("-help does not explain -%s", f)
+		}
+	}
+	for _, s := range []string{"Examples:", "loadgen -variant grpc", "coordinated omission", "$LOADGEN_PASSWORD"} {
+		if !strings.Contains(help, s) {
+			t.Errorf("-help does not say %q", s)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"-frobnicate"}, "not defined"},
+		{"bad variant", []string{"-variant", "soap"}, "-variant"},
+		{"bad rpc", []string{"-rpc", "Delete"}, "rpc"},
+		{"bad payload", []string{"-payload", "2KiB"}, "-payload"},
+		{"no password", []string{"-user", "alice"}, "no password"},
+		{"no workers", []string{"-c", "0"}, "-c 0"},
+		{"n and duration", []string{"-n", "5", "-duration", "1s"}, "give one"},
+		{"c and streams", []string{"-c", "4", "-streams", "2"}, "give one"},
+		{"bad arrivals", []string{"-rate", "10", "-arrivals", "bursty"}, "arrivals"},
+		{"insecure without tls", []string{"-insecure"}, "need -tls"},
+		{"chat too big", []string{"-rpc", "Chat", "-payload", "64KiB"}, "at most"},
+		{"bad client", []string{"-client", "curl"}, "-client"},
+		{"stray argument", []string{"now"}, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := tc.args
+			if tc.name != "no password" {
+				args = append([]string{"-user", "alice:pw"}, args...)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), args, &stdout, &stderr)
+			if code := exitCode(err, &stderr); code != 2 {
+				t.Errorf("exit %d, want 2 (err %v)", code, err)
+			}
+			if msg := stderr.String(); !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 {
+				t.Errorf("stderr %q: want one line saying %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestUserFlagTakesThePassword(t *testing.T) {
+	t.Parallel()
+	cfg, err := parseFlags([]string{"-user", "alice:s3cret:pass", "-variant", "grpc"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.target.User != "alice" || cfg.target.Password != "s3cret:pass" || cfg.target.Addr != "127.0.0.1:50051" {
+		t.Errorf("user %q password %q addr %q", cfg.target.User, cfg.target.Password, cfg.target.Addr)
+	}
+}
+
+// startServers serves REST (with h2c) and gRPC on loopback.
+func startServers(t *testing.T) (rest, grpcAddr string) {
+	t.Helper()
+	svc, err := core.New(core.WithUser("alice", "alice-password"), core.WithBcryptCost(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithH2C(), restsvc.WithBaseContext(ctx))
+	gs := grpcsvc.NewServer(svc)
+	go hs.Serve(rl)
+	go gs.Serve(gl)
+	t.Cleanup(func() { cancel(); hs.Close(); gs.Stop() })
+	return rl.Addr().String(), gl.Addr().String()
+}
+
+// TestRunWritesEveryOutput runs the command against real servers and reads
+// back its -bench line with benchfmt, its -json and its -hgrm.
+func TestRunWritesEveryOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped with -short")
+	}
+	rest, grpcAddr := startServers(t)
+	for _, variant := range []string{"rest", "rest-h2c", "grpc"} {
+		t.Run(variant, func(t *testing.T) {
+			dir := t.TempDir()
+			addr := rest
+			if variant == "grpc" {
+				addr = grpcAddr
+			}
+			jsonFile, hgrmFile := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.hgrm")
+			args := []string{"-variant", variant, "-target", addr, "-user", "alice:alice-password", "-rpc", "GetTransaction",
+				"-payload", "1KiB", "-c", "4", "-n", "200", "-warmup", "50ms", "-server-pid", strconv.Itoa(os.Getpid()),
+				"-bench", "-json", jsonFile, "-hgrm", hgrmFile}
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("run: %v\n%s", err, stderr.String())
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("stderr not empty without a terminal: %q", stderr.String())
+			}
+
+			rd := benchfmt.NewReader(bytes.NewReader(stdout.Bytes()), "stdout")
+			var got []string
+			for rd.Scan() {
+				if r, ok := rd.Result().(*benchfmt.Result); ok {
+					got = append(got, string(r.Name.Full()))
+					if r.Iters != 200 {
+						t.Errorf("iterations %d, want 200", r.Iters)
+					}
+					if v, ok := r.Value("req/s"); !ok || v <= 0 {
+						t.Errorf("req/s %v %v", v, ok)
+					}
+				}
+			}
+			if len(got) != 1 || !strings.HasPrefix(got[0], "Load/rpc=GetTransaction/variant="+variant+"/payload=1KiB/conc=4/mode=closed") {
+				t.Errorf("benchmark names %q", got)
+			}
+
+			b, err := os.ReadFile(jsonFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res struct {
+				Protocol          string `json:"protocol"`
+				Calls             int64  `json:"calls"`
+				Discarded         *int   `json:"discarded_windows"`
+				Flagged           *bool  `json:"steal_flagged"`
+				ServerCPUMeasured bool   `json:"server_cpu_measured"`
+				Response          struct {
+					Count int64  `json:"count"`
+					HDR   string `json:"hdr"`
+				} `json:"response"`
+			}
+			if err := json.Unmarshal(b, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Protocol == "" || res.Calls != 200 || res.Discarded == nil || res.Flagged == nil || !res.ServerCPUMeasured || res.Response.Count != 200 || res.Response.HDR == "" {
+				t.Errorf("json: %s", b)
+			}
+
+			h, err := os.ReadFile(hgrmFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(string(h), " Value\tPercentile") || !strings.Contains(string(h), "Total count    =          200") {
+				t.Errorf("hgrm:\n%s", h)
+			}
+		})
+	}
+}
+
+// TestUnreachableServer fails in one line, exit 1.
+func TestUnreachableServer(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"-target", addr, "-user", "a:b"}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot reach") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
