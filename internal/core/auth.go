@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"hash"
+	"io"
 	"strings"
 	"time"
 
@@ -99,7 +101,7 @@ func (s *Service) Authenticate(token string) (string, error) {
 		return "", Errorf(CodeUnauthenticated, "missing bearer token")
 	}
 	if len(token) > MaxTokenLen {
-		return "", Errorf(CodeUnauthenticated, msgInvalidToken)
+		return "", errInvalidToken
 	}
 	sub, _, err := s.verify(token)
 	if err != nil {
@@ -123,8 +125,14 @@ func (s *Service) issue(subject string) (string, time.Time) {
 	return signed + "." + b64.EncodeToString(s.mac(signed)), exp
 }
 
+// Token errors are values, not built per call: verify is the hot path.
+var (
+	errInvalidToken = &Error{Code: CodeUnauthenticated, Message: msgInvalidToken}
+	errExpiredToken = &Error{Code: CodeUnauthenticated, Message: msgExpiredToken}
+)
+
 func (s *Service) verify(token string) (string, time.Time, *Error) {
-	invalid := Errorf(CodeUnauthenticated, msgInvalidToken)
+	invalid := errInvalidToken
 	dot := strings.LastIndexByte(token, '.')
 	if !strings.HasPrefix(token, tokenPrefix) || dot <= len(tokenPrefix) {
 		return "", time.Time{}, invalid
@@ -140,15 +148,23 @@ func (s *Service) verify(token string) (string, time.Time, *Error) {
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint64(payload)), 0).UTC()
 	if !s.cfg.now().Before(exp) {
-		return "", time.Time{}, Errorf(CodeUnauthenticated, msgExpiredToken)
+		return "", time.Time{}, errExpiredToken
 	}
 	return string(payload[8:]), exp, nil
 }
 
+// mac signs msg. HMAC states are pooled: building one per call costs
+// more than the hashing of a short token.
 func (s *Service) mac(msg string) []byte {
-	m := hmac.New(sha256.New, s.cfg.tokenKey)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
+	m, _ := s.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.cfg.tokenKey)
+	}
+	m.Reset()
+	io.WriteString(m, msg)
+	sum := m.Sum(nil)
+	s.macs.Put(m)
+	return sum
 }
 
 func checkUsername(name string) *Error {
