@@ -220,3 +220,39 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestProgressIsReported(t *testing.T) {
+	t.Parallel()
+	var (
+		mu   sync.Mutex
+		seen []Progress
+	)
+	f := &fakeTarget{call: func(context.Context, int64) (Outcome, error) {
+		time.Sleep(time.Millisecond)
+		return Outcome{}, nil
+	}}
+	_, err := Run(context.Background(), f, WithWorkers(2), WithWarmup(40*time.Millisecond), WithDuration(200*time.Millisecond),
+		WithProgress(10*time.Millisecond, func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, p)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var warm, measured bool
+	for i, p := range seen {
+		warm = warm || p.Warmup
+		if !p.Warmup {
+			measured = true
+			if p.Done < 0 || p.Done > 1 || (p.Calls > 0 && p.P99 <= 0) || (i > 0 && !seen[i-1].Warmup && p.Calls < seen[i-1].Calls) {
+				t.Errorf("progress %d: %+v", i, p)
+			}
+		}
+	}
+	if !warm || !measured {
+		t.Errorf("%d reports, warm-up seen %v, measuring seen %v", len(seen), warm, measured)
+	}
+}
