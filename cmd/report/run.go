@@ -431,14 +431,19 @@ func render(ctx context.Context, o options, stdout io.Writer) error {
 		}
 	}
 	jsons, _ := filepath.Glob(filepath.Join(o.out, "json", "*.json"))
+	var hists report.Histograms
 	if len(jsons) > 0 {
 		extra = append(extra, fmt.Sprintf("json/ (%d load-driver runs)", len(jsons)))
+		if hists, err = report.ReadHistograms(jsons...); err != nil {
+			fmt.Fprintf(stdout, "report: no latency distribution plot: %v\n", err)
+			hists = nil
+		}
 	}
 	d, err := report.ReadFiles(raws...)
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(d, report.WithP99Bound(o.profile.p99Bound), report.WithFiles(extra...), report.WithNotes(notes...))
+	rep, err := report.Build(d, report.WithP99Bound(o.profile.p99Bound), report.WithFiles(extra...), report.WithNotes(notes...), report.WithHistograms(hists))
 	if err != nil {
 		return err
 	}

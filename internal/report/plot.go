@@ -35,9 +35,21 @@ var palette = []color.Color{
 	color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
 }
 
-// linePlot draws lines with points. With cats set, X values are indexes into
-// cats, which label the X axis. logY uses a logarithmic Y axis.
-func linePlot(title, xlabel, ylabel string, cats []string, lines []line, logY bool) ([]byte, error) {
+// catTicks labels X values 0, 1, … with cats.
+func catTicks(cats []string) []plot.Tick {
+	if cats == nil {
+		return nil
+	}
+	ticks := make([]plot.Tick, len(cats))
+	for i, c := range cats {
+		ticks[i] = plot.Tick{Value: float64(i), Label: c}
+	}
+	return ticks
+}
+
+// linePlot draws lines with points. With ticks set, they alone label the X
+// axis (see catTicks). logY uses a logarithmic Y axis.
+func linePlot(title, xlabel, ylabel string, ticks []plot.Tick, lines []line, logY bool) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
@@ -49,13 +61,9 @@ func linePlot(title, xlabel, ylabel string, cats []string, lines []line, logY bo
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	if cats != nil {
-		ticks := make([]plot.Tick, len(cats))
-		for i, c := range cats {
-			ticks[i] = plot.Tick{Value: float64(i), Label: c}
-		}
+	if len(ticks) > 0 {
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
-		p.X.Min, p.X.Max = -0.5, float64(len(cats))-0.5
+		p.X.Min, p.X.Max = ticks[0].Value-0.5, ticks[len(ticks)-1].Value+0.5
 	}
 	drawn := 0
 	for i, l := range lines {

@@ -21,6 +21,7 @@ type config struct {
 	title    string
 	extra    []string
 	notes    []string
+	hists    Histograms
 }
 
 // WithRules sets the verdict thresholds (default DefaultRules).
@@ -44,6 +45,10 @@ func WithFiles(names ...string) Option {
 func WithNotes(lines ...string) Option {
 	return func(c *config) { c.notes = append(c.notes, lines...) }
 }
+
+// WithHistograms gives the load driver's histograms, for the latency
+// distribution plot.
+func WithHistograms(h Histograms) Option { return func(c *config) { c.hists = h } }
 
 // A Report is REPORT.md and its plots.
 type Report struct {

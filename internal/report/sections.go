@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"gonum.org/v1/plot"
 )
 
 func (b *builder) addPlot(file string, svg []byte, err error, reading string, w *strings.Builder) {
@@ -178,7 +180,7 @@ func (b *builder) bytesPlot(codec, calls []*Series, w *strings.Builder) {
 		}
 		add(v+" wire/call", sel, "wire-B/op")
 	}
-	svg, err := linePlot("Bytes per message by payload", "payload class", "bytes (log scale)", payloads, lines, true)
+	svg, err := linePlot("Bytes per message by payload", "payload class", "bytes (log scale)", catTicks(payloads), lines, true)
 	b.addPlot("bytes-by-payload.svg", svg, err, "body bytes from the codecs and wire bytes per call for each variant, against payload class; the gap between lines is the encoding's and the framing's overhead.", w)
 }
 
@@ -309,7 +311,7 @@ func (b *builder) streaming() (row, string) {
 		rb.Y = append(rb.Y, best[k]["REST best"])
 		cats = append(cats, k)
 	}
-	svg, err := linePlot("Streaming throughput by call kind", "call kind", "messages/s (calls/s for unary), log scale", cats, []line{g, rb}, true)
+	svg, err := linePlot("Streaming throughput by call kind", "call kind", "messages/s (calls/s for unary), log scale", catTicks(cats), []line{g, rb}, true)
 	b.addPlot("streaming-by-kind.svg", svg, err, "the best median throughput gRPC and REST's best equivalent reached for each call kind over the conditions run; where the points sit apart, the transport matters for that kind.", &sec)
 	return r, sec.String()
 }
@@ -603,9 +605,34 @@ func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]
 		lines = append(lines, l)
 	}
 	title := fmt.Sprintf("Latency percentiles at %s calls/s", fmtSI(rate))
-	svg, err := linePlot(title, "percentile", "latency (ms, log scale)", cats, lines, true)
+	svg, err := linePlot(title, "percentile", "latency (ms, log scale)", catTicks(cats), lines, true)
 	b.addPlot(fmt.Sprintf("latency-percentiles-%d.svg", n), svg, err,
 		fmt.Sprintf("latency percentiles of every variant at %s calls/s (%s, %s); the lower line is faster, and the spread from p50 to max shows the tail.", fmtSI(rate), why, CondString(cond, Dims)), w)
+	b.cdfPlot(n, rate, by, vs, w)
+}
+
+// cdfPlot draws the whole response-time distribution of each variant at one
+// rate, from the load driver's histograms, when they were given.
+func (b *builder) cdfPlot(n int, rate float64, by map[string][]ratePoint, vs []string, w *strings.Builder) {
+	if len(b.cfg.hists) == 0 {
+		return
+	}
+	var lines []line
+	for _, v := range vs {
+		for _, p := range by[v] {
+			if h := b.cfg.hists[histKey(p.s.Keys)]; p.rate == rate && h != nil {
+				lines = append(lines, cdfLine(fmt.Sprintf("%s (%d calls)", v, h.TotalCount()), h))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	ticks := []plot.Tick{{Value: 0, Label: "0%"}, {Value: math.Log10(2), Label: "50%"}, {Value: 1, Label: "90%"},
+		{Value: 2, Label: "99%"}, {Value: 3, Label: "99.9%"}, {Value: 4, Label: "99.99%"}}
+	svg, err := linePlot(fmt.Sprintf("Response-time distribution at %s calls/s", fmtSI(rate)), "quantile", "latency (ms, log scale)", ticks, lines, true)
+	b.addPlot(fmt.Sprintf("latency-cdf-%d.svg", n), svg, err,
+		fmt.Sprintf("the whole response-time distribution at %s calls/s from the load driver's HDR histograms, all windows merged; read across at a quantile to compare variants, and see where each tail bends up.", fmtSI(rate)), w)
 }
 
 func (b *builder) method() {
