@@ -287,9 +287,20 @@ func (b *builder) speed() (row, string) {
 	}
 	sec.WriteString("\n")
 	var parts []string
+	if h := headline(gs); h != nil {
+		var figs []string
+		for _, m := range speedMetrics {
+			if c, ok := b.cfg.rules.compareIn(h, "grpc", "rest", m.unit, m.better); ok {
+				figs = append(figs, fmt.Sprintf("%s grpc %s vs rest %s", m.label, fmtSummary(c.GRPC, m.unit), fmtSummary(c.REST, m.unit)))
+			}
+		}
+		if len(figs) > 0 {
+			parts = append(parts, "at "+CondString(h.Cond, Dims)+": "+strings.Join(figs, ", "))
+		}
+	}
 	for _, m := range speedMetrics {
-		if mc := filterMetric(cs, m.unit); len(mc) > 0 {
-			parts = append(parts, m.label+" gRPC/REST "+ratioRange(mc))
+		if mc := filterMetric(cs, m.unit); len(mc) > 0 && (m.unit == "req/s" || m.unit == "p99-ns") {
+			parts = append(parts, m.label+" gRPC/REST over all conditions "+ratioRange(mc))
 		}
 	}
 	if mx := b.maxThroughput(gs); mx != "" {
@@ -304,6 +315,31 @@ func (b *builder) speed() (row, string) {
 		sec.WriteString("No condition has both rest and grpc, so nothing is compared.\n\n")
 	}
 	return r, sec.String()
+}
+
+// headline picks the condition the table quotes: GetTransaction when it
+// was run, at the highest concurrency, then the smallest payload, among
+// the groups that have both rest and grpc.
+func headline(gs []*group) *group {
+	var best *group
+	better := func(a, b *group) bool {
+		if ra, rb := a.Cond["rpc"] == "GetTransaction", b.Cond["rpc"] == "GetTransaction"; ra != rb {
+			return ra
+		}
+		if a.Cond["conc"] != b.Cond["conc"] {
+			return lessValue(b.Cond["conc"], a.Cond["conc"])
+		}
+		return lessValue(a.Cond["payload"], b.Cond["payload"])
+	}
+	for _, g := range gs {
+		if g.By["rest"] == nil || g.By["grpc"] == nil {
+			continue
+		}
+		if best == nil || better(g, best) {
+			best = g
+		}
+	}
+	return best
 }
 
 // maxThroughput names each variant's best median throughput over the

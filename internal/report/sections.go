@@ -281,7 +281,15 @@ func (b *builder) streaming() (row, string) {
 			}
 		}
 		if len(kc) > 0 {
-			parts = append(parts, k+" "+ratioRange(kc))
+			c := kc[0]
+			unit := c.Cond["metric"]
+			fig := fmt.Sprintf("%s grpc %s vs %s %s", k, fmtSummary(c.GRPC, unit), c.Cond["rest"], fmtSummary(c.REST, unit))
+			if len(kc) > 1 {
+				fig += ", gRPC/REST " + ratioRange(kc)
+			} else {
+				fig += " (" + fmtRatio(c) + ")"
+			}
+			parts = append(parts, fig)
 		}
 	}
 	ran := 0
@@ -290,7 +298,7 @@ func (b *builder) streaming() (row, string) {
 			ran++
 		}
 	}
-	r.measured = fmt.Sprintf("REST equivalents ran for %d of 3 streaming kinds; throughput gRPC / REST's best: %s", ran, strings.Join(parts, "; "))
+	r.measured = fmt.Sprintf("REST equivalents ran for %d of 3 streaming kinds; throughput against REST's best: %s", ran, strings.Join(parts, "; "))
 	sec.WriteString("Which call kinds each side ran (REST's equivalents: NDJSON or SSE feeds, chunked uploads, WebSocket):\n\n| call kind | gRPC ran | REST variants that ran |\n|---|---|---|\n")
 	sec.WriteString(strings.Join(cover, "\n") + "\n\n")
 	sec.WriteString("Throughput (messages/s for streams, calls/s for unary), gRPC against REST's best variant at each condition. The verdict reads the three streaming kinds; unary is shown as the baseline:\n\n")
