@@ -11,8 +11,9 @@
 // sends, and a run whose achieved rate falls short of the target by more
 // than a tolerance fails.
 //
-// Latencies go into HDR histograms, one per worker, merged at the end, so
-// memory stays flat however long a run lasts. A warm-up runs first and is
+// Latencies go into HDR histograms, one per worker (workers share them
+// past 16 workers, or 4 per CPU), merged at the end, so memory stays flat
+// however long a run lasts and however many workers it has. A warm-up runs first and is
 // not recorded. Around the measured window the driver reads its own CPU
 // time (rusage), the server's (/proc/PID/stat) and the CPU stolen by the
 // hypervisor (/proc/stat); a window with too much steal is flagged and may

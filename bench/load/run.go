@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -213,12 +214,16 @@ type shard struct {
 	firstErr map[string]string
 }
 
-const maxShards = 64
+// shardCount is how many statistics shards serve n workers: one per
+// worker up to 16, or 4 per CPU on bigger machines, so that workers rarely
+// contend for a shard's lock while memory stays flat (each shard holds up
+// to three histograms of about 200 KiB) however many workers run.
+func shardCount(n int) int { return min(n, max(16, 4*runtime.GOMAXPROCS(0))) }
 
 func (w *window) run(ctx context.Context) (*Result, error) {
 	cfg := w.cfg
 	open := cfg.rate > 0
-	n := min(cfg.workers, maxShards)
+	n := shardCount(cfg.workers)
 	w.shards = make([]*shard, n)
 	for i := range w.shards {
 		s := &shard{svc: newHist(), codes: map[string]int64{}, firstErr: map[string]string{}}
