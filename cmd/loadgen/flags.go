@@ -42,6 +42,7 @@ type config struct {
 	hgrmFile    string
 	progress    string
 	cpuProfile  string
+	late        time.Duration
 }
 
 const usageHeader = `Usage: loadgen [flags]
@@ -119,6 +120,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.arrivals, "arrivals", string(load.Constant), "open-loop arrivals: constant or poisson")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the Poisson arrivals")
 	fs.Float64Var(&cfg.tolerance, "rate-tolerance", 0.05, "open loop: how far, as a fraction, the achieved rate may fall short of -rate")
+	fs.DurationVar(&cfg.late, "late", time.Millisecond, "open loop: a call sent this long after its intended start counts as late")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "length of the measured window")
 	fs.Int64Var(&cfg.calls, "n", 0, "measure this many calls instead of a -duration")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "calls made before the measured window, not recorded")
@@ -214,6 +216,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, usagef("-n %d: must not be negative", cfg.calls)
 	case cfg.calls == 0 && cfg.duration <= 0:
 		return cfg, usagef("-duration %v: must be positive", cfg.duration)
+	case cfg.late <= 0:
+		return cfg, usagef("-late %v: must be positive", cfg.late)
 	case cfg.warmup < 0:
 		return cfg, usagef("-warmup %v: must not be negative", cfg.warmup)
 	case cfg.maxSteal < 0:

@@ -36,6 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		load.WithMaxSteal(cfg.maxSteal),
 		load.WithRetries(cfg.retries),
 		load.WithSeed(cfg.seed),
+		load.WithLateThreshold(cfg.late),
 	}
 	if cfg.calls > 0 {
 		opts = append(opts, load.WithCalls(cfg.calls))

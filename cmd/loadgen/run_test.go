@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -30,7 +31,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	help := out.String()
 	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "client",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
-		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile"}
+		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late"}
 	for _, f := range flags {
 		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
 			t.Errorf("-help does not explain -%s", f)
@@ -207,5 +208,26 @@ func TestUnreachableServer(t *testing.T) {
 	err = run(context.Background(), []string{"-target", addr, "-user", "a:b"}, &stdout, &stderr)
 	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot reach") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestInterruptPrintsWhatWasMeasured stops an hour-long run early, as
+// Ctrl-C does: the summary of the calls made so far is printed, and the
+// run fails saying it was interrupted.
+func TestInterruptPrintsWhatWasMeasured(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped with -short")
+	}
+	_, grpcAddr := startServers(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"-variant", "grpc", "-target", grpcAddr, "-user", "alice:alice-password", "-duration", "1h", "-warmup", "0s", "-c", "2", "-bench"}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "interrupted: figures cover the calls completed so far") || !strings.Contains(out, "BenchmarkLoad/rpc=ValidateToken/variant=grpc") {
+		t.Errorf("stdout:\n%s", out)
 	}
 }
