@@ -2,9 +2,8 @@ package load_test
 
 import (
 	"context"
-	"errors"
 	"net"
-	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +69,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 		client  string
 		rpc     load.RPC
 		payload core.Payload
-		proto   string
+		conns   int
 	}
 	var runs []run
 	for _, v := range load.Variants {
@@ -82,6 +81,10 @@ func TestEveryVariantAndCall(t *testing.T) {
 	runs = append(runs,
 		run{name: "rest/nethttp/GetTransaction", variant: load.VariantREST, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload100B},
 		run{name: "rest-proto/nethttp/ValidateToken", variant: load.VariantRESTProto, client: load.ClientNetHTTP, rpc: load.ValidateToken, payload: core.Payload100B},
+		run{name: "rest/2conns/GetTransaction", variant: load.VariantREST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest/nethttp/2conns/ValidateToken", variant: load.VariantREST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
+		run{name: "rest-h2c/2conns/GetTransaction", variant: load.VariantRESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "grpc/2conns/Chat", variant: load.VariantGRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
 	)
 	wantProto := map[string]string{
 		load.VariantREST: "HTTP/1.1", load.VariantRESTProto: "HTTP/1.1", load.VariantRESTH2C: "HTTP/2.0", load.VariantGRPC: "HTTP/2 (h2c, prior knowledge)",
@@ -91,7 +94,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 			ctx := context.Background()
 			tg, err := load.NewTarget(ctx, load.TargetConfig{
 				Variant: tc.variant, Addr: srv.addr(tc.variant), RPC: tc.rpc, Payload: tc.payload,
-				Client: tc.client, User: testUser, Password: testPassword, StreamMsgs: 5,
+				Client: tc.client, Conns: tc.conns, User: testUser, Password: testPassword, StreamMsgs: 5,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -111,6 +114,9 @@ func TestEveryVariantAndCall(t *testing.T) {
 			want := wantProto[tc.variant]
 			if tc.rpc == load.Chat && tc.variant != load.VariantGRPC {
 				want = "HTTP/1.1 WebSocket"
+			}
+			if tc.conns > 0 && res.Counters.Conns > int64(tc.conns)+1 { // +1: the login's
+				t.Errorf("%d connections dialed, want at most %d", res.Counters.Conns, tc.conns+1)
 			}
 			if res.Protocol != want {
 				t.Errorf("protocol = %q, want %q", res.Protocol, want)
@@ -187,23 +193,9 @@ func TestClearErrors(t *testing.T) {
 				tg.Close()
 				t.Fatal("NewTarget succeeded, want an error")
 			}
-			if !contains(err.Error(), tc.wantSub) {
+			if !strings.Contains(err.Error(), tc.wantSub) {
 				t.Errorf("error %q does not say %q", err, tc.wantSub)
 			}
 		})
 	}
 }
-
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && index(s, sub) >= 0) }
-
-func index(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-var _ = errors.New
-var _ = http.StatusOK

@@ -115,6 +115,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			IsTLS:                     cfg.TLS,
 			TLSConfig:                 tc.Clone(),
 			MaxConns:                  maxConns,
+			MaxConnWaitTimeout:        time.Minute, // more workers than -conns wait their turn
 			MaxIdemponentCallAttempts: 1, // a failure is counted, never retried away
 			NoDefaultUserAgentHeader:  true,
 			ReadBufferSize:            16 << 10,
