@@ -116,7 +116,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			TLSConfig:                 tc.Clone(),
 			MaxConns:                  maxConns,
 			MaxConnWaitTimeout:        time.Minute, // more workers than -conns wait their turn
-			MaxIdemponentCallAttempts: 1, // a failure is counted, never retried away
+			MaxIdemponentCallAttempts: 1,           // a failure is counted, never retried away
 			NoDefaultUserAgentHeader:  true,
 			ReadBufferSize:            16 << 10,
 			MaxResponseBodySize:       64 << 20,
