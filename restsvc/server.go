@@ -21,9 +21,10 @@ const (
 type ServerOption func(*serverConfig)
 
 type serverConfig struct {
-	h2c, h2  bool
-	base     context.Context
-	errorLog *log.Logger
+	h2c, h2       bool
+	base          context.Context
+	errorLog      *log.Logger
+	headerTimeout time.Duration
 }
 
 // WithH2C serves HTTP/2 cleartext (prior knowledge) next to HTTP/1.1 on the
@@ -45,10 +46,17 @@ func WithBaseContext(ctx context.Context) ServerOption {
 // standard logger, as net/http does).
 func WithErrorLog(l *log.Logger) ServerOption { return func(c *serverConfig) { c.errorLog = l } }
 
+// WithReadHeaderTimeout sets how long a client may take to send a
+// request's headers (default ReadHeaderTimeout). A client that never
+// finishes them (slowloris) is disconnected when it runs out.
+func WithReadHeaderTimeout(d time.Duration) ServerOption {
+	return func(c *serverConfig) { c.headerTimeout = d }
+}
+
 // NewServer returns an http.Server for h with the timeouts and protocols
 // set; the caller calls Serve or ServeTLS and Shutdown.
 func NewServer(h http.Handler, opts ...ServerOption) *http.Server {
-	var cfg serverConfig
+	cfg := serverConfig{headerTimeout: ReadHeaderTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -58,7 +66,7 @@ func NewServer(h http.Handler, opts ...ServerOption) *http.Server {
 	p.SetHTTP2(cfg.h2)
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadHeaderTimeout: cfg.headerTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		Protocols:         &p,
