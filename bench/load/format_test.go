@@ -70,6 +70,7 @@ func sample() *Result {
 	resp := histOf(100*time.Microsecond, 150*time.Microsecond, 200*time.Microsecond, 5*time.Millisecond)
 	return &Result{
 		Variant: "grpc", RPC: ListTransactions, Payload: "1KiB", Protocol: "HTTP/2 (h2c, prior knowledge)",
+		Target: "127.0.0.1:50051", StreamMsgs: 100, Args: []string{"-variant", "grpc", "-rpc", "ListTransactions"}, GOMAXPROCS: 1,
 		Mode: "open", Workers: 64, TargetRate: 5000, Arrivals: Poisson, Tolerance: 0.05,
 		Warmup: time.Second, Window: 2 * time.Second,
 		Calls: 4, ErrorCount: 1, Errors: map[string]int64{"unavailable": 1}, ErrorMsg: map[string]string{"unavailable": "unavailable: transport: connection reset"},

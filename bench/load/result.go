@@ -20,6 +20,12 @@ type Result struct {
 	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
 	TLS     bool   `json:"tls"`
 	Conns   int    `json:"conns,omitempty"` // connections asked for
+	// Target is the server's address; StreamMsgs the messages per stream
+	// call; Args the driver's command line; GOMAXPROCS its own.
+	Target     string   `json:"target,omitempty"`
+	StreamMsgs int      `json:"stream_msgs,omitempty"`
+	Args       []string `json:"args,omitempty"`
+	GOMAXPROCS int      `json:"gomaxprocs,omitempty"`
 
 	// Protocol is what the target negotiated, e.g. "HTTP/1.1".
 	Protocol string `json:"protocol"`

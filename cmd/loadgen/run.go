@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -72,6 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.Payload = string(cfg.target.Payload)
 	res.TLS = cfg.target.TLS
 	res.Conns = cfg.target.Conns
+	res.Target = cfg.target.Addr
+	res.Args = redact(args)
+	res.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	if cfg.target.RPC == load.ListTransactions || cfg.target.RPC == load.Upload {
+		res.StreamMsgs = cfg.target.StreamMsgs
+	}
 	if cfg.target.Variant != load.VariantGRPC && cfg.target.Variant != load.VariantRESTH2C && cfg.target.RPC.Kind() == "unary" {
 		res.Client = cfg.target.Client
 	}
@@ -150,4 +157,37 @@ func (p *progressLine) clear() {
 	if p != nil && p.shown {
 		io.WriteString(p.w, "\r\033[K")
 	}
+}
+
+// redact returns args with passwords replaced by "***", for the JSON.
+func redact(args []string) []string {
+	out := make([]string, len(args))
+	prev := ""
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			name, value, hasValue = prev, a, true
+			a = ""
+		} else if hasValue {
+			a = a[:len(a)-len(value)]
+		}
+		switch {
+		case !hasValue:
+		case name == "password":
+			value = "***"
+		case name == "user":
+			if u, _, ok := strings.Cut(value, ":"); ok {
+				value = u + ":***"
+			}
+		}
+		if hasValue {
+			a += value
+		}
+		out[i] = a
+		prev = ""
+		if !hasValue {
+			prev = name
+		}
+	}
+	return out
 }

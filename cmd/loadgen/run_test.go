@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/perf/benchfmt"
 
 	"restvsgrpc/grpcsvc"
@@ -229,5 +230,28 @@ func TestInterruptPrintsWhatWasMeasured(t *testing.T) {
 	out := stdout.String()
 	if !strings.Contains(out, "interrupted: figures cover the calls completed so far") || !strings.Contains(out, "BenchmarkLoad/rpc=ValidateToken/variant=grpc") {
 		t.Errorf("stdout:\n%s", out)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"user with password", []string{"-c", "4", "-user", "alice:s3cret"}, []string{"-c", "4", "-user", "alice:***"}},
+		{"user alone", []string{"-user", "alice"}, []string{"-user", "alice"}},
+		{"password", []string{"-password", "s3cret", "-bench"}, []string{"-password", "***", "-bench"}},
+		{"password with a colon", []string{"--password", "a:b"}, []string{"--password", "***"}},
+		{"equals forms", []string{"-user=bob:pw", "-password=pw"}, []string{"-user=bob:***", "-password=***"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, redact(tc.args)); diff != "" {
+				t.Errorf("redact(%q) (-want +got):\n%s", tc.args, diff)
+			}
+		})
 	}
 }
