@@ -199,3 +199,26 @@ func TestClearErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongProtocol asks for rest-h2c from a server that speaks HTTP/1.1
+// only: the target fails at once, saying so.
+func TestWrongProtocol(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end runs skipped with -short")
+	}
+	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := restsvc.NewServer(restsvc.NewHandler(svc)) // no h2c
+	go hs.Serve(l)
+	defer hs.Close()
+	_, err = load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantRESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
+	if err == nil || !strings.Contains(err.Error(), "does not answer HTTP/2 cleartext") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("rest-h2c against an HTTP/1.1 server: %v", err)
+	}
+}
