@@ -22,8 +22,14 @@ generate: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc ## Regenerate gen/ from
 checkgenerate: generate ## Fail if gen/ differs from what `make generate` writes.
 	@test -z "$$(git status --porcelain -- gen)" || { git status --porcelain -- gen; echo "gen/ is stale: run make generate and commit" >&2; exit 1; }
 
+# The Node.js client of the cross-language test (interop/): installed from
+# its committed lockfile when node is present, so that make test runs it.
+.PHONY: interop-deps
+interop-deps: ## Install the Node.js client of the cross-language test (npm ci in interop/node).
+	cd interop/node && npm ci --no-audit --no-fund
+
 .PHONY: test
-test: ## Run all tests with the race detector, and every benchmark once.
+test: $(if $(shell command -v node),interop-deps) ## Run all tests with the race detector, and every benchmark once.
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -short -count=1 ./bench/...
 
