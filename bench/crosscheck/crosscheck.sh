@@ -78,8 +78,9 @@ to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /
 loadgen() { # variant addr c
 	pin "$BIN/loadgen" -variant "$1" -target "$2" -c "$3" -conns "$4" -rpc ValidateToken -user $USER_PASS \
 		-duration "$DURATION" -warmup 1s -server-pid $server_pid -bench -progress off |
-		awk '/^BenchmarkLoad/ { for (i = 1; i <= NF; i++) { if ($(i+1) == "req/s") r = $i; if ($(i+1) == "p50-ns") p = $i; if ($(i+1) == "p99-ns") q = $i }
-			printf "%.0f %.0f %.0f\n", r, p / 1000, q / 1000 }'
+		awk '/^BenchmarkLoad/ { for (i = 1; i <= NF; i++) { u = $(i+1); if (u == "req/s") r = $i; if (u == "p50-ns") p = $i; if (u == "p99-ns") q = $i
+				if (u == "client-cpu-ns/op") cc = $i; if (u == "server-cpu-ns/op") sc = $i }
+			printf "%.0f %.0f %.0f %.2f %.2f\n", r, p / 1000, q / 1000, cc * r / 1e9, sc * r / 1e9 }'
 }
 
 run_wrk() { # c
@@ -117,7 +118,7 @@ run_ghz() { # c
 }
 
 # --- rows ------------------------------------------------------------------
-printf '%-9s %3s  %-7s %9s %9s %6s   %-22s %-22s\n' variant c tool "loadgen/s" "tool/s" ratio "p50 µs loadgen|tool" "p99 µs loadgen|tool"
+printf '%-9s %3s  %-7s %9s %9s %6s   %-20s %-20s %-13s\n' variant c tool "loadgen/s" "tool/s" ratio "p50 µs loadgen|tool" "p99 µs loadgen|tool" "CPUs cli|srv"
 row() { # variant addr c conns tool-name tool-function target-ratio
 	local variant=$1 addr=$2 c=$3 conns=$4 name=$5 fn=$6 want=$7
 	if ! have "${name/ghz/$GHZ}"; then
@@ -131,19 +132,25 @@ row() { # variant addr c conns tool-name tool-function target-ratio
 		lsum=$((lsum + ${l%% *}))
 		tsum=$((tsum + ${t%% *}))
 	done
-	read -r _ lp50 lp99 <<<"$l"
+	read -r _ lp50 lp99 lcpu scpu <<<"$l"
 	read -r _ tp50 tp99 <<<"$t"
 	local ratio
 	ratio=$(awk -v a=$lsum -v b=$tsum 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	local verdict=""
 	[[ $c == 64 ]] && verdict=$(awk -v r="$ratio" -v w="$want" 'BEGIN { print (r >= w ? "target ≥" w "× met" : "target ≥" w "× MISSED") }')
-	printf '%-9s %3s  %-7s %9d %9d %6s   %-22s %-22s %s\n' "$variant" "$c" "$name" $((lsum / ROUNDS)) $((tsum / ROUNDS)) "$ratio" \
-		"$lp50|$tp50" "$lp99|$tp99" "$verdict"
+	printf '%-9s %3s  %-7s %9d %9d %6s   %-20s %-20s %-13s %s\n' "$variant" "$c" "$name" $((lsum / ROUNDS)) $((tsum / ROUNDS)) "$ratio" \
+		"$lp50|$tp50" "$lp99|$tp99" "$lcpu|$scpu" "$verdict"
 }
+steal0=$(awk '/^cpu / { print $9 }' /proc/stat)
+start=$(date +%s)
 for c in 64 1; do
 	row rest "$REST" $c 0 wrk run_wrk 1.0
 	row rest-h2c "$REST" $c 1 h2load run_h2load 1.0
 	row grpc "$GRPC" $c 1 ghz run_ghz 1.5
 done
-steal=$(awk '/^cpu / { print $9 }' /proc/stat)
-echo "(h2load reports a mean, shown as its p50; steal ticks since boot: $steal; durations $DURATION × $ROUNDS rounds)"
+steal1=$(awk '/^cpu / { print $9 }' /proc/stat)
+elapsed=$(( $(date +%s) - start ))
+awk -v s=$((steal1 - steal0)) -v t=$elapsed -v d="$DURATION" -v r="$ROUNDS" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+	printf "steal %.3f CPUs on average over %ds; load average %s; each figure the mean of %s rounds of %s\n", s / 100 / (t > 0 ? t : 1), t, l, r, d
+	print "h2load reports a mean and no percentiles: its column shows the mean under p50. CPUs: loadgen'"'"'s own and the server'"'"'s, in the last loadgen round."
+}'
