@@ -32,11 +32,12 @@ trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
 have() { command -v "$1" >/dev/null 2>&1; }
-if { ! have wrk || ! have h2load; } && [[ $(id -u) == 0 ]] && have apt-get; then
-	echo "installing wrk and nghttp2-client (h2load)" >&2
-	apt-get install -y wrk nghttp2-client >/dev/null 2>&1 ||
-		{ apt-get update >/dev/null 2>&1 && apt-get install -y wrk nghttp2-client >/dev/null 2>&1; } || true
+if { ! have wrk || ! have h2load || ! have curl; } && [[ $(id -u) == 0 ]] && have apt-get; then
+	echo "installing wrk, nghttp2-client (h2load) and curl" >&2
+	apt-get install -y wrk nghttp2-client curl >/dev/null 2>&1 ||
+		{ apt-get update >/dev/null 2>&1 && apt-get install -y wrk nghttp2-client curl >/dev/null 2>&1; } || true
 fi
+have curl || { echo "crosscheck: curl is missing" >&2; exit 1; }
 GHZ=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
 if [[ ! -x $GHZ ]]; then
 	echo "installing ghz $GHZ_VERSION" >&2
