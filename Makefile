@@ -74,7 +74,7 @@ bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexp, COUNT=
 	  echo "benchtime: $(BENCHTIME)"; echo; } > $$out; \
 	for i in $$(seq $(COUNT)); do \
 	  echo "pass $$i of $(COUNT)" >&2; \
-	  (cd bench && $(BIN)/bench.test -test.run='^$$' -test.bench='$(BENCH)' -test.benchmem -test.count=1 -test.benchtime=$(BENCHTIME) -test.timeout=0) | tee -a $$out; \
+	  (cd bench && $(BIN)/bench.test -test.run='^$$' -test.bench='$(value BENCH)' -test.benchmem -test.count=1 -test.benchtime=$(BENCHTIME) -test.timeout=0) | tee -a $$out; \
 	done; \
 	echo "wrote $$out"
 
