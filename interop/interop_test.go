@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -135,6 +136,11 @@ type (
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
+	restChat struct {
+		Skipped  string           `json:"skipped"`
+		Protocol string           `json:"protocol"`
+		Events   []core.ChatEvent `json:"events"`
+	}
 	chatResult struct {
 		Events []pbChatEvent `json:"events"`
 	}
@@ -148,7 +154,7 @@ type (
 // TestNodeClient runs the Node client against the real servers and checks
 // every answer it got against the Go core's answer to the same call.
 func TestNodeClient(t *testing.T) {
-	node := requireNode(t)
+	node, flags := requireNode(t)
 	const user, password = "alice", "s3cret-pass"
 	svc, err := core.New(core.WithUser(user, password), core.WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
@@ -170,7 +176,7 @@ func TestNodeClient(t *testing.T) {
 		Room:          "interop",
 		ChatMessages:  5,
 	}
-	got := runNode(t, node, restURL, grpcAddr, p)
+	got := runNode(t, node, flags, restURL, grpcAddr, p)
 	t.Logf("node %s, @grpc/grpc-js %s, @grpc/proto-loader %s", got.Node, got.GRPCJS, got.ProtoLoader)
 	ctx := t.Context()
 
@@ -380,21 +386,65 @@ func TestNodeClient(t *testing.T) {
 				t.Errorf("POST /v1/files: summary differs from core's (-core +node):\n%s", diff)
 			}
 		})
+		t.Run("Chat", func(t *testing.T) {
+			c := ok[restChat](t, r, "chat")
+			if c.Skipped != "" {
+				t.Fatalf("node skipped the WebSocket chat: %s", c.Skipped)
+			}
+			if c.Protocol != restsvc.SubprotocolJSON {
+				t.Errorf("WebSocket subprotocol %q, want %q", c.Protocol, restsvc.SubprotocolJSON)
+			}
+			for i, ev := range c.Events {
+				if ev.SentAt.IsZero() {
+					t.Errorf("event %d has no sent_at", i)
+				}
+			}
+			if diff := cmp.Diff(wantChat, c.Events, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
+				t.Errorf("GET /v1/chat: events differ from core's (-core +node):\n%s", diff)
+			}
+		})
 	})
 }
 
-// requireNode returns the path of node, skipping the test when node or the
-// client's packages are not installed.
-func requireNode(t *testing.T) string {
+// requireNode returns the path of node and the flags the client needs,
+// skipping the test when node, a recent enough one, or the client's
+// packages are not installed.
+func requireNode(t *testing.T) (node string, flags []string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not on PATH: install Node.js 20 or later, then run make interop-deps, to test the cross-language claim")
 	}
 	if _, err := os.Stat(filepath.FromSlash(nodeModules)); err != nil {
-		t.Skipf("%s is missing: run make interop-deps (npm ci in interop/node) to test the cross-language claim", nodeModules)
+		t.Skipf("interop/%s is missing: run make interop-deps (npm ci in interop/node) to test the cross-language claim", nodeModules)
 	}
-	return node
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		t.Fatalf("node --version: %v", err)
+	}
+	major, err := nodeMajor(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if major < 20 {
+		t.Skipf("node %s is too old: the client needs Node.js 20 or later (fetch with streamed bodies, WebSocket)", strings.TrimSpace(string(out)))
+	}
+	if major < 22 {
+		// WebSocket is global from Node 22; Node 20 and 21 have it behind
+		// a flag.
+		flags = append(flags, "--experimental-websocket")
+	}
+	return node, flags
+}
+
+// nodeMajor returns the major version of a "v20.20.2" version string.
+func nodeMajor(v string) (int, error) {
+	s, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(v), "v"), ".")
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("node --version printed %q, not vMAJOR.MINOR.PATCH", v)
+	}
+	return n, nil
 }
 
 // uploadLog records how upload requests reached the REST server, so that
@@ -461,7 +511,7 @@ func serve(t *testing.T, svc *core.Service) (restURL, grpcAddr string, uploads *
 
 // runNode runs the client with p on its standard input and decodes what it
 // prints.
-func runNode(t *testing.T, node, restURL, grpcAddr string, p plan) nodeResult {
+func runNode(t *testing.T, node string, flags []string, restURL, grpcAddr string, p plan) nodeResult {
 	t.Helper()
 	in, err := json.Marshal(p)
 	if err != nil {
@@ -470,7 +520,7 @@ func runNode(t *testing.T, node, restURL, grpcAddr string, p plan) nodeResult {
 	// A bound that only a hung client reaches; it asserts no timing.
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, clientScript, restURL, grpcAddr)
+	cmd := exec.CommandContext(ctx, node, append(flags, clientScript, restURL, grpcAddr)...)
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,9 +1,13 @@
 // client.mjs calls the Go REST and gRPC servers from Node.js, the way a
 // Node developer would: @grpc/grpc-js with @grpc/proto-loader reading the
 // repository's .proto files at run time (no generated code), and plain
-// fetch for REST. It tests the "cross-language" claim for interop_test.go.
+// fetch and WebSocket for REST. It tests the "cross-language" claim for
+// interop_test.go.
 //
-// Usage: node client.mjs <rest-url> <grpc-addr> < plan.json
+// Usage: node [--experimental-websocket] client.mjs <rest-url> <grpc-addr> < plan.json
+//
+// Node 20 and 21 need the flag for WebSocket (REST chat); without it the
+// chat is recorded as skipped.
 //
 // The plan (JSON on standard input, written by the Go test) names the user,
 // the records and the sizes to ask for. The script prints one JSON object:
@@ -261,7 +265,43 @@ async function restCalls(base, plan) {
     });
     out.upload_body = 'streamed';
   }
+
+  // Chat over WebSocket, subprotocol "json": one text frame a message,
+  // an empty frame to say there are no more, then the events still due and
+  // a close with 1000. Node 20 has WebSocket only behind
+  // --experimental-websocket (global from Node 22); the Authorization
+  // header goes in the headers option of Node's WebSocket, which the
+  // browser API lacks.
+  if (typeof WebSocket === 'undefined') {
+    out.chat = { skipped: 'this node has no global WebSocket: run it with --experimental-websocket' };
+  } else {
+    out.chat = await restChat(u('/v1/chat').replace(/^http/, 'ws'), token, plan);
+  }
   return out;
+}
+
+function restChat(url, token, plan) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { protocols: ['json'], headers: { Authorization: 'Bearer ' + token } });
+    const events = [];
+    const timer = setTimeout(() => ws.close(), DEADLINE_MS);
+    let failure = null;
+    ws.onopen = () => {
+      for (let seq = 1; seq <= plan.chat_messages; seq++) {
+        ws.send(JSON.stringify({ room: plan.room, seq, text: `hello ${seq} from node` }));
+      }
+      ws.send('');
+    };
+    ws.onmessage = (m) => events.push(JSON.parse(m.data));
+    ws.onerror = (e) => {
+      failure = String(e.message ?? e);
+    };
+    ws.onclose = (e) => {
+      clearTimeout(timer);
+      const closed = { code: e.code, reason: e.reason };
+      resolve(e.code === 1000 ? { protocol: ws.protocol, events, closed } : { error: { ...closed, failure }, events });
+    };
+  });
 }
 
 async function main() {
