@@ -116,7 +116,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
 	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
 	fs.StringVar(&t.Client, "client", load.ClientFast, "HTTP client for unary rest and rest-proto calls: fasthttp (lean, prepared requests) or nethttp (what a Go caller pays)")
-	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: calls per `second` (0: closed loop)")
+	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: target `rate` in calls per second (0: closed loop)")
 	fs.StringVar(&cfg.arrivals, "arrivals", string(load.Constant), "open-loop arrivals: constant or poisson")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the Poisson arrivals")
 	fs.Float64Var(&cfg.tolerance, "rate-tolerance", 0.05, "open loop: how far, as a fraction, the achieved rate may fall short of -rate")
