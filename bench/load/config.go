@@ -56,6 +56,9 @@ type TargetConfig struct {
 	// StreamMsgs is the number of messages per stream call: records of a
 	// ListTransactions, chunks of an Upload (default 100).
 	StreamMsgs int
+	// SSE asks REST feeds (ListTransactions over rest and rest-h2c) as
+	// server-sent events instead of NDJSON.
+	SSE bool
 	// Room prefixes the chat rooms; each worker chats in its own room so
 	// that no message fans out (default "load-PID").
 	Room string
@@ -69,6 +72,8 @@ func (c *TargetConfig) check() error {
 		return errors.New("no server address")
 	case c.Conns < 0:
 		return fmt.Errorf("conns %d: must not be negative", c.Conns)
+	case c.SSE && (c.Variant == VariantGRPC || c.Variant == VariantRESTProto):
+		return fmt.Errorf("server-sent events are a JSON feed of rest and rest-h2c, not of %s", c.Variant)
 	case c.StreamMsgs < 0:
 		return fmt.Errorf("stream messages %d: must not be negative", c.StreamMsgs)
 	}

@@ -70,6 +70,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 		rpc     load.RPC
 		payload core.Payload
 		conns   int
+		sse     bool
 	}
 	var runs []run
 	for _, v := range load.Variants {
@@ -84,6 +85,8 @@ func TestEveryVariantAndCall(t *testing.T) {
 		run{name: "rest/2conns/GetTransaction", variant: load.VariantREST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
 		run{name: "rest/nethttp/2conns/ValidateToken", variant: load.VariantREST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
 		run{name: "rest-h2c/2conns/GetTransaction", variant: load.VariantRESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest/sse/ListTransactions", variant: load.VariantREST, sse: true, rpc: load.ListTransactions, payload: core.Payload1KiB},
+		run{name: "rest-h2c/sse/ListTransactions", variant: load.VariantRESTH2C, sse: true, rpc: load.ListTransactions, payload: core.Payload100B},
 		run{name: "grpc/2conns/Chat", variant: load.VariantGRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
 	)
 	wantProto := map[string]string{
@@ -94,7 +97,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 			ctx := context.Background()
 			tg, err := load.NewTarget(ctx, load.TargetConfig{
 				Variant: tc.variant, Addr: srv.addr(tc.variant), RPC: tc.rpc, Payload: tc.payload,
-				Client: tc.client, Conns: tc.conns, User: testUser, Password: testPassword, StreamMsgs: 5,
+				Client: tc.client, Conns: tc.conns, SSE: tc.sse, User: testUser, Password: testPassword, StreamMsgs: 5,
 			})
 			if err != nil {
 				t.Fatal(err)

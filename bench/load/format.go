@@ -13,8 +13,8 @@ import (
 // BenchName returns the run's name in the Go benchmark format, with its
 // dimensions as key=value parts, e.g.
 // "BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=1KiB/conc=64/mode=closed".
-// Open-loop runs add rate=N; TLS runs tls=on; REST runs with the net/http
-// client add client=nethttp.
+// Open-loop runs add rate=N; TLS runs tls=on; REST feeds as server-sent
+// events stream=sse; REST runs with the net/http client client=nethttp.
 func (r *Result) BenchName() string {
 	var b strings.Builder
 	b.WriteString("BenchmarkLoad")
@@ -33,6 +33,9 @@ func (r *Result) BenchName() string {
 	}
 	if r.TLS {
 		part("tls", "on")
+	}
+	if r.SSE {
+		part("stream", "sse")
 	}
 	if r.Client == "nethttp" {
 		part("client", r.Client)

@@ -79,8 +79,11 @@ func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
 		return Outcome{}, err
 	}
 	accept := mediaNDJSON
-	if c.t.isProto {
+	switch {
+	case c.t.isProto:
 		accept = mediaProto
+	case c.t.cfg.SSE:
+		accept = restsvc.ContentTypeSSE
 	}
 	req.Header.Set("Accept", accept)
 	resp, err := c.t.do(req, c.i)
@@ -128,20 +131,11 @@ func (c *listCaller) next() error {
 		}
 		return nil
 	}
-	c.line = c.line[:0]
-	for {
-		chunk, err := c.br.ReadSlice('\n')
-		c.line = append(c.line, chunk...)
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == io.EOF && len(c.line) == 0 {
-			return io.EOF
-		}
-		if err != nil {
-			return unavailable(err)
-		}
-		break
+	if c.t.cfg.SSE {
+		return c.nextEvent()
+	}
+	if err := c.readLine(); err != nil {
+		return err
 	}
 	if bytes.HasPrefix(c.line, []byte(`{"error"`)) {
 		var e struct {
@@ -156,6 +150,64 @@ func (c *listCaller) next() error {
 		return core.Errorf(core.CodeInternal, "undecodable record: %v", err)
 	}
 	return nil
+}
+
+// readLine reads the next line, "\n" included, into c.line; io.EOF at the
+// end of the body.
+func (c *listCaller) readLine() error {
+	c.line = c.line[:0]
+	for {
+		chunk, err := c.br.ReadSlice('\n')
+		c.line = append(c.line, chunk...)
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(c.line) == 0:
+			return io.EOF
+		case err != nil:
+			return unavailable(err)
+		}
+		return nil
+	}
+}
+
+// nextEvent decodes the next server-sent event: "event: transaction" and
+// one "data:" line of JSON, then a blank line; "event: error" carries
+// {"code","message"}.
+func (c *listCaller) nextEvent() error {
+	event := ""
+	var data []byte
+	for {
+		if err := c.readLine(); err != nil {
+			if err == io.EOF && (event != "" || data != nil) {
+				return core.Errorf(core.CodeInternal, "feed ended inside an event")
+			}
+			return err
+		}
+		line := bytes.TrimRight(c.line, "\r\n")
+		switch {
+		case len(line) == 0:
+			if event == "" && data == nil {
+				continue
+			}
+			if event == "error" {
+				var e struct{ Code, Message string }
+				if err := json.Unmarshal(data, &e); err != nil {
+					return core.Errorf(core.CodeInternal, "undecodable error event: %v", err)
+				}
+				return &core.Error{Code: core.ParseCode(e.Code), Message: e.Message}
+			}
+			c.j = core.Transaction{}
+			if err := json.Unmarshal(data, &c.j); err != nil {
+				return core.Errorf(core.CodeInternal, "undecodable event: %v", err)
+			}
+			return nil
+		case bytes.HasPrefix(line, []byte("event:")):
+			event = string(bytes.TrimSpace(line[len("event:"):]))
+		case bytes.HasPrefix(line, []byte("data:")):
+			data = append(data, bytes.TrimPrefix(line[len("data:"):], []byte(" "))...)
+		}
+	}
 }
 
 func (c *listCaller) Close() error { return nil }

@@ -18,6 +18,7 @@ type Result struct {
 	RPC     RPC    `json:"rpc,omitempty"`
 	Payload string `json:"payload,omitempty"`
 	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
+	SSE     bool   `json:"sse,omitempty"`    // a REST feed as server-sent events
 	TLS     bool   `json:"tls"`
 	Conns   int    `json:"conns,omitempty"` // connections asked for
 	// Target is the server's address; StreamMsgs the messages per stream

@@ -112,6 +112,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
 	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
+	fs.BoolVar(&t.SSE, "sse", false, "ListTransactions over rest or rest-h2c as server-sent events instead of NDJSON")
 	fs.IntVar(&cfg.workers, "c", 1, "concurrent calls (workers); in the open loop, the most calls in flight")
 	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
 	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
@@ -228,6 +229,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, usagef("-server-pid %d: must not be negative", cfg.serverPID)
 	case t.Client != load.ClientFast && t.Client != load.ClientNetHTTP:
 		return cfg, usagef("-client %q: want fasthttp or nethttp", t.Client)
+	case t.SSE && (t.RPC != load.ListTransactions || (variant != load.VariantREST && variant != load.VariantRESTH2C)):
+		return cfg, usagef("-sse is for ListTransactions over rest or rest-h2c")
 	case (t.Insecure || t.CAFile != "") && !t.TLS:
 		return cfg, usagef("-insecure and -cacert need -tls")
 	case cfg.progress != "auto" && cfg.progress != "on" && cfg.progress != "off":

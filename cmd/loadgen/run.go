@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.RPC = cfg.target.RPC
 	res.Payload = string(cfg.target.Payload)
 	res.TLS = cfg.target.TLS
+	res.SSE = cfg.target.SSE
 	res.Conns = cfg.target.Conns
 	res.Target = cfg.target.Addr
 	res.Args = redact(args)

@@ -32,7 +32,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	help := out.String()
 	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "client",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
-		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late"}
+		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse"}
 	for _, f := range flags {
 		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
 			t.Errorf("-help does not explain -%s", f)
