@@ -19,6 +19,13 @@ type provenance struct {
 
 func (p *provenance) add(k, v string) { p.lines = append(p.lines, [2]string{k, v}) }
 
+// with returns a copy of p with one more line.
+func (p *provenance) with(k, v string) *provenance {
+	c := &provenance{lines: append([][2]string(nil), p.lines...)}
+	c.add(k, v)
+	return c
+}
+
 // write writes the lines in the Go benchmark format's configuration syntax.
 func (p *provenance) write(w io.Writer) error {
 	for _, kv := range p.lines {

@@ -78,7 +78,9 @@ func (r *runner) benchCost() time.Duration { return r.o.profile.benchEst }
 func (r *runner) printPlan() {
 	p := r.o.profile
 	fmt.Fprintf(r.stdout, "profile %s: pinning %s\n", p.name, r.pin)
-	fmt.Fprintf(r.stdout, "go test -bench %q -count %d -benchtime %s ./bench\n", p.benchRegex, p.benchCount, p.benchTime)
+	for _, re := range p.benchRegexes {
+		fmt.Fprintf(r.stdout, "go test -bench %q -count %d -benchtime %s ./bench\n", re, p.benchCount, p.benchTime)
+	}
 	for _, w := range p.works {
 		fmt.Fprintf(r.stdout, "server work %v: %d load-driver windows\n", w, len(p.plan(w)))
 	}
@@ -214,19 +216,22 @@ func (r *runner) build(ctx context.Context) error {
 
 func (r *runner) runBench(ctx context.Context, path string) error {
 	p := r.o.profile
-	args := []string{"test", "-run", "^$", "-bench", p.benchRegex, "-count", fmt.Sprint(p.benchCount),
-		"-benchtime", p.benchTime, "-benchmem", "-timeout", "30m", "./bench"}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	prov := *r.prov
-	prov.add("flags", "go "+strings.Join(args, " "))
-	if err := prov.write(f); err != nil {
-		return err
+	for _, re := range p.benchRegexes {
+		args := []string{"test", "-run", "^$", "-bench", re, "-count", fmt.Sprint(p.benchCount),
+			"-benchtime", p.benchTime, "-benchmem", "-timeout", "30m", "./bench"}
+		if err := r.prov.with("flags", "go "+strings.Join(args, " ")).write(f); err != nil {
+			return err
+		}
+		if err := r.command(ctx, nil, f, "go", args...); err != nil {
+			return err
+		}
 	}
-	return r.command(ctx, nil, f, "go", args...)
+	return nil
 }
 
 func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
@@ -236,9 +241,8 @@ func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 		return err
 	}
 	defer f.Close()
-	prov := *r.prov
-	prov.add("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries))
-	prov.add("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the proto: lines come from cmd/report and each run's loadgen JSON")
+	prov := r.prov.with("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries)).
+		with("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the proto: lines come from cmd/report and each run's loadgen JSON")
 	if err := prov.write(f); err != nil {
 		return err
 	}
