@@ -745,8 +745,12 @@ func (b *builder) login(w *strings.Builder) {
 			}
 			m := Summarize(s.Values["ns/op"])
 			share := "—"
-			if v != "core" && m.Center > 0 {
-				share = fmt.Sprintf("%.1f%%", math.Max(0, 1-c/m.Center)*100)
+			switch {
+			case v == "core" || m.Center <= 0:
+			case m.Center <= c:
+				share = "none measurable (not slower than the bare core)"
+			default:
+				share = fmt.Sprintf("%.1f%%", (1-c/m.Center)*100)
 			}
 			fmt.Fprintf(w, "| %s | %s | %s |\n", v, fmtSummary(m, "ns/op"), share)
 		}
