@@ -331,6 +331,7 @@ func fakeLoadgen(args []string) {
 		fs.String(f, "", "")
 	}
 	fs.Bool("bench", false, "")
+	fs.Bool("allow-errors", false, "")
 	if err := fs.Parse(args); err != nil {
 		os.Exit(2)
 	}

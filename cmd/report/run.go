@@ -379,9 +379,10 @@ func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 		"-json", jsonPath, "-bench",
 	}
 	if w.rate > 0 {
-		// The report judges whether a rate was sustained; the driver
-		// must not fail the window for it.
-		args = append(args, "-rate", fmt.Sprint(w.rate), "-rate-tolerance", "0.99", "-c", fmt.Sprint(w.c.conc))
+		// The report judges whether a rate was sustained, and past
+		// saturation failed calls are part of the curve (errors/op): the
+		// driver must not fail the window for either.
+		args = append(args, "-rate", fmt.Sprint(w.rate), "-rate-tolerance", "0.99", "-allow-errors", "-c", fmt.Sprint(w.c.conc))
 	} else {
 		args = append(args, "-c", fmt.Sprint(w.c.conc))
 	}

@@ -520,7 +520,7 @@ func (b *builder) openLoop() string {
 	}
 	sort.SliceStable(sets, func(i, j int) bool { return lessCond(sets[i].cond, sets[j].cond) })
 	bound := float64(b.cfg.p99Bound.Nanoseconds())
-	fmt.Fprintf(&sec, "The load driver sends at fixed rates and times each call from its intended start (no coordinated omission). A rate counts as sustained when the achieved rate is within 5%% of the target; the maximum rate is the highest sustained rate whose median p99 stays under %s.\n\n", fmtDuration(bound))
+	fmt.Fprintf(&sec, "The load driver sends at fixed rates and times each call from its intended start (no coordinated omission). A rate counts as sustained when the achieved rate is within 5%% of the target and no call failed; the maximum rate is the highest sustained rate whose median p99 stays under %s.\n\n", fmtDuration(bound))
 	for i, cs := range sets {
 		vs := make([]string, 0, len(cs.by))
 		for v := range cs.by {
@@ -541,7 +541,8 @@ func (b *builder) openLoop() string {
 				p99 := Summarize(p.s.Values["p99-ns"]).Center
 				l.X = append(l.X, got)
 				l.Y = append(l.Y, p99/1e6)
-				if got >= 0.95*p.rate && p99 < bound && p.s.Has("p99-ns") {
+				errs := Summarize(p.s.Values["errors/op"]).Center
+				if got >= 0.95*p.rate && p99 < bound && p.s.Has("p99-ns") && errs == 0 {
 					okRates[v][p.rate] = true
 					if p.rate > best {
 						best, bestP99 = p.rate, p99
