@@ -35,6 +35,7 @@ type config struct {
 	maxUpload          int64
 	grace              time.Duration
 	readyFile          string
+	debugAddr          string
 }
 
 type user struct{ name, password string }
@@ -96,6 +97,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Int64Var(&cfg.maxUpload, "max-upload", 1<<30, "largest upload in `bytes`")
 	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight calls and streams may run before they are cut")
 	fs.StringVar(&cfg.readyFile, "ready-file", "", "once listening, write the addresses as JSON to `file` (written whole, by rename)")
+	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprint(out, usageHeader)

@@ -85,6 +85,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer grpcLis.Close()
 	}
+	var debugLis net.Listener
+	if cfg.debugAddr != "" {
+		if debugLis, err = net.Listen("tcp", cfg.debugAddr); err != nil {
+			return fmt.Errorf("debug: %w", err)
+		}
+		defer debugLis.Close()
+	}
 
 	var (
 		wg     sync.WaitGroup
@@ -137,6 +144,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		})
 	}
+	if debugLis != nil {
+		ds := newDebugServer(svc)
+		debugDone := make(chan struct{})
+		go func() {
+			defer close(debugDone)
+			serveDebug(ds, debugLis)
+		}()
+		// Closed after the services, so that it answers during their
+		// shutdown.
+		defer func() { ds.Close(); <-debugDone }()
+		ready.Debug = "http://" + debugLis.Addr().String()
+		fmt.Fprintf(stdout, "debug listening on %s (/debug/stats, /debug/pprof/)\n", ready.Debug)
+	}
 	if cfg.tls {
 		fmt.Fprintf(stdout, "tls certificate sha256 %s\n", fingerprint(cert))
 	}
@@ -157,6 +177,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	shutdown(hs, cutREST, gs, cfg.grace)
 	wg.Wait()
+	completed, failed := svc.UploadCounts()
+	fmt.Fprintf(stdout, "uploads completed=%d failed=%d\n", completed, failed)
 	if serveErr != nil {
 		return serveErr
 	}
@@ -200,9 +222,10 @@ func shutdown(hs *http.Server, cutREST context.CancelFunc, gs *grpc.Server, grac
 
 // readyInfo is what -ready-file holds and the "ready" line says.
 type readyInfo struct {
-	REST string `json:"rest,omitempty"`
-	GRPC string `json:"grpc,omitempty"`
-	TLS  bool   `json:"tls"`
+	REST  string `json:"rest,omitempty"`
+	GRPC  string `json:"grpc,omitempty"`
+	TLS   bool   `json:"tls"`
+	Debug string `json:"debug,omitempty"`
 }
 
 func (r readyInfo) line() string {
@@ -212,6 +235,9 @@ func (r readyInfo) line() string {
 	}
 	if r.GRPC != "" {
 		parts = append(parts, "grpc="+r.GRPC)
+	}
+	if r.Debug != "" {
+		parts = append(parts, "debug="+r.Debug)
 	}
 	return strings.Join(parts, " ")
 }

@@ -281,7 +281,7 @@ func TestServeAndShutdown(t *testing.T) {
 			if err != nil {
 				t.Errorf("exit after SIGTERM: %v, want status 0; stderr: %s", err, p.stderr)
 			}
-			if want := []string{"shutting down", "stopped"}; strings.Join(after, "\n") != strings.Join(want, "\n") {
+			if want := []string{"shutting down", "uploads completed=0 failed=0", "stopped"}; strings.Join(after, "\n") != strings.Join(want, "\n") {
 				t.Errorf("printed after ready: %q, want %q", after, want)
 			}
 			if s := p.stderr.String(); s != "" {
