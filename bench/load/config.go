@@ -26,10 +26,14 @@ const (
 // Variants lists the variants.
 var Variants = []string{VariantREST, VariantRESTProto, VariantRESTH2C, VariantGRPC}
 
-// The HTTP clients of the rest and rest-proto variants.
+// The HTTP clients of the REST variants' unary calls.
 const (
-	ClientFast    = "fasthttp" // lean: fasthttp's HostClient, requests prepared once
-	ClientNetHTTP = "nethttp"  // what a Go REST caller pays: net/http
+	// ClientLean is fasthttp's HostClient with requests prepared once
+	// for HTTP/1.1, and a minimal HTTP/2 client of this package for
+	// rest-h2c: as lean as wrk and h2load. "fasthttp" is a synonym.
+	ClientLean = "lean"
+	// ClientNetHTTP is net/http: what a Go REST caller really pays.
+	ClientNetHTTP = "nethttp"
 )
 
 // TargetConfig says what a target calls and how.
@@ -42,8 +46,8 @@ type TargetConfig struct {
 	// Conns is the number of connections. For HTTP/1.1 it caps the calls
 	// in flight; 0 means one per worker for HTTP/1.1, one for HTTP/2.
 	Conns int
-	// Client is ClientFast (the default) or ClientNetHTTP, for the unary
-	// calls of rest and rest-proto; streams always use net/http.
+	// Client is ClientLean (the default) or ClientNetHTTP, for unary
+	// calls over REST; streams always use net/http.
 	Client string
 	// TLS dials with TLS; Insecure skips verifying the server's
 	// certificate; CAFile trusts the PEM certificates in it.
@@ -86,11 +90,11 @@ func (c *TargetConfig) check() error {
 	if c.Payload == "" {
 		c.Payload = core.Payload100B
 	}
-	if c.Client == "" {
-		c.Client = ClientFast
+	if c.Client == "" || c.Client == "fasthttp" {
+		c.Client = ClientLean
 	}
-	if c.Client != ClientFast && c.Client != ClientNetHTTP {
-		return fmt.Errorf("client %q: want fasthttp or nethttp", c.Client)
+	if c.Client != ClientLean && c.Client != ClientNetHTTP {
+		return fmt.Errorf("client %q: want lean or nethttp", c.Client)
 	}
 	if c.StreamMsgs == 0 {
 		c.StreamMsgs = 100

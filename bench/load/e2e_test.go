@@ -18,26 +18,37 @@ const (
 	testPassword = "load-test-password"
 )
 
-// servers are the REST (HTTP/1.1 and h2c) and gRPC services on loopback.
-type servers struct{ rest, grpc string }
-
-func startServers(t *testing.T) servers {
+// newService returns the core service with the test user.
+func newService(t *testing.T) *core.Service {
 	t.Helper()
 	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	return svc
+}
+
+// listen listens on a free loopback port.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// servers are the REST (HTTP/1.1 and h2c) and gRPC services on loopback.
+type servers struct{ rest, grpc string }
+
+func startServers(t *testing.T) servers {
+	t.Helper()
+	svc := newService(t)
+	rl := listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	hs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithH2C(), restsvc.WithBaseContext(ctx))
 	go hs.Serve(rl)
-	gl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	gl := listen(t)
 	gs := grpcsvc.NewServer(svc)
 	go gs.Serve(gl)
 	t.Cleanup(func() {
@@ -85,6 +96,8 @@ func TestEveryVariantAndCall(t *testing.T) {
 		run{name: "rest/2conns/GetTransaction", variant: load.VariantREST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
 		run{name: "rest/nethttp/2conns/ValidateToken", variant: load.VariantREST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
 		run{name: "rest-h2c/2conns/GetTransaction", variant: load.VariantRESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-h2c/nethttp/GetTransaction", variant: load.VariantRESTH2C, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload1KiB},
+		run{name: "rest-h2c/lean/GetTransaction/1MiB", variant: load.VariantRESTH2C, rpc: load.GetTransaction, payload: core.Payload1MiB},
 		run{name: "rest/sse/ListTransactions", variant: load.VariantREST, sse: true, rpc: load.ListTransactions, payload: core.Payload1KiB},
 		run{name: "rest-h2c/sse/ListTransactions", variant: load.VariantRESTH2C, sse: true, rpc: load.ListTransactions, payload: core.Payload100B},
 		run{name: "grpc/2conns/Chat", variant: load.VariantGRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
@@ -209,19 +222,51 @@ func TestWrongProtocol(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end runs skipped with -short")
 	}
-	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := restsvc.NewServer(restsvc.NewHandler(svc)) // no h2c
+	l := listen(t)
+	hs := restsvc.NewServer(restsvc.NewHandler(newService(t))) // no h2c
 	go hs.Serve(l)
 	defer hs.Close()
-	_, err = load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantRESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
+	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantRESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
 	if err == nil || !strings.Contains(err.Error(), "does not answer HTTP/2 cleartext") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("rest-h2c against an HTTP/1.1 server: %v", err)
+	}
+}
+
+// TestServerGoesAway closes the server in the middle of runs over every
+// client: calls fail with unavailable rather than hang, and the runs end.
+func TestServerGoesAway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end runs skipped with -short")
+	}
+	for _, variant := range []string{load.VariantREST, load.VariantRESTH2C, load.VariantGRPC} {
+		t.Run(variant, func(t *testing.T) {
+			svc, l := newService(t), listen(t)
+			var stop func()
+			if variant == load.VariantGRPC {
+				gs := grpcsvc.NewServer(svc)
+				go gs.Serve(l)
+				stop = gs.Stop
+			} else {
+				hs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithH2C())
+				go hs.Serve(l)
+				stop = func() { hs.Close() }
+			}
+			defer stop()
+			tg, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant, Addr: l.Addr().String(), RPC: load.GetTransaction, User: testUser, Password: testPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			defer cancel()
+			time.AfterFunc(100*time.Millisecond, stop)
+			res, err := load.Run(ctx, tg, load.WithWorkers(4), load.WithDuration(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Errors["unavailable"] == 0 || res.Calls == 0 {
+				t.Errorf("calls %d, errors %v: want successes, then unavailable", res.Calls, res.Errors)
+			}
+		})
 	}
 }

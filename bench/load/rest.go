@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/protobuf/proto"
 
 	authv1 "restvsgrpc/gen/auth/v1"
@@ -42,11 +43,12 @@ type restTarget struct {
 	ids     []string
 	proto   atomic.Pointer[string]
 
-	fast *fasthttp.HostClient // unary calls of rest and rest-proto with ClientFast
+	fast *fasthttp.HostClient // unary calls of rest and rest-proto with ClientLean
 	// hcs are net/http clients: one for HTTP/1.1 (conns capped by
 	// MaxConnsPerHost), one per connection for HTTP/2.
 	hcs []*http.Client
 	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
+	h2  []*h2Conn    // unary calls of rest-h2c with ClientLean
 }
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
@@ -102,7 +104,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 		tr.TLSClientConfig = wtc
 		t.ws = &http.Client{Transport: tr}
 	}
-	if !h2 && cfg.Client == ClientFast && cfg.RPC.Kind() == "unary" {
+	if !h2 && cfg.Client == ClientLean && cfg.RPC.Kind() == "unary" {
 		maxConns := cfg.Conns
 		if maxConns == 0 {
 			maxConns = 1 << 16
@@ -126,6 +128,16 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 	if err := t.login(ctx); err != nil {
 		t.Close()
 		return nil, err
+	}
+	if h2 && cfg.Client == ClientLean && cfg.RPC.Kind() == "unary" {
+		for range max(cfg.Conns, 1) {
+			c, err := dialH2(ctx, dial, cfg.Addr, tc.Clone())
+			if err != nil {
+				t.Close()
+				return nil, fmt.Errorf("rest-h2c to %s: %w", cfg.Addr, err)
+			}
+			t.h2 = append(t.h2, c)
+		}
 	}
 	if cfg.RPC == GetTransaction {
 		t.ids = transactionIDs(cfg.Payload)
@@ -215,6 +227,9 @@ func (t *restTarget) Close() error {
 	if t.fast != nil {
 		t.fast.CloseIdleConnections()
 	}
+	for _, c := range t.h2 {
+		c.Close()
+	}
 	for _, hc := range append(t.hcs, t.ws) {
 		if hc != nil {
 			hc.CloseIdleConnections()
@@ -232,6 +247,9 @@ func (t *restTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 		}
 		if t.fast != nil {
 			return t.newFastCaller(spec), nil
+		}
+		if len(t.h2) > 0 {
+			return t.newH2Caller(spec, t.h2[i%len(t.h2)], i), nil
 		}
 		return &netCaller{t: t, hc: t.hcs[i%len(t.hcs)], spec: spec, k: i}, nil
 	case "server-stream":
@@ -471,3 +489,50 @@ func truncate(b []byte) string {
 }
 
 var errStreamError = errors.New("stream ended with an error record")
+
+// h2Caller is a unary call over the lean HTTP/2 client.
+type h2Caller struct {
+	t      *restTarget
+	c      *h2Conn
+	spec   unarySpec
+	paths  []string
+	fields []hpack.HeaderField
+	k      int
+	s      *h2Stream
+}
+
+func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
+	h := &h2Caller{t: t, c: c, spec: spec, k: i, s: &h2Stream{finished: make(chan struct{}, 1)}}
+	for _, u := range spec.urls {
+		h.paths = append(h.paths, strings.TrimPrefix(u, t.base))
+	}
+	if spec.contentType != "" {
+		h.fields = append(h.fields, hpack.HeaderField{Name: "content-type", Value: spec.contentType})
+	}
+	if t.token != "" {
+		h.fields = append(h.fields, hpack.HeaderField{Name: "authorization", Value: "Bearer " + t.token, Sensitive: true})
+	}
+	return h
+}
+
+func (h *h2Caller) Call(ctx context.Context) (Outcome, error) {
+	k := 0
+	if len(h.paths) > 1 {
+		h.k = (h.k + 1) % len(h.paths)
+		k = h.k
+	}
+	if err := h.c.call(ctx, h.s, h.spec.method, h.t.cfg.Addr, h.paths[k], h.fields, h.spec.body); err != nil {
+		if ctx.Err() != nil {
+			// The stream may still be answered into h.s: use another.
+			h.s = &h2Stream{finished: make(chan struct{}, 1)}
+		}
+		return Outcome{}, unavailable(err)
+	}
+	out := Outcome{BodyOut: int64(len(h.spec.body)), BodyIn: int64(len(h.s.body))}
+	if h.s.status != http.StatusOK {
+		return out, httpError(h.s.status, h.s.body)
+	}
+	return out, h.spec.check(h.s.body, k)
+}
+
+func (h *h2Caller) Close() error { return nil }

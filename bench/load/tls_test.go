@@ -21,7 +21,6 @@ import (
 
 	"restvsgrpc/bench/load"
 	"restvsgrpc/grpcsvc"
-	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc"
 )
 
@@ -60,21 +59,11 @@ func TestTLS(t *testing.T) {
 	if err := os.WriteFile(caFile, certPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, rl := newService(t), listen(t)
 	hs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithHTTP2())
 	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
 	go hs.ServeTLS(rl, "", "")
-	gl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	gl := listen(t)
 	gs := grpcsvc.NewServer(svc, grpcsvc.WithServerOptions(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}}))))
 	go gs.Serve(gl)
 	t.Cleanup(func() { hs.Close(); gs.Stop() })
@@ -119,7 +108,7 @@ func TestTLS(t *testing.T) {
 	}
 
 	// Without the certificate, verification fails and says so.
-	_, err = load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantGRPC, Addr: gl.Addr().String(), RPC: load.ValidateToken, TLS: true, User: testUser, Password: testPassword})
+	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantGRPC, Addr: gl.Addr().String(), RPC: load.ValidateToken, TLS: true, User: testUser, Password: testPassword})
 	if err == nil {
 		t.Error("an unverified certificate was accepted")
 	}

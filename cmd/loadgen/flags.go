@@ -67,9 +67,12 @@ a stream kept open per worker).
 
 Variants (-variant): rest (HTTP/1.1, JSON), rest-proto (HTTP/1.1, protobuf
 bodies), rest-h2c (HTTP/2 cleartext, or h2 with -tls, JSON), grpc. Unary
-REST calls over HTTP/1.1 use fasthttp's client with requests prepared once
-(-client fasthttp), as lean as wrk; -client nethttp uses net/http instead,
-which is what a Go REST caller really pays. Chat over REST is a WebSocket.
+REST calls use lean clients by default (-client lean): fasthttp's client
+with requests prepared once over HTTP/1.1, as lean as wrk, and a minimal
+HTTP/2 client over rest-h2c that sends a call's headers and body in one
+write, as h2load does. -client nethttp uses net/http instead, which is what
+a Go REST caller really pays. REST streams use net/http; chat over REST is
+a WebSocket.
 
 The driver logs in once (ValidateUser) with -user and -password and reuses
 the token. Start the server with the same user:
@@ -116,7 +119,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&cfg.workers, "c", 1, "concurrent calls (workers); in the open loop, the most calls in flight")
 	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
 	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
-	fs.StringVar(&t.Client, "client", load.ClientFast, "HTTP client for unary rest and rest-proto calls: fasthttp (lean, prepared requests) or nethttp (what a Go caller pays)")
+	fs.StringVar(&t.Client, "client", load.ClientLean, "HTTP client for unary REST calls: lean (fasthttp with prepared requests over HTTP/1.1, a minimal HTTP/2 client for rest-h2c) or nethttp (what a Go caller pays)")
 	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: target `rate` in calls per second (0: closed loop)")
 	fs.StringVar(&cfg.arrivals, "arrivals", string(load.Constant), "open-loop arrivals: constant or poisson")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the Poisson arrivals")
@@ -196,6 +199,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		}
 		cfg.workers = max(t.Conns, 1) * cfg.streams
 	}
+	if t.Client == "fasthttp" {
+		t.Client = load.ClientLean // its former name
+	}
 	switch {
 	case t.User == "":
 		return cfg, usagef("-user is empty")
@@ -227,8 +233,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, usagef("-retries %d: must not be negative", cfg.retries)
 	case cfg.serverPID < 0:
 		return cfg, usagef("-server-pid %d: must not be negative", cfg.serverPID)
-	case t.Client != load.ClientFast && t.Client != load.ClientNetHTTP:
-		return cfg, usagef("-client %q: want fasthttp or nethttp", t.Client)
+	case t.Client != load.ClientLean && t.Client != load.ClientNetHTTP:
+		return cfg, usagef("-client %q: want lean or nethttp", t.Client)
 	case t.SSE && (t.RPC != load.ListTransactions || (variant != load.VariantREST && variant != load.VariantRESTH2C)):
 		return cfg, usagef("-sse is for ListTransactions over rest or rest-h2c")
 	case (t.Insecure || t.CAFile != "") && !t.TLS:

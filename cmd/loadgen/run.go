@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.target.RPC == load.ListTransactions || cfg.target.RPC == load.Upload {
 		res.StreamMsgs = cfg.target.StreamMsgs
 	}
-	if cfg.target.Variant != load.VariantGRPC && cfg.target.Variant != load.VariantRESTH2C && cfg.target.RPC.Kind() == "unary" {
+	if cfg.target.Variant != load.VariantGRPC && cfg.target.RPC.Kind() == "unary" {
 		res.Client = cfg.target.Client
 	}
 
