@@ -9,13 +9,12 @@ import (
 // progress prints "step i of n" lines with the time left, estimated from
 // the plan's costs corrected by how fast the run has gone so far.
 type progress struct {
-	w         io.Writer
-	n, i      int
-	start     time.Time
-	planned   time.Duration // estimated cost of every step
-	doneCost  time.Duration // estimated cost of the finished steps
-	now       func() time.Time
-	lastPrint time.Time
+	w        io.Writer
+	n, i     int
+	start    time.Time
+	planned  time.Duration // estimated cost of every step
+	doneCost time.Duration // estimated cost of the finished steps
+	now      func() time.Time
 }
 
 func newProgress(w io.Writer, n int, planned time.Duration, now func() time.Time) *progress {

@@ -3,7 +3,6 @@ package report
 import (
 	"slices"
 	"sort"
-	"strings"
 )
 
 // Dims are the dimensions of a condition, in the order the report names them.
@@ -173,14 +172,4 @@ func filterMetric(cs []Comparison, metric string) []Comparison {
 		}
 	}
 	return out
-}
-
-func joinNonEmpty(sep string, parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, sep)
 }
