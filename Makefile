@@ -61,7 +61,7 @@ BENCHTIME ?= 1s
 RAW := results/raw
 
 .PHONY: bench
-bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexp, COUNT=10 interleaved passes, BENCHTIME=1s, env BENCH_SET=default|full).
+bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexps, space-separated, COUNT=10 interleaved passes, BENCHTIME=1s, env BENCH_SET=default|full).
 	@mkdir -p $(RAW) $(BIN)
 	$(GO) test -c -o $(BIN)/bench.test ./bench
 	@out=$(RAW)/bench-$$(date -u +%Y%m%dT%H%M%SZ).txt; \
@@ -72,9 +72,12 @@ bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexp, COUNT=
 	  echo "date: $$(date -u +%Y-%m-%dT%H:%M:%SZ)"; \
 	  echo "benchset: $${BENCH_SET:-default}"; \
 	  echo "benchtime: $(BENCHTIME)"; echo; } > $$out; \
+	pats='$(value BENCH)'; set -f; \
 	for i in $$(seq $(COUNT)); do \
 	  echo "pass $$i of $(COUNT)" >&2; \
-	  (cd bench && $(BIN)/bench.test -test.run='^$$' -test.bench='$(value BENCH)' -test.benchmem -test.count=1 -test.benchtime=$(BENCHTIME) -test.timeout=0) | tee -a $$out; \
+	  for pat in $$pats; do \
+	    (cd bench && $(BIN)/bench.test -test.run='^$$' -test.bench="$$pat" -test.benchmem -test.count=1 -test.benchtime=$(BENCHTIME) -test.timeout=0) | tee -a $$out; \
+	  done; \
 	done; \
 	echo "wrote $$out"
 
