@@ -72,8 +72,8 @@ func NewServer(svc *core.Service, opts ...Option) *grpc.Server {
 		grpc.MaxRecvMsgSize(cfg.maxRecv),
 		grpc.MaxSendMsgSize(cfg.maxSend),
 		grpc.MaxConcurrentStreams(cfg.maxStreams),
-		grpc.ChainUnaryInterceptor(a.unary),
-		grpc.ChainStreamInterceptor(a.stream),
+		grpc.ChainUnaryInterceptor(recoverUnary, a.unary),
+		grpc.ChainStreamInterceptor(recoverStream, a.stream),
 	}, cfg.extra...)
 	s := grpc.NewServer(sopts...)
 
