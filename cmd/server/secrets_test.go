@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	authv1 "restvsgrpc/gen/auth/v1"
@@ -33,14 +32,7 @@ func TestNoSecretsLogged(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 
-	conn, err := grpc.NewClient(p.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr}
+	hc, conn := p.dial(t)
 	var tokens []string
 	checkErr := func(what string, err error) {
 		t.Helper()
@@ -97,7 +89,7 @@ func TestNoSecretsLogged(t *testing.T) {
 		}
 	}
 	// Invalid protobuf over gRPC is refused by grpc-go itself.
-	err = conn.Invoke(ctx, authv1.AuthService_ValidateUser_FullMethodName, []byte{0xff, 0xff}, new([]byte), grpc.ForceCodec(rawBytes{}))
+	err := conn.Invoke(ctx, authv1.AuthService_ValidateUser_FullMethodName, []byte{0xff, 0xff}, new([]byte), grpc.ForceCodec(rawBytes{}))
 	if st := status.Convert(err); internals.MatchString(st.Message()) {
 		t.Errorf("gRPC invalid protobuf: %q shows internals", st.Message())
 	}

@@ -44,6 +44,20 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// dial returns an HTTP client of its own and a gRPC connection for p's
+// servers, closed when the test ends.
+func (p *proc) dial(t *testing.T) (*http.Client, *grpc.ClientConn) {
+	t.Helper()
+	conn, err := grpc.NewClient(p.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}, conn
+}
+
 // serverGoroutines reads the goroutine count from the server's
 // /debug/stats.
 func serverGoroutines(t *testing.T, debugURL string) int {
@@ -85,14 +99,8 @@ func TestShutdownUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 
-	conn, err := grpc.NewClient(p.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	clients := []client.Client{client.NewREST(p.rest, &http.Client{Transport: tr}), client.NewGRPC(conn)}
+	hc, conn := p.dial(t)
+	clients := []client.Client{client.NewREST(p.rest, hc), client.NewGRPC(conn)}
 	for _, c := range clients {
 		login, err := c.ValidateUser(ctx, "alice", "s3cret-pass")
 		if err != nil || !login.IsValid {
