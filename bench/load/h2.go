@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -19,8 +19,9 @@ import (
 )
 
 // h2Conn is a minimal HTTP/2 client connection for unary calls, as lean
-// as h2load: a call's HEADERS and DATA frames go out in one write, and
-// calls that queue behind one another share a write. net/http's HTTP/2
+// as h2load: calls put their HEADERS and DATA frames in a buffer that a
+// flusher goroutine writes once the calls ready to go have all added
+// theirs, so that one write carries many calls. net/http's HTTP/2
 // client flushes headers and body separately, two syscalls per call, and
 // costs about three times the CPU; it stays available as -client nethttp.
 //
@@ -39,7 +40,7 @@ type h2Conn struct {
 	hbuf    bytes.Buffer
 	nextID  uint32
 	sendWin int64 // the peer's connection-level window for our DATA
-	pending atomic.Int32
+	flush   chan struct{}
 
 	sem chan struct{} // bounds streams by the peer's MAX_CONCURRENT_STREAMS
 
@@ -94,6 +95,7 @@ func dialH2(ctx context.Context, dial func(context.Context, string, string) (net
 		sendWin: 65535,
 		streams: map[uint32]*h2Stream{},
 		done:    make(chan struct{}),
+		flush:   make(chan struct{}, 1),
 		scheme:  "http",
 	}
 	if tc != nil {
@@ -149,6 +151,7 @@ func dialH2(ctx context.Context, dial func(context.Context, string, string) (net
 	}
 	conn.SetReadDeadline(time.Time{})
 	go c.readLoop()
+	go c.flusher()
 	return c, nil
 }
 
@@ -165,14 +168,12 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	defer func() { <-c.sem }()
 
 	s.status, s.body, s.unacked, s.err = 0, s.body[:0], 0, nil
-	c.pending.Add(1)
 	c.mu.Lock()
 	id := c.nextID
 	c.nextID += 2
 	c.smu.Lock()
 	if c.err != nil {
 		c.smu.Unlock()
-		c.pending.Add(-1)
 		c.mu.Unlock()
 		return c.failure()
 	}
@@ -197,14 +198,14 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 		c.sendWin -= int64(len(body))
 		err = c.fr.WriteData(id, true, body)
 	}
-	// The last of the calls queued on mu flushes for all of them.
-	if c.pending.Add(-1) == 0 && err == nil {
-		err = c.bw.Flush()
-	}
 	c.mu.Unlock()
 	if err != nil {
 		c.fail(err)
 		return c.failure()
+	}
+	select {
+	case c.flush <- struct{}{}:
+	default: // a flush is due already and will carry these frames
 	}
 	select {
 	case <-s.finished:
@@ -266,6 +267,29 @@ func (c *h2Conn) readLoop() {
 			}
 		case *http2.GoAwayFrame:
 			c.fail(fmt.Errorf("server sent GOAWAY: %v", f.ErrCode))
+			return
+		}
+	}
+}
+
+// flusher writes out what calls have buffered. Woken by the first call
+// after a flush, it runs after the calls already runnable, which add their
+// frames in the meantime.
+func (c *h2Conn) flusher() {
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.flush:
+		}
+		// Woken by a channel send, the flusher would run next; yielding
+		// lets the calls already runnable add their frames first.
+		runtime.Gosched()
+		c.mu.Lock()
+		err := c.bw.Flush()
+		c.mu.Unlock()
+		if err != nil {
+			c.fail(err)
 			return
 		}
 	}
