@@ -95,3 +95,12 @@ compare: ## benchstat the newest results/raw/bench-*.txt, variants as columns (r
 .PHONY: crosscheck
 crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned server (DURATION=5s ROUNDS=2).
 	BIN=$(BIN) bash bench/crosscheck/crosscheck.sh
+
+SOAK_DURATION ?= 5m
+SOAK_FLAGS ?=
+
+.PHONY: soak
+soak: ## Soak the server binary under every call kind over every variant, sampling RSS, goroutines, fds (SOAK_DURATION=5m, SOAK_FLAGS='-rate 10').
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/server ./cmd/server
+	$(GO) run ./cmd/soak -server $(BIN)/server -duration $(SOAK_DURATION) $(SOAK_FLAGS)
