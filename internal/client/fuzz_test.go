@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -115,8 +116,9 @@ func FuzzRESTUnary(f *testing.F) {
 			if status >= 400 && err == nil {
 				t.Errorf("%s: status %d answered without an error", what, status)
 			}
-			if err != nil && status >= 400 && core.CodeOf(err) == core.CodeUnknown {
-				t.Errorf("%s: status %d: error without a code: %v", what, status, err)
+			var ce *core.Error
+			if err != nil && status >= 400 && !errors.As(err, &ce) {
+				t.Errorf("%s: status %d: error %v (%T), want a *core.Error", what, status, err, err)
 			}
 		}
 		_, err := c.ValidateUser(ctx, "alice", "pw")
