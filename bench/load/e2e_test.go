@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,10 +259,21 @@ func TestServerGoesAway(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tg.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			// The server stops after 20 calls succeeded; the run ends
+			// after 50 failed.
+			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			time.AfterFunc(100*time.Millisecond, stop)
-			res, err := load.Run(ctx, tg, load.WithWorkers(4), load.WithDuration(time.Hour))
+			var ok, failed atomic.Int64
+			var once sync.Once
+			watched := &watchTarget{Target: tg, after: func(err error) {
+				if err == nil && ok.Add(1) == 20 {
+					once.Do(func() { go stop() })
+				}
+				if err != nil && failed.Add(1) == 50 {
+					cancel()
+				}
+			}}
+			res, err := load.Run(ctx, watched, load.WithWorkers(4), load.WithDuration(time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -269,4 +282,29 @@ func TestServerGoesAway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// watchTarget calls after with the outcome of every call.
+type watchTarget struct {
+	load.Target
+	after func(error)
+}
+
+func (w *watchTarget) NewCaller(ctx context.Context, i int) (load.Caller, error) {
+	c, err := w.Target.NewCaller(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	return &watchCaller{Caller: c, after: w.after}, nil
+}
+
+type watchCaller struct {
+	load.Caller
+	after func(error)
+}
+
+func (w *watchCaller) Call(ctx context.Context) (load.Outcome, error) {
+	out, err := w.Caller.Call(ctx)
+	w.after(err)
+	return out, err
 }

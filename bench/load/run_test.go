@@ -73,7 +73,7 @@ func TestClosedLoopCountsCallsAndErrors(t *testing.T) {
 func TestWarmupIsNotRecorded(t *testing.T) {
 	t.Parallel()
 	f := &fakeTarget{}
-	res, err := Run(context.Background(), f, WithWorkers(2), WithWarmup(30*time.Millisecond), WithCalls(50))
+	res, err := Run(context.Background(), f, WithWorkers(2), WithWarmup(200*time.Millisecond), WithCalls(50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestProgressIsReported(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		return Outcome{}, nil
 	}}
-	_, err := Run(context.Background(), f, WithWorkers(2), WithWarmup(40*time.Millisecond), WithDuration(200*time.Millisecond),
+	_, err := Run(context.Background(), f, WithWorkers(2), WithWarmup(100*time.Millisecond), WithDuration(200*time.Millisecond),
 		WithProgress(10*time.Millisecond, func(p Progress) {
 			mu.Lock()
 			defer mu.Unlock()
