@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/perf/benchfmt"
@@ -220,12 +219,16 @@ func TestInterruptPrintsWhatWasMeasured(t *testing.T) {
 		t.Skip("end-to-end run skipped with -short")
 	}
 	_, grpcAddr := startServers(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// The first progress line of the measured window (after a second)
+	// plays the user's Ctrl-C.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{"-variant", "grpc", "-target", grpcAddr, "-user", "alice:alice-password", "-duration", "1h", "-warmup", "0s", "-c", "2", "-bench"}, &stdout, &stderr)
-	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	var stdout bytes.Buffer
+	stderr := &cancelOnWrite{want: "calls/s", cancel: cancel}
+	err := run(ctx, []string{"-variant", "grpc", "-target", grpcAddr, "-user", "alice:alice-password", "-duration", "1h", "-warmup", "0s", "-c", "2", "-bench", "-progress", "on"}, &stdout, stderr)
+	var msg bytes.Buffer
+	if code := exitCode(err, &msg); code != 1 || !strings.Contains(msg.String(), "interrupted") {
+		t.Errorf("exit %d, message %q", code, msg.String())
 	}
 	out := stdout.String()
 	if !strings.Contains(out, "interrupted: figures cover the calls completed so far") || !strings.Contains(out, "BenchmarkLoad/rpc=ValidateToken/variant=grpc") {
@@ -254,4 +257,17 @@ func TestRedact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cancelOnWrite calls cancel on the first write that contains want.
+type cancelOnWrite struct {
+	want   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.want) {
+		c.cancel()
+	}
+	return len(p), nil
 }
