@@ -37,9 +37,6 @@ func record(h *hdr.Histogram, d time.Duration) {
 // compressed format (base64), which any HdrHistogram implementation decodes.
 type Histogram struct{ h *hdr.Histogram }
 
-// Percentiles reported in every summary.
-var summaryPercentiles = []float64{50, 90, 99, 99.9}
-
 // Count returns the number of values.
 func (h Histogram) Count() int64 {
 	if h.h == nil {

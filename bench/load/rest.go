@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -487,8 +486,6 @@ func truncate(b []byte) string {
 	}
 	return s
 }
-
-var errStreamError = errors.New("stream ended with an error record")
 
 // h2Caller is a unary call over the lean HTTP/2 client.
 type h2Caller struct {
