@@ -36,6 +36,45 @@
 // the 1 MiB payload, server work of 10 µs and 1 ms, 16 concurrent streams,
 // larger uploads and more gzip payloads.
 //
+// # An example
+//
+// From a short real run on the 2-CPU reference machine while other
+// processes shared it (hence the wide intervals), raw output in
+// results/raw/bench-20261124T193442Z.txt:
+//
+//	make bench COUNT=6 BENCHTIME=500ms BENCH='^BenchmarkUnary$/^rpc=GetTransaction$/./^payload=1KiB$/^conc=(1|64)$ ^BenchmarkServerStream$/./^payload=1KiB$/^conc=1$'
+//	go tool benchstat -filter '-/net:/./ -/tls:/./ -/gzip:/./ -/work:/./ -/conns:/./ .unit:(sec/op OR p50-ns OR wire-B/op OR msgs/s)' \
+//		-col '/variant@(rest grpc)' results/raw/bench-20261124T193442Z.txt
+//
+//	                                                │      rest      │                grpc                 │
+//	                                                │     sec/op     │    sec/op     vs base               │
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=1-2     161.0µ ± 133%   114.5µ ± 48%  -28.86% (p=0.041 n=6)
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=64-2   190.60µ ±  93%   86.13µ ± 42%        ~ (p=0.093 n=6)
+//	ServerStream/payload=1KiB/conc=1-2                 49.26m ± 150%   21.66m ± 32%  -56.03% (p=0.002 n=6)
+//	geomean                                            1.148m          597.8µ        -47.91%
+//
+//	                                                │      rest      │                grpc                 │
+//	                                                │    p50-sec     │   p50-sec     vs base               │
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=1-2    114.94µ ±  99%   63.44µ ± 79%  -44.81% (p=0.041 n=6)
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=64-2    8.540m ±  76%   3.233m ± 88%  -62.15% (p=0.026 n=6)
+//	ServerStream/payload=1KiB/conc=1-2                 48.43m ± 110%   20.77m ± 30%  -57.12% (p=0.002 n=6)
+//	geomean                                            3.623m          1.621m        -55.26%
+//
+//	                                                │     rest     │                grpc                 │
+//	                                                │  wire-B/op   │  wire-B/op    vs base               │
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=1-2    2.742Ki ± 0%   1.207Ki ± 0%  -55.98% (p=0.002 n=6)
+//	Unary/rpc=GetTransaction/payload=1KiB/conc=64-2   2.742Ki ± 0%   1.118Ki ± 0%  -59.22% (p=0.002 n=6)
+//	ServerStream/payload=1KiB/conc=1-2                2.325Mi ± 0%   1.010Mi ± 0%  -56.56% (p=0.002 n=6)
+//	geomean                                           26.16Ki        11.18Ki       -57.28%
+//
+//	                                   │     rest     │                 grpc                 │
+//	                                   │    msgs/s    │    msgs/s     vs base                │
+//	ServerStream/payload=1KiB/conc=1-2   20.73k ± 61%   46.18k ± 42%  +122.74% (p=0.002 n=6)
+//
+// A "~" is benchstat saying the difference is not significant at this
+// noise; on a machine this busy, COUNT=10 on a quiet machine is what the
+// verdicts need.
+//
 // # Names
 //
 // Sub-benchmark names carry their dimensions as key=value, so that
