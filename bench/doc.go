@@ -71,9 +71,8 @@
 //	                                   │    msgs/s    │    msgs/s     vs base                │
 //	ServerStream/payload=1KiB/conc=1-2   20.73k ± 61%   46.18k ± 42%  +122.74% (p=0.002 n=6)
 //
-// A "~" is benchstat saying the difference is not significant at this
-// noise; on a machine this busy, COUNT=10 on a quiet machine is what the
-// verdicts need.
+// A "~" is benchstat saying that the difference is not significant at this
+// level of noise; verdicts need COUNT=10 on a quiet machine.
 //
 // # Names
 //
