@@ -99,7 +99,7 @@ func (t *target) close() {
 func (t *target) client(w int) client.Client { return t.cs[w%len(t.cs)] }
 
 // start serves variant v and connects a client to it.
-func start(b *testing.B, v string, e env) *target {
+func start(b testing.TB, v string, e env) *target {
 	b.Helper()
 	t := &target{variant: v, h2: v == vRESTH2C || v == vRESTH2 || v == vGRPC, encrypted: e.tls}
 	conns := max(1, e.conns)
@@ -255,13 +255,20 @@ func login(svc *core.Service) (string, error) {
 	return res.Token, nil
 }
 
-// check fails b when the target saw the wrong protocol, or when
-// connections were opened during the timed part beyond a spare one per
-// worker (HTTP/1.1 keep-alive broken: a connection per call).
+// check fails b when verify finds a fault.
 func (t *target) check(b *testing.B, workers int) {
 	b.Helper()
+	if err := t.verify(workers); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// verify reports a response over the wrong protocol, or connections
+// opened during the timed part beyond a spare one per worker (HTTP/1.1
+// keep-alive broken: a connection per call).
+func (t *target) verify(workers int) error {
 	if n := t.badProto.Load(); n > 0 {
-		b.Fatalf("%s: %d responses over an unexpected protocol", t.variant, n)
+		return fmt.Errorf("%s: %d responses over an unexpected protocol", t.variant, n)
 	}
 	h1, h2 := t.sniff.h1.Load(), t.sniff.h2.Load()
 	switch {
@@ -269,9 +276,9 @@ func (t *target) check(b *testing.B, workers int) {
 		// Under TLS the preface is encrypted: the REST client's observer
 		// checked the protocol, and grpc-go insists on ALPN h2.
 	case t.h2 && h1 > 0:
-		b.Fatalf("%s: %d HTTP/1.1 connections, want HTTP/2 only", t.variant, h1)
+		return fmt.Errorf("%s: %d HTTP/1.1 connections, want HTTP/2 only", t.variant, h1)
 	case !t.h2 && h2 > 0:
-		b.Fatalf("%s: %d HTTP/2 connections, want HTTP/1.1 only", t.variant, h2)
+		return fmt.Errorf("%s: %d HTTP/2 connections, want HTTP/1.1 only", t.variant, h2)
 	}
 	// Every worker warmed up its connection before the timed part. Go's
 	// transport may still dial a spare when a worker asks before its idle
@@ -279,8 +286,9 @@ func (t *target) check(b *testing.B, workers int) {
 	// worker that race cannot dial again. More dials than that mean
 	// connections are not reused.
 	if conns := t.wire.Conns(); conns > int64(2*workers+1) {
-		b.Fatalf("%s: %d connections for %d workers: connections are not reused", t.variant, conns, workers)
+		return fmt.Errorf("%s: %d connections for %d workers: connections are not reused", t.variant, conns, workers)
 	}
+	return nil
 }
 
 // sniffer counts the connections of a listener by the protocol their

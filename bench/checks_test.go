@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"restvsgrpc/internal/client"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/netsim"
+)
+
+// TestMain fails the run if the tests or the benchmarks leave goroutines
+// behind: servers, clients and shaped conns must all be closed.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestChecksCatchFaults shows that the benchmarks' checks can fail: a
+// client that does not keep connections alive, and a client speaking
+// HTTP/1.1 to a variant that must run over HTTP/2, are both caught, while
+// the benchmarks' own clients pass.
+func TestChecksCatchFaults(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts servers with a real bcrypt hash")
+	}
+	svc := newService(t)
+	tok, err := login(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 8
+	for _, tc := range []struct {
+		name    string
+		variant string
+		// swap, if set, replaces the target's client.
+		swap    func(url string) client.Client
+		wantErr string
+	}{
+		{name: "rest keeps alive", variant: vREST},
+		{name: "rest-h2c multiplexes", variant: vRESTH2C},
+		{name: "grpc", variant: vGRPC},
+		{
+			name: "keep-alive off", variant: vREST, wantErr: "not reused",
+			swap: func(url string) client.Client {
+				tr := &http.Transport{DisableKeepAlives: true}
+				t.Cleanup(tr.CloseIdleConnections)
+				return client.NewREST(url, &http.Client{Transport: tr})
+			},
+		},
+		{
+			name: "HTTP/1.1 to rest-h2c", variant: vRESTH2C, wantErr: "HTTP/1.1 connections",
+			swap: func(url string) client.Client {
+				var p http.Protocols
+				p.SetHTTP1(true)
+				tr := &http.Transport{Protocols: &p}
+				t.Cleanup(tr.CloseIdleConnections)
+				return client.NewREST(url, &http.Client{Transport: tr})
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tg := start(t, tc.variant, env{svc: svc, net: netsim.Loopback, conc: 1})
+			defer tg.close()
+			c := tg.c
+			if tc.swap != nil {
+				c = tc.swap("http://" + tg.addr)
+				c.SetToken(tok)
+			}
+			id := core.TransactionID(core.Payload100B, 1)
+			if _, err := c.GetTransaction(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			tg.wire.Reset() // the timed part starts here, as in measure
+			for range calls {
+				got, err := c.GetTransaction(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.ID != id {
+					t.Fatalf("got %s, want %s", got.ID, id)
+				}
+			}
+			err := tg.verify(1)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("verify: %v, want no fault", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("verify: %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
