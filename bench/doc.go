@@ -120,6 +120,9 @@
 //	           included (internal/wirecount)
 //	body-B/op  bytes of the encoded messages per op in the variant's own
 //	           encoding (request and response bodies; before gzip)
+//	cpu-ns/op  CPU time (user and system) of the whole process per op:
+//	           client, server and runtime together; on net=lan rows it
+//	           includes the simulated network's clock (see below)
 //	msgs/s     records per second (ServerStream) or round trips per
 //	           second (Bidi), over all workers
 //	msgs/op    records in one server stream

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,7 +30,8 @@ type result struct {
 // error fails the benchmark: errors are never timed as results. With a
 // target, the bytes its server sockets carried during the timed part are
 // reported as wire-B/op (both ways), and its protocol and connection reuse
-// are checked.
+// are checked. cpu-ns/op is the CPU time of the whole process (client,
+// server, runtime) per op during the timed part.
 func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, error)) result {
 	b.Helper()
 	workers := make([]worker, conc)
@@ -73,6 +75,7 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 		t.wire.Reset()
 	}
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	b.ResetTimer()
 	start := time.Now()
 	for i, w := range workers {
@@ -93,6 +96,7 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
@@ -101,11 +105,24 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 		all.Merge(r)
 	}
 	all.Report(b)
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 	if t != nil {
 		t.check(b, conc)
 		b.ReportMetric(float64(t.wire.Total())/float64(b.N), "wire-B/op")
 	}
 	return result{lat: all, elapsed: elapsed}
+}
+
+// processCPU returns the user and system CPU time the process has used:
+// client and server together, as both run here.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // perSecond reports count events over r's elapsed time under unit.
