@@ -73,6 +73,9 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	)
 	if t != nil {
 		t.wire.Reset()
+		if t.payload != nil {
+			t.payload.reset()
+		}
 	}
 	b.ReportAllocs()
 	cpu0 := processCPU()

@@ -182,7 +182,7 @@ func BenchmarkServerStream(b *testing.B) {
 					if v == vTCP || v == vGRPC || v == vRESTProto {
 						body = pbBytes + int64(len(reqPB))
 					}
-					b.ReportMetric(float64(body), "body-B/op")
+					t.reportBody(b, int64(body))
 				})
 				t.close()
 			}
@@ -276,7 +276,7 @@ func BenchmarkClientStream(b *testing.B) {
 					if v == vTCP || v == vGRPC {
 						body = pbBody
 					}
-					b.ReportMetric(float64(body), "body-B/op")
+					t.reportBody(b, int64(body))
 				})
 				t.close()
 			}

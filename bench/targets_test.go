@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/stats"
 
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/client"
@@ -85,7 +86,11 @@ type target struct {
 	// badProto counts responses whose protocol was not the expected one,
 	// as the REST client saw them.
 	badProto atomic.Int64
-	closers  []func()
+	// payload counts, for grpc, the message bytes grpc-go itself reports
+	// (stats.Handler), to cross-check body-B/op.
+	payload *payloadStats
+	gzip    bool
+	closers []func()
 }
 
 func (t *target) close() {
@@ -101,7 +106,7 @@ func (t *target) client(w int) client.Client { return t.cs[w%len(t.cs)] }
 // start serves variant v and connects a client to it.
 func start(b testing.TB, v string, e env) *target {
 	b.Helper()
-	t := &target{variant: v, h2: v == vRESTH2C || v == vRESTH2 || v == vGRPC, encrypted: e.tls}
+	t := &target{variant: v, h2: v == vRESTH2C || v == vRESTH2 || v == vGRPC, encrypted: e.tls, gzip: e.gzip}
 	conns := max(1, e.conns)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -212,6 +217,8 @@ func start(b testing.TB, v string, e env) *target {
 		if e.gzip {
 			copts = append(copts, grpc.WithDefaultCallOptions(grpc.UseCompressor(gzip.Name)))
 		}
+		t.payload = new(payloadStats)
+		sopts = append(sopts, grpc.StatsHandler(t.payload))
 		srv := grpcsvc.NewServer(e.svc, grpcsvc.WithServerOptions(sopts...))
 		done := make(chan struct{})
 		go func() { defer close(done); _ = srv.Serve(lis) }()
@@ -290,6 +297,42 @@ func (t *target) verify(workers int) error {
 	}
 	return nil
 }
+
+// reportBody reports body-B/op, the message bytes of one op as the
+// benchmark computed them from the expected messages. For grpc it first
+// checks them against what grpc-go's stats handler counted on the server
+// during the timed part (uncompressed message bytes both ways) and fails
+// on a difference over 1%.
+func (t *target) reportBody(b *testing.B, computed int64) {
+	b.Helper()
+	if t.payload != nil && b.N > 0 {
+		got := float64(t.payload.in.Load()+t.payload.out.Load()) / float64(b.N)
+		if d := got - float64(computed); d > float64(computed)/100 || -d > float64(computed)/100 {
+			b.Fatalf("grpc-go counted %.0f message bytes per op, the benchmark computed %d", got, computed)
+		}
+	}
+	b.ReportMetric(float64(computed), "body-B/op")
+}
+
+// payloadStats is a grpc stats.Handler counting message bytes.
+type payloadStats struct{ in, out atomic.Int64 }
+
+func (p *payloadStats) reset() { p.in.Store(0); p.out.Store(0) }
+
+func (p *payloadStats) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (p *payloadStats) HandleRPC(_ context.Context, s stats.RPCStats) {
+	switch s := s.(type) {
+	case *stats.InPayload:
+		p.in.Add(int64(s.Length))
+	case *stats.OutPayload:
+		p.out.Add(int64(s.Length))
+	}
+}
+
+func (p *payloadStats) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (p *payloadStats) HandleConn(context.Context, stats.ConnStats) {}
 
 // sniffer counts the connections of a listener by the protocol their
 // first bytes announce: the HTTP/2 client preface, or anything else.

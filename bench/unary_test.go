@@ -141,7 +141,7 @@ func BenchmarkUnary(b *testing.B) {
 				floor: &tcpFloor{mode: "unary", resp: u.respPB}})
 			b.Run(r.name(v), func(b *testing.B) {
 				measure(b, t, r.conc, u.worker(t))
-				b.ReportMetric(float64(u.bodyBytes(v)), "body-B/op")
+				t.reportBody(b, int64(u.bodyBytes(v)))
 			})
 			t.close()
 		}
