@@ -202,12 +202,15 @@ func TestSlowPreface(t *testing.T) {
 	t.Parallel()
 	const timeout = 300 * time.Millisecond
 	f := start(t, nil, grpcsvc.WithServerOptions(grpc.ConnectionTimeout(timeout)))
+	// Timed from before the dial: the server's timer starts at accept,
+	// which cannot come earlier, so the bound below cannot fail on a slow
+	// machine.
+	start := time.Now()
 	conn, err := net.Dial("tcp", f.conn.Target())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	start := time.Now()
 	if _, err := io.WriteString(conn, "PRI * HTTP/2.0\r\n"); err != nil { // half the preface
 		t.Fatal(err)
 	}
