@@ -85,8 +85,8 @@ bench: ## go test -bench into results/raw/bench-<date>.txt (BENCH=regexps, space
 VARIANTS ?= rest rest-proto rest-h2c rest-sse grpc nethttp tcp core
 
 .PHONY: compare
-compare: ## benchstat the newest results/raw/bench-*.txt, variants as columns (rest the baseline), also into <it>.benchstat.txt.
-	@raw=$$(ls -t $(RAW)/bench-*.txt 2>/dev/null | grep -v '\.benchstat\.txt$$' | head -1); \
+compare: ## benchstat the newest (by name) results/raw/bench-*.txt, variants as columns (rest the baseline), also into <it>.benchstat.txt.
+	@raw=$$(ls $(RAW)/bench-*.txt 2>/dev/null | grep -v '\.benchstat\.txt$$' | sort | tail -1); \
 	test -n "$$raw" || { echo "no $(RAW)/bench-*.txt: run make bench first" >&2; exit 1; }; \
 	{ $(GO) tool benchstat -filter '-.name:Codec' -col '/variant@($(VARIANTS))' "$$raw"; \
 	  echo; $(GO) tool benchstat -filter '.name:Codec' -col /codec "$$raw"; } | tee "$${raw%.txt}.benchstat.txt"; \
