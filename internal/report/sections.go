@@ -389,6 +389,7 @@ func (b *builder) idealFor() (row, string) {
 			fmt.Fprintf(&sec, "  - %s\n", c)
 			xs = append(xs, c.Dim+" "+c.From+"→"+c.To+" ("+c.Before.String()+"→"+c.After.String()+")")
 		}
+		xs = countSame(xs)
 	}
 	sec.WriteString("\n")
 	comparisonTable(&sec, cs)
@@ -694,7 +695,7 @@ func (b *builder) method() {
 		{"net", "simulated networks (lan, wan)"}, {"work", "server work per call"},
 		{"tls", "TLS"}, {"gzip", "gzip"}, {"conns", "connection counts"},
 	} {
-		if len(Values(all, dim.key)) < 2 {
+		if !varied(all, dim.key) {
 			notRun = append(notRun, dim.what)
 		}
 	}
@@ -757,4 +758,39 @@ func (b *builder) login(w *strings.Builder) {
 		}
 	}
 	w.WriteString("\n")
+}
+
+// countSame folds repeated strings into one with a count, in first-seen
+// order: "a", "a", "b" → "a (at 2 conditions)", "b".
+func countSame(xs []string) []string {
+	n := map[string]int{}
+	var order []string
+	for _, x := range xs {
+		if n[x] == 0 {
+			order = append(order, x)
+		}
+		n[x]++
+	}
+	out := make([]string, 0, len(order))
+	for _, x := range order {
+		if n[x] > 1 {
+			x = fmt.Sprintf("%s at %d conditions", x, n[x])
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// varied reports whether the end-to-end series (not the codec ones) take
+// two or more values of key, a series without the key counting as one
+// value (the default: loopback, no work, no TLS).
+func varied(series []*Series, key string) bool {
+	seen := map[string]bool{}
+	for _, s := range series {
+		if kindOf(s) == "" {
+			continue
+		}
+		seen[s.Key(key)] = true
+	}
+	return len(seen) >= 2
 }

@@ -120,6 +120,7 @@ func TestProtocolVerdict(t *testing.T) {
 		{"only rest recorded", map[string][]string{"rest": {"HTTP/1.1"}}, report.Inconclusive},
 		{"as the article says", map[string][]string{"rest": {"HTTP/1.1"}, "grpc": {"HTTP/2"}}, report.Holds},
 		{"h2c shows REST on HTTP/2", map[string][]string{"rest": {"HTTP/1.1"}, "rest-h2c": {"HTTP/2.0"}, "grpc": {"HTTP/2"}}, report.HoldsOnlyWhen},
+		{"h2c chat stays a WebSocket over HTTP/1.1", map[string][]string{"rest": {"HTTP/1.1", "HTTP/1.1 WebSocket"}, "rest-h2c": {"HTTP/2.0", "HTTP/1.1 WebSocket"}, "grpc": {"HTTP/2 (h2c, prior knowledge)"}}, report.HoldsOnlyWhen},
 		{"rest negotiated HTTP/2", map[string][]string{"rest": {"HTTP/2.0"}, "grpc": {"HTTP/2"}}, report.DoesNotHold},
 		{"grpc not on HTTP/2", map[string][]string{"rest": {"HTTP/1.1"}, "grpc": {"HTTP/1.1"}}, report.DoesNotHold},
 		{"mixed rest runs", map[string][]string{"rest": {"HTTP/1.1", "HTTP/2.0"}, "grpc": {"HTTP/2"}}, report.DoesNotHold},
