@@ -30,9 +30,9 @@
 // select broadly and filter with benchstat -filter (e.g. '-/net:/./').
 //
 // The default set (no BENCH_SET, 230 benchmarks, 60 of them codec ones)
-// took 7 min 15 s for one pass at BENCHTIME=1s on the 2-CPU reference
-// machine while other work shared it, so the default make bench (10
-// passes) takes over an hour; COUNT=6 BENCHTIME=500ms is a shorter run
+// took 6 min 32 s and 7 min 15 s for one pass at BENCHTIME=1s on the 2-CPU
+// reference machine while other work shared it, so the default make bench
+// (10 passes) takes over an hour; COUNT=6 BENCHTIME=500ms is a shorter run
 // that still gives benchstat its confidence intervals. Under -short the smoke set runs
 // (short streams, small files). BENCH_SET=full adds concurrency 16 and 256,
 // the 1 MiB payload, server work of 10 µs and 1 ms, 16 concurrent streams,
