@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -423,5 +424,34 @@ func TestRunLoadCanceled(t *testing.T) {
 	r.prog = newProgress(io.Discard, 3, time.Minute, time.Now)
 	if err := r.runLoad(ctx, filepath.Join(dir, "load.txt"), dir); !errors.Is(err, context.Canceled) {
 		t.Errorf("runLoad with a canceled context: %v, want context.Canceled", err)
+	}
+}
+
+func TestLoadgenArgs(t *testing.T) {
+	t.Parallel()
+	p := &profile{duration: time.Second, warmup: 200 * time.Millisecond, maxSteal: 0.1, retries: 2}
+	srv := &server{rest: "http://127.0.0.1:8080", grpc: "127.0.0.1:9090", user: "u", pass: "p"}
+	srv.cmd = &exec.Cmd{Process: &os.Process{Pid: 42}}
+	common := []string{"-user", "u:p", "-duration", "1s", "-warmup", "200ms", "-server-pid", "42", "-max-steal", "0.1", "-retries", "2", "-json", "f.json", "-bench"}
+	tests := []struct {
+		name string
+		w    window
+		want []string
+	}{
+		{"rest closed loop", window{variant: "rest", c: loadCase{"GetTransaction", "100B", 64}},
+			append(append([]string{"-target", "127.0.0.1:8080", "-variant", "rest", "-rpc", "GetTransaction", "-payload", "100B"}, common...), "-c", "64")},
+		{"grpc open loop allows errors", window{variant: "grpc", c: loadCase{"GetTransaction", "100B", 64}, rate: 8000},
+			append(append([]string{"-target", "127.0.0.1:9090", "-variant", "grpc", "-rpc", "GetTransaction", "-payload", "100B"}, common...),
+				"-rate", "8000", "-rate-tolerance", "0.99", "-allow-errors", "-c", "64")},
+		{"rest-sse is rest with -sse", window{variant: "rest-sse", c: loadCase{"ListTransactions", "1KiB", 1}},
+			append(append([]string{"-target", "127.0.0.1:8080", "-variant", "rest", "-rpc", "ListTransactions", "-payload", "1KiB"}, common...), "-sse", "-c", "1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, loadgenArgs(p, srv, tt.w, "f.json")); diff != "" {
+				t.Errorf("loadgenArgs (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

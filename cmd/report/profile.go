@@ -177,8 +177,13 @@ func (p *profile) plan(work time.Duration) []window {
 	var out []window
 	base := work == p.works[0]
 	add := func(c loadCase, rate, reps int) {
+		vs := p.variants
+		if c.rpc == "ListTransactions" && rate == 0 && slices.Contains(vs, "rest") {
+			// REST's other feed: server-sent events.
+			vs = append(slices.Clone(vs), "rest-sse")
+		}
 		for rep := range reps {
-			for _, v := range interleave(p.variants, rep) {
+			for _, v := range interleave(vs, rep) {
 				out = append(out, window{variant: v, c: c, rate: rate, work: work, rep: rep})
 			}
 		}

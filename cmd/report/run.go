@@ -371,12 +371,16 @@ func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 	if w.variant == "grpc" {
 		target = srv.grpc
 	}
+	variant, sse := strings.CutSuffix(w.variant, "-sse")
 	args := []string{
-		"-target", target, "-variant", w.variant, "-rpc", w.c.rpc, "-payload", w.c.payload,
+		"-target", target, "-variant", variant, "-rpc", w.c.rpc, "-payload", w.c.payload,
 		"-user", srv.user + ":" + srv.pass,
 		"-duration", p.duration.String(), "-warmup", p.warmup.String(),
 		"-server-pid", fmt.Sprint(srv.pid()), "-max-steal", fmt.Sprint(p.maxSteal), "-retries", fmt.Sprint(p.retries),
 		"-json", jsonPath, "-bench",
+	}
+	if sse {
+		args = append(args, "-sse")
 	}
 	if w.rate > 0 {
 		// The report judges whether a rate was sustained, and past

@@ -129,6 +129,7 @@ func (d *Data) add(r *benchfmt.Result) {
 				s.Keys[string(k)] = string(v)
 			}
 		}
+		normalizeKeys(s.Keys)
 		d.byName[full] = s
 		d.Series = append(d.Series, s)
 	}
@@ -247,4 +248,14 @@ func number(s string) (float64, error) {
 		return dur, nil
 	}
 	return 0, errors.New("not a number")
+}
+
+// normalizeKeys names a REST feed sent as server-sent events the way the
+// benchmarks do, as its own variant: the load driver's variant=rest with
+// stream=sse becomes variant=rest-sse.
+func normalizeKeys(keys map[string]string) {
+	if keys["stream"] == "sse" && keys["variant"] != "" {
+		keys["variant"] += "-sse"
+		delete(keys, "stream")
+	}
 }

@@ -16,6 +16,7 @@ BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=1/mode=closed-1	
 commit: def
 BenchmarkUnary/rpc=GetTransaction/variant=rest/payload=64KiB/conc=16-1	100	2000 ns/op
 BenchmarkUnary/rpc=GetTransaction/variant=rest/payload=64KiB/conc=16-1	100	4000 ns/op
+BenchmarkLoad/rpc=ListTransactions/variant=rest-h2c/payload=1KiB/conc=1/mode=closed/stream=sse-1	10	900 msgs/s
 `
 
 func TestRead(t *testing.T) {
@@ -29,17 +30,18 @@ func TestRead(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"lines", d.Lines, 4},
-		{"series", len(d.Series), 3},
+		{"lines", d.Lines, 5},
+		{"series", len(d.Series), 4},
+		{"sse is a variant", d.Series[3].Keys, map[string]string{"rpc": "ListTransactions", "variant": "rest-h2c-sse", "payload": "1KiB", "conc": "1", "mode": "closed"}},
 		{"provenance", d.Provenance["commit"], []string{"abc", "def"}},
 		{"cpu summed", d.Series[0].Values["cpu-ns/op"], []float64{400}},
 		{"req/s kept", d.Series[0].Values["req/s"], []float64{5000}},
 		{"req/s from ns/op", d.Series[2].Values["req/s"], []float64{5e5, 2.5e5}},
 		{"keys", d.Series[2].Keys, map[string]string{"rpc": "GetTransaction", "variant": "rest", "payload": "64KiB", "conc": "16"}},
-		{"payloads by size", report.Values(d.Series, "payload"), []string{"100B", "64KiB", "1MiB"}},
+		{"payloads by size", report.Values(d.Series, "payload"), []string{"100B", "1KiB", "64KiB", "1MiB"}},
 		{"conc numerically", report.Values(d.Series, "conc"), []string{"1", "16", "64"}},
-		{"select", len(d.Select("Load", report.Filter{"conc": "1"})), 1},
-		{"select absent key", len(d.Select("Load", report.Filter{"rate": ""})), 2},
+		{"select", len(d.Select("Load", report.Filter{"conc": "1"})), 2},
+		{"select absent key", len(d.Select("Load", report.Filter{"rate": ""})), 3},
 		{"select present key", len(d.Select("Load", report.Filter{"rate": "*"})), 0},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,7 @@ func nameKeys(name string) map[string]string {
 			keys[k] = v
 		}
 	}
+	normalizeKeys(keys)
 	return keys
 }
 
