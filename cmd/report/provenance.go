@@ -49,6 +49,7 @@ func collectProvenance(ctx context.Context, o options, pin pinning, now time.Tim
 	p.add("cpus", fmt.Sprint(runtime.NumCPU()))
 	p.add("kernel", kernel())
 	p.add("date", now.UTC().Format(time.RFC3339))
+	p.add("loadavg-at-start", loadAvg())
 	p.add("profile", o.profile.name)
 	p.add("pinning", pin.String())
 	return p
@@ -135,4 +136,18 @@ func (p pinning) wrap(cpu int, name string, args ...string) (string, []string) {
 		return name, args
 	}
 	return p.taskset, append([]string{"-c", fmt.Sprint(cpu), name}, args...)
+}
+
+// loadAvg is the 1, 5 and 15 minute load average: other processes on the
+// machine take CPU that no steal counter shows.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -711,6 +711,7 @@ func (b *builder) method() {
 	for _, n := range b.cfg.notes {
 		fmt.Fprintf(w, "- %s\n", n)
 	}
+	w.WriteString("- CPU steal counts only what the hypervisor takes; other processes on the same machine also take CPU, which only the load average (loadavg-at-start, when recorded) hints at. Wide intervals are the sign of it.\n")
 	w.WriteString("- Loopback flatters HTTP/1.1 and hides payload size; the figures are for one small machine and say nothing of other hardware.\n")
 	w.WriteString("- Not measured at all: cross-language clients, memory per client at 1,000 connections, and behaviour behind proxies or load balancers.\n\n")
 	files := append(slices.Clone(b.d.Files), b.cfg.extra...)
