@@ -47,7 +47,7 @@ PROFILE ?= quick
 
 .PHONY: report
 report: ## Measure and write results/<profile>/REPORT.md (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
-	$(GO) run ./cmd/report -profile $(PROFILE)
+	$(GO) run ./cmd/report -profile $(PROFILE) -readme README.md
 
 SERVER_FLAGS ?= -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051
 

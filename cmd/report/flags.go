@@ -21,6 +21,7 @@ type options struct {
 	out     string
 	skipRun bool
 	dryRun  bool
+	readme  string
 }
 
 const usageHeader = `Usage: report [flags]
@@ -46,6 +47,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "output `directory` (default results/<profile>)")
 	fs.BoolVar(&o.skipRun, "skip-run", false, "run nothing: regenerate the benchstat tables and REPORT.md from the raw files already in the output directory")
 	fs.BoolVar(&o.dryRun, "n", false, "print the plan (steps and time estimate) and exit")
+	fs.StringVar(&o.readme, "readme", "", "also put the measured table into this `file` (e.g. README.md), between its headline markers")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageHeader)
 		fs.PrintDefaults()

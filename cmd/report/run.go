@@ -460,6 +460,12 @@ func render(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "REPORT.md"))
+	if o.readme != "" {
+		if err := updateReadme(o.readme, filepath.ToSlash(filepath.Join(o.out, "REPORT.md")), o.profile.name, rep.Table); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "updated the headline of %s\n", o.readme)
+	}
 	for _, row := range []string{"Protocol", "Data format", "Speed", "Streaming", "Ideal for"} {
 		fmt.Fprintf(stdout, "  %-12s %s\n", row+":", rep.Verdicts[row])
 	}
