@@ -5,7 +5,7 @@ import "testing"
 func TestSpliceHeadline(t *testing.T) {
 	tests := []struct {
 		name, doc, text, want string
-		wantErr              bool
+		wantErr               bool
 	}{
 		{
 			name: "replaces what was there",
