@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -90,6 +91,32 @@ func TestChecksCatchFaults(t *testing.T) {
 				t.Errorf("verify: %v, want no fault", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Errorf("verify: %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestFewerOpsThanWorkers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		n, conc   int
+		elapsed   time.Duration
+		benchtime string
+		wantErr   bool
+	}{
+		{name: "enough ops", n: 64, conc: 64, elapsed: time.Second, benchtime: "20ms"},
+		{name: "probe before benchtime", n: 1, conc: 64, elapsed: 41 * time.Millisecond, benchtime: "1s"},
+		{name: "final probe past benchtime", n: 1, conc: 64, elapsed: 41 * time.Millisecond, benchtime: "20ms", wantErr: true},
+		{name: "count below conc", n: 1, conc: 64, elapsed: time.Millisecond, benchtime: "40x", wantErr: true},
+		{name: "count at conc", n: 1, conc: 64, elapsed: time.Millisecond, benchtime: "64x"},
+		{name: "default benchtime", n: 1, conc: 64, elapsed: 41 * time.Millisecond, benchtime: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := fewerOpsThanWorkers(tc.n, tc.conc, tc.elapsed, tc.benchtime)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("fewerOpsThanWorkers(%d, %d, %v, %q) = %v, want error %v", tc.n, tc.conc, tc.elapsed, tc.benchtime, err, tc.wantErr)
 			}
 		})
 	}

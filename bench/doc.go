@@ -149,8 +149,14 @@
 // preface (under TLS only the former and grpc-go's own ALPN check apply);
 // a mismatch fails the benchmark. Bodies are drained and closed by the
 // client, and a benchmark fails if connections are opened during the timed
-// part beyond one spare per worker: HTTP/1.1 keep-alive must work.
-// Nothing is asserted about timings.
+// part beyond one spare per worker: HTTP/1.1 keep-alive must work. A
+// result must time at least as many ops as it has workers: the testing
+// package's first probe runs one op, and when that op outlasts -benchtime
+// (a net=wan call takes 41 ms, past -benchtime=20ms) it is the result, one
+// call on one of conc workers, so conc=64 would read as the throughput of
+// conc=1; such a row fails (except under -short) and asks for a longer
+// -benchtime or -benchtime=Nx with N of at least conc. Nothing is asserted
+// about timings.
 //
 // # What the numbers include
 //

@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -103,6 +106,9 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
+	if err := fewerOpsThanWorkers(b.N, conc, b.Elapsed(), benchTimeFlag()); err != nil && !testing.Short() {
+		b.Fatal(err)
+	}
 	all := recs[0]
 	for _, r := range recs[1:] {
 		all.Merge(r)
@@ -116,6 +122,52 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 		b.ReportMetric(float64(t.wire.Total())/float64(b.N), "wire-B/op")
 	}
 	return result{lat: all, elapsed: elapsed}
+}
+
+// fewerOpsThanWorkers reports a result that would time fewer operations
+// than there are workers: b.N operations keep only b.N of the conc workers
+// busy, so such a row measures the latency of one round of calls, not the
+// throughput of conc workers (on net=wan at -benchtime=20ms, b.N stays 1
+// and conc=64 reads as one call per RTT). The testing package's first
+// probe runs b.N=1; a result is final when -benchtime=Nx asks for N ops,
+// or when the run already took -benchtime. The smoke (-short) is exempt:
+// its figures are not results.
+func fewerOpsThanWorkers(n, conc int, elapsed time.Duration, benchtime string) error {
+	if n >= conc {
+		return nil
+	}
+	times, d := parseBenchTime(benchtime)
+	switch {
+	case times > 0 && times < conc:
+		return fmt.Errorf("-benchtime=%dx runs fewer ops than the %d workers: use at least %dx", times, conc, conc)
+	case times == 0 && elapsed >= d:
+		return fmt.Errorf("b.N=%d ops took %v, past -benchtime=%v, so the result would keep only %d of the %d workers busy: "+
+			"raise -benchtime well above one op's latency, or use -benchtime=Nx with N >= %d", n, elapsed, d, n, conc, conc)
+	}
+	return nil
+}
+
+// benchTimeFlag returns the value of -benchtime.
+func benchTimeFlag() string {
+	if f := flag.Lookup("test.benchtime"); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+// parseBenchTime reads a -benchtime value: a count of ops (Nx), or else a
+// duration (1s when unreadable, the testing package's default).
+func parseBenchTime(s string) (times int, d time.Duration) {
+	d = time.Second
+	if v, ok := strings.CutSuffix(s, "x"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n, 0
+		}
+	}
+	if v, err := time.ParseDuration(s); err == nil {
+		d = v
+	}
+	return 0, d
 }
 
 // processCPU returns the user and system CPU time the process has used:

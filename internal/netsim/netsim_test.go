@@ -287,3 +287,76 @@ func TestDialContextShapes(t *testing.T) {
 		t.Errorf("dialed conn delivered after %v, want at least %v", got, want)
 	}
 }
+
+// TestConcurrentConnsOverlap checks that the shaped conns of one listener
+// wait side by side, not one after another: n clients each make one round
+// trip at the same time, and together they must take far less than n round
+// trips (a generous upper bound relative to n×RTT, not a timing target: a
+// link that serialised its conns would take n×RTT or more).
+func TestConcurrentConnsOverlap(t *testing.T) {
+	t.Parallel()
+	const n = 16
+	p := netsim.Profile{Name: "far", RTT: 100 * time.Millisecond, BitsPerSecond: netsim.WAN.BitsPerSecond}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := p.Listener(l)
+	served := make(chan error, n)
+	go func() {
+		for range n {
+			c, err := sl.Accept()
+			if err != nil {
+				served <- err
+				return
+			}
+			go func() { // echo one message
+				defer c.Close()
+				buf := make([]byte, 4)
+				_, err := io.ReadFull(c, buf)
+				if err == nil {
+					_, err = c.Write(buf)
+				}
+				served <- err
+			}()
+		}
+	}()
+	defer sl.Close()
+
+	peers := make([]net.Conn, n)
+	for i := range peers {
+		if peers[i], err = net.Dial("tcp", l.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+		defer peers[i].Close()
+	}
+	errs := make(chan error, n)
+	start := time.Now()
+	for _, c := range peers {
+		go func() {
+			buf := []byte("ping")
+			_, err := c.Write(buf)
+			if err == nil {
+				_, err = io.ReadFull(c, buf)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := time.Since(start)
+	for range n {
+		if err := <-served; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if limit := n * p.RTT / 4; got >= limit {
+		t.Errorf("%d concurrent round trips took %v, want under %v (%d RTTs of %v would mean the conns wait one after another)", n, got, limit, n, p.RTT)
+	}
+	if got < p.RTT {
+		t.Errorf("%d concurrent round trips took %v, want at least one RTT (%v)", n, got, p.RTT)
+	}
+}
