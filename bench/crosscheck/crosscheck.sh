@@ -6,15 +6,17 @@
 # The server runs pinned to CPU 0 with GOMAXPROCS=1; every driver runs
 # pinned to CPU 1 with one thread. The drivers alternate, ROUNDS times
 # each, and the script prints, per row, the mean throughput of each, their
-# ratio, and the p50/p99 latencies of the last round side by side.
+# ratio (and the lowest and highest ratio of the rounds, each a loadgen run
+# and the tool's run right after it), and the p50/p99 latencies of the last
+# round side by side.
 #
-# Environment: DURATION (default 5s), ROUNDS (default 2), BIN (default
+# Environment: DURATION (default 5s), ROUNDS (default 3), BIN (default
 # ./bin). Missing tools are installed when possible (apt as root, go
 # install for ghz); a row whose tool is missing is skipped and says so.
 set -euo pipefail
 
 DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 BIN=${BIN:-$PWD/bin}
 GHZ_VERSION=v0.93.0
 REST=127.0.0.1:18480
@@ -119,27 +121,30 @@ run_ghz() { # c
 }
 
 # --- rows ------------------------------------------------------------------
-printf '%-9s %3s  %-7s %9s %9s %6s   %-20s %-20s %-13s\n' variant c tool "loadgen/s" "tool/s" ratio "p50 µs loadgen|tool" "p99 µs loadgen|tool" "CPUs cli|srv"
+printf '%-9s %3s  %-7s %9s %9s %6s %-11s %-20s %-20s %-13s\n' variant c tool "loadgen/s" "tool/s" ratio "(rounds)" "p50 µs loadgen|tool" "p99 µs loadgen|tool" "CPUs cli|srv"
 row() { # variant addr c conns tool-name tool-function target-ratio
 	local variant=$1 addr=$2 c=$3 conns=$4 name=$5 fn=$6 want=$7
 	if ! have "${name/ghz/$GHZ}"; then
 		printf '%-9s %3s  %-7s skipped: %s is not installed\n' "$variant" "$c" "$name" "$name"
 		return
 	fi
-	local lsum=0 tsum=0 l t
+	local lsum=0 tsum=0 l t ratios=""
 	for _ in $(seq "$ROUNDS"); do
 		l=$(loadgen "$variant" "$addr" "$c" "$conns")
 		t=$($fn "$c")
 		lsum=$((lsum + ${l%% *}))
 		tsum=$((tsum + ${t%% *}))
+		ratios+="$(awk -v a="${l%% *}" -v b="${t%% *}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')"
 	done
+	local spread
+	spread=$(tr ' ' '\n' <<<"$ratios" | sed '/^$/d' | sort -n | sed -n '1p;$p' | paste -sd- -)
 	read -r _ lp50 lp99 lcpu scpu <<<"$l"
 	read -r _ tp50 tp99 <<<"$t"
 	local ratio
 	ratio=$(awk -v a=$lsum -v b=$tsum 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	local verdict=""
 	[[ $c == 64 ]] && verdict=$(awk -v r="$ratio" -v w="$want" 'BEGIN { print (r >= w ? "target ≥" w "× met" : "target ≥" w "× MISSED") }')
-	printf '%-9s %3s  %-7s %9d %9d %6s   %-20s %-20s %-13s %s\n' "$variant" "$c" "$name" $((lsum / ROUNDS)) $((tsum / ROUNDS)) "$ratio" \
+	printf '%-9s %3s  %-7s %9d %9d %6s %-11s %-20s %-20s %-13s %s\n' "$variant" "$c" "$name" $((lsum / ROUNDS)) $((tsum / ROUNDS)) "$ratio" "($spread)" \
 		"$lp50|$tp50" "$lp99|$tp99" "$lcpu|$scpu" "$verdict"
 }
 steal0=$(awk '/^cpu / { print $9 }' /proc/stat)
