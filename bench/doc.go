@@ -29,14 +29,22 @@
 // name, so a row cannot be excluded by an element past its last level:
 // select broadly and filter with benchstat -filter (e.g. '-/net:/./').
 //
-// The default set (no BENCH_SET, 230 benchmarks, 60 of them codec ones)
-// took 6 min 32 s and 7 min 15 s for one pass at BENCHTIME=1s on the 2-CPU
-// reference machine while other work shared it, so the default make bench
-// (10 passes) takes over an hour; COUNT=6 BENCHTIME=500ms is a shorter run
-// that still gives benchstat its confidence intervals. Under -short the smoke set runs
-// (short streams, small files). BENCH_SET=full adds concurrency 16 and 256,
-// the 1 MiB payload, server work of 10 µs and 1 ms, 16 concurrent streams,
-// larger uploads and more gzip payloads.
+// The default set (no BENCH_SET) keeps the rows that carry the report's
+// headline: ValidateToken and GetTransaction at 1 KiB, concurrency 1 and
+// 64, for every variant and both floors; one payload sweep (100 B, 1 KiB,
+// 64 KiB at concurrency 1); lan and wan, TLS, 100 µs of server work, 4
+// HTTP/2 connections and gzip once each, on unary GetTransaction at 1 KiB;
+// one row per stream kind on loopback (a 1 KiB feed, an upload in 1 KiB
+// chunks, 100 B chat); the codecs at the three payloads; the login. One
+// pass of it is meant to take about 5 minutes on 2 CPUs (measured below);
+// the default make bench (10 passes) therefore takes close to an hour, and
+// COUNT=6 BENCHTIME=500ms is a shorter run that still gives benchstat its
+// confidence intervals. Under -short the smoke set runs (short streams,
+// small files). BENCH_SET=full adds concurrency 16 and 256, the payload
+// sweep at every concurrency, the 1 MiB payload, server work of 10 µs and
+// 1 ms, server streams of every record size, 64 KiB upload chunks, the
+// streams over lan and wan, 16 concurrent streams, larger uploads, 1 KiB
+// chat and more gzip payloads.
 //
 // # An example
 //

@@ -14,14 +14,25 @@ import (
 // BENCH_SET environment variable: "default" (unset), "full", and the set
 // under -short ("smoke"), which CI runs once per benchmark.
 type dims struct {
-	name        string
-	payloads    []core.Payload // codec and unary GetTransaction
-	concs       []int          // unary
+	name     string
+	payloads []core.Payload // codec, and unary GetTransaction at the first conc
+	concs    []int          // unary
+	// sweepConcs are the concurrencies at which unary GetTransaction runs
+	// the payloads besides 1 KiB (1 KiB runs at every conc).
+	sweepConcs  []int
 	streamConcs []int
 	nets        []string // network profiles besides loopback, run at one payload and conc
-	works       []time.Duration
+	// streamNets are the network profiles of the streaming benchmarks.
+	streamNets []string
+	works      []time.Duration
+	// streamPayloads are the record sizes of the server stream.
+	streamPayloads []core.Payload
 	// streamMsgs is the number of records in one server stream.
 	streamMsgs int
+	// uploadChunks are the chunk sizes of the client stream (1 KiB chunks
+	// show per-message overhead, 64 KiB chunks bulk throughput); the last
+	// one runs over streamNets.
+	uploadChunks []core.Payload
 	// uploadBytes is the size of one uploaded file.
 	uploadBytes  int
 	chatPayloads []core.Payload
@@ -35,23 +46,30 @@ type dims struct {
 
 var sets = map[string]dims{
 	"smoke": {
-		name: "smoke", payloads: []core.Payload{core.Payload100B, core.Payload1KiB}, concs: []int{1, 4},
-		streamConcs: []int{1}, nets: []string{"lan"}, works: []time.Duration{10 * time.Microsecond},
-		streamMsgs: 20, uploadBytes: 256 << 10, chatPayloads: []core.Payload{core.Payload100B},
+		name: "smoke", payloads: []core.Payload{core.Payload100B, core.Payload1KiB}, concs: []int{1, 4}, sweepConcs: []int{1, 4},
+		streamConcs: []int{1}, nets: []string{"lan"}, streamNets: []string{"lan"}, works: []time.Duration{10 * time.Microsecond},
+		streamPayloads: []core.Payload{core.Payload100B, core.Payload1KiB}, streamMsgs: 20,
+		uploadChunks: []core.Payload{core.Payload1KiB, core.Payload64KiB}, uploadBytes: 256 << 10, chatPayloads: []core.Payload{core.Payload100B},
 		conns: []int{2}, tls: true, gzipPayloads: []core.Payload{core.Payload1KiB},
 	},
+	// default is sized to finish one pass in about 5 minutes on 2 CPUs:
+	// the unary headline rows, one payload sweep, one row per stream kind,
+	// each further dimension once.
 	"default": {
-		name: "default", payloads: []core.Payload{core.Payload100B, core.Payload1KiB, core.Payload64KiB}, concs: []int{1, 64},
+		name: "default", payloads: []core.Payload{core.Payload100B, core.Payload1KiB, core.Payload64KiB}, concs: []int{1, 64}, sweepConcs: []int{1},
 		streamConcs: []int{1}, nets: []string{"lan", "wan"}, works: []time.Duration{100 * time.Microsecond},
-		streamMsgs: 1000, uploadBytes: 4 << 20, chatPayloads: []core.Payload{core.Payload100B},
+		streamPayloads: []core.Payload{core.Payload1KiB}, streamMsgs: 1000,
+		uploadChunks: []core.Payload{core.Payload1KiB}, uploadBytes: 4 << 20, chatPayloads: []core.Payload{core.Payload100B},
 		conns: []int{4}, tls: true, gzipPayloads: []core.Payload{core.Payload64KiB},
 	},
 	"full": {
-		name: "full", payloads: core.Payloads, concs: []int{1, 16, 64, 256},
-		streamConcs: []int{1, 16}, nets: []string{"lan", "wan"},
-		works:      []time.Duration{10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
-		streamMsgs: 1000, uploadBytes: 16 << 20, chatPayloads: []core.Payload{core.Payload100B, core.Payload1KiB},
-		conns: []int{4}, tls: true, gzipPayloads: []core.Payload{core.Payload1KiB, core.Payload64KiB, core.Payload1MiB},
+		name: "full", payloads: core.Payloads, concs: []int{1, 16, 64, 256}, sweepConcs: []int{1, 16, 64, 256},
+		streamConcs: []int{1, 16}, nets: []string{"lan", "wan"}, streamNets: []string{"lan", "wan"},
+		works:          []time.Duration{10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
+		streamPayloads: core.Payloads, streamMsgs: 1000,
+		uploadChunks: []core.Payload{core.Payload1KiB, core.Payload64KiB}, uploadBytes: 16 << 20,
+		chatPayloads: []core.Payload{core.Payload100B, core.Payload1KiB},
+		conns:        []int{4}, tls: true, gzipPayloads: []core.Payload{core.Payload1KiB, core.Payload64KiB, core.Payload1MiB},
 	},
 }
 

@@ -57,14 +57,14 @@ func (r streamRow) name(variant string, p core.Payload) string {
 }
 
 // streamRows returns every concurrency on loopback, and when shaped is
-// set, each network profile of d at the first concurrency.
+// set, each stream network profile of d at the first concurrency.
 func streamRows(d dims, shaped bool) []streamRow {
 	var rows []streamRow
 	for _, c := range d.streamConcs {
 		rows = append(rows, streamRow{conc: c, net: netsim.Loopback})
 	}
 	if shaped {
-		for _, n := range d.nets {
+		for _, n := range d.streamNets {
 			prof, err := netsim.ByName(n)
 			if err != nil {
 				panic(err)
@@ -84,7 +84,7 @@ func BenchmarkServerStream(b *testing.B) {
 	d := set()
 	svc := newService(b)
 	ctx := context.Background()
-	for _, p := range d.payloads {
+	for _, p := range d.streamPayloads {
 		var pbs [][]byte
 		var want []*core.Transaction
 		var pbBytes, jsBytes int64
@@ -197,10 +197,6 @@ func checkCount(got, want int) error {
 	return nil
 }
 
-// uploadChunks are the chunk sizes of the client stream: 1 KiB chunks show
-// per-message overhead, 64 KiB chunks bulk throughput.
-var uploadChunks = []core.Payload{core.Payload1KiB, core.Payload64KiB}
-
 // BenchmarkClientStream uploads one file per op in chunks of the payload
 // size. MB/s is file bytes per second (SetBytes); chunks/s counts the
 // chunks sent. Every summary's size and SHA-256 are checked.
@@ -216,7 +212,7 @@ func BenchmarkClientStream(b *testing.B) {
 	sum := sha256.Sum256(file)
 	wantSum := hex.EncodeToString(sum[:])
 	const filename = "bench.bin"
-	for _, p := range uploadChunks {
+	for _, p := range d.uploadChunks {
 		size := chunkSizes[p]
 		chunks := (len(file) + size - 1) / size
 		var frames [][]byte
@@ -233,7 +229,7 @@ func BenchmarkClientStream(b *testing.B) {
 		summary := core.UploadSummary{Filename: filename, Bytes: int64(len(file)), Chunks: int64(chunks), SHA256: wantSum}
 		js, _ := json.Marshal(summary)
 		pbBody += proto.Size(protoconv.UploadSummary(summary))
-		for _, sr := range streamRows(d, p == core.Payload64KiB) {
+		for _, sr := range streamRows(d, p == d.uploadChunks[len(d.uploadChunks)-1]) {
 			c := sr.conc
 			for _, v := range clientStreamVariants {
 				t := start(b, v, env{svc: svc, net: sr.net, conc: c, floor: &tcpFloor{mode: "upload"}})

@@ -65,8 +65,9 @@ func (r unaryRow) name(variant string) string {
 	return s
 }
 
-// unaryRows is the unary matrix of d: every payload and concurrency on
-// loopback, then each further dimension on its own, at 1 KiB.
+// unaryRows is the unary matrix of d: ValidateToken and GetTransaction at
+// 1 KiB at every concurrency, the other payloads at d.sweepConcs, on
+// loopback; then each further dimension on its own, at 1 KiB.
 func unaryRows(d dims) []unaryRow {
 	var rows []unaryRow
 	base := unaryRow{rpc: "GetTransaction", payload: core.Payload1KiB, net: netsim.Loopback, variants: unaryVariants}
@@ -76,7 +77,11 @@ func unaryRows(d dims) []unaryRow {
 		rows = append(rows, r)
 	}
 	for _, p := range d.payloads {
-		for _, c := range d.concs {
+		concs := d.sweepConcs
+		if p == core.Payload1KiB {
+			concs = d.concs
+		}
+		for _, c := range concs {
 			r := base
 			r.payload, r.conc = p, c
 			rows = append(rows, r)
