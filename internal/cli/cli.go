@@ -52,28 +52,45 @@ func Parse(fs *flag.FlagSet, header string, args []string, stdout io.Writer) err
 	return nil
 }
 
-// ExitCode reports err in one line on stderr, prefixed by the command's
-// name, and returns the exit status: 0 for nil or -help, 2 for a
+// Status returns the exit status for err: 0 for nil or -help, 2 for a
 // UsageError, 1 otherwise.
-func ExitCode(name string, err error, stderr io.Writer) int {
+func Status(err error) int {
 	var uerr UsageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "%s: %v (run with -help for usage)\n", name, err)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1
 	}
+}
+
+// ExitCode reports err in one line on stderr, prefixed by the command's
+// name, and returns its Status.
+func ExitCode(name string, err error, stderr io.Writer) int {
+	code := Status(err)
+	switch code {
+	case 2:
+		fmt.Fprintf(stderr, "%s: %v (run with -help for usage)\n", name, err)
+	case 1:
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	}
+	return code
+}
+
+// Run calls run with the process's arguments, stdout and stderr and a
+// context that ends on SIGINT or SIGTERM, and returns its error. Main is
+// Run and ExitCode; a command that reports errors its own way calls Run
+// and Status.
+func Run(run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
 // Main runs run with a context that ends on SIGINT or SIGTERM and exits
 // with its status.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(ExitCode(name, err, os.Stderr))
+	os.Exit(ExitCode(name, Run(run), os.Stderr))
 }
