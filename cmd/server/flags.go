@@ -10,15 +10,9 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"restvsgrpc/internal/cli"
 )
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // config is the parsed command line.
 type config struct {
@@ -75,11 +69,10 @@ Flags:
 `
 
 // parseFlags parses args. -help prints the usage on stdout and returns
-// flag.ErrHelp; a bad command line returns a usageError.
+// flag.ErrHelp; a bad command line returns a cli.UsageError.
 func parseFlags(args []string, stdout io.Writer) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by main
 	fs.StringVar(&cfg.restAddr, "rest-addr", "127.0.0.1:8080", "`address` of the REST server (host:port; port 0 picks a free one; empty disables REST)")
 	fs.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:50051", "`address` of the gRPC server (host:port; port 0 picks a free one; empty disables gRPC)")
 	fs.Var(&cfg.users, "user", "create a user, as `name:password` (repeatable); with none, user demo gets a random password printed at start")
@@ -98,48 +91,34 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight calls and streams may run before they are cut")
 	fs.StringVar(&cfg.readyFile, "ready-file", "", "once listening, write the addresses as JSON to `file` (written whole, by rename)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
-	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprint(out, usageHeader)
-		fs.PrintDefaults()
-	}
-
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return cfg, err
-		}
-		return cfg, usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return cfg, usagef("unexpected argument %q", fs.Arg(0))
+	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
+		return cfg, err
 	}
 	if (cfg.certFile == "") != (cfg.keyFile == "") {
-		return cfg, usagef("-cert and -key go together")
+		return cfg, cli.Usagef("-cert and -key go together")
 	}
 	if cfg.certFile != "" {
 		cfg.tls = true
 	}
 	switch {
 	case cfg.restAddr == "" && cfg.grpcAddr == "":
-		return cfg, usagef("-rest-addr and -grpc-addr are both empty: nothing to serve")
+		return cfg, cli.Usagef("-rest-addr and -grpc-addr are both empty: nothing to serve")
 	case cfg.h2c && cfg.tls:
-		return cfg, usagef("-h2c is HTTP/2 without TLS; with -tls use -h2")
+		return cfg, cli.Usagef("-h2c is HTTP/2 without TLS; with -tls use -h2")
 	case cfg.h2 && !cfg.tls:
-		return cfg, usagef("-h2 needs -tls (for cleartext HTTP/2 use -h2c)")
+		return cfg, cli.Usagef("-h2 needs -tls (for cleartext HTTP/2 use -h2c)")
 	case cfg.writeCert != "" && !cfg.tls:
-		return cfg, usagef("-write-cert needs -tls")
+		return cfg, cli.Usagef("-write-cert needs -tls")
 	case cfg.bcryptCost < bcrypt.MinCost || cfg.bcryptCost > bcrypt.MaxCost:
-		return cfg, usagef("-bcrypt-cost %d: want %d to %d", cfg.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+		return cfg, cli.Usagef("-bcrypt-cost %d: want %d to %d", cfg.bcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	case cfg.work < 0:
-		return cfg, usagef("-work %v: must not be negative", cfg.work)
+		return cfg, cli.Usagef("-work %v: must not be negative", cfg.work)
 	case cfg.tokenTTL <= 0:
-		return cfg, usagef("-token-ttl %v: must be positive", cfg.tokenTTL)
+		return cfg, cli.Usagef("-token-ttl %v: must be positive", cfg.tokenTTL)
 	case cfg.maxUpload <= 0:
-		return cfg, usagef("-max-upload %d: must be positive", cfg.maxUpload)
+		return cfg, cli.Usagef("-max-upload %d: must be positive", cfg.maxUpload)
 	case cfg.grace < 0:
-		return cfg, usagef("-grace %v: must not be negative", cfg.grace)
+		return cfg, cli.Usagef("-grace %v: must not be negative", cfg.grace)
 	}
 	return cfg, nil
 }

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"strings"
 	"testing"
+
+	"restvsgrpc/internal/cli"
 )
 
 func TestRunUsageErrors(t *testing.T) {
@@ -32,12 +34,12 @@ func TestRunUsageErrors(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), tt.args, &stdout, &stderr)
-			var uerr usageError
+			var uerr cli.UsageError
 			if !errors.As(err, &uerr) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("run(%q) = %v, want a usage error about %q", tt.args, err, tt.want)
 			}
 			var msg bytes.Buffer
-			if code := exitCode(err, &msg); code != 2 {
+			if code := cli.ExitCode("server", err, &msg); code != 2 {
 				t.Errorf("exit status %d, want 2", code)
 			}
 			if lines := strings.Count(msg.String(), "\n"); lines != 1 || stdout.Len()+stderr.Len() != 0 {
@@ -51,7 +53,7 @@ func TestRunHelp(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"-help"}, &stdout, &stderr)
-	if !errors.Is(err, flag.ErrHelp) || exitCode(err, &stderr) != 0 {
+	if !errors.Is(err, flag.ErrHelp) || cli.ExitCode("server", err, &stderr) != 0 {
 		t.Fatalf("run(-help) = %v, want flag.ErrHelp and exit status 0", err)
 	}
 	out := stdout.String()

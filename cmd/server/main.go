@@ -14,35 +14,6 @@
 // an unreadable certificate, ...), always with a one-line message.
 package main
 
-import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "restvsgrpc/internal/cli"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
-}
-
-// exitCode reports err in one line on stderr and returns the exit status.
-func exitCode(err error, stderr io.Writer) int {
-	var uerr usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "server: %v (run with -help for usage)\n", err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "server: %v\n", err)
-		return 1
-	}
-}
+func main() { cli.Main("server", run) }
