@@ -1,25 +1,16 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
 	"restvsgrpc/bench/load"
+	"restvsgrpc/internal/cli"
 	"restvsgrpc/internal/core"
 )
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // config is the parsed command line.
 type config struct {
@@ -101,7 +92,7 @@ Flags:
 `
 
 // parseFlags parses args. -help prints the usage on stdout and returns
-// flag.ErrHelp; a bad command line returns a usageError.
+// flag.ErrHelp; a bad command line returns a cli.UsageError.
 func parseFlags(args []string, stdout io.Writer) (config, error) {
 	var (
 		cfg      config
@@ -113,7 +104,6 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		password string
 	)
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
 	fs.StringVar(&variant, "variant", load.VariantREST, "`variant`: rest, rest-proto, rest-h2c or grpc")
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
@@ -146,36 +136,24 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.hgrmFile, "hgrm", "", "write the HdrHistogram percentile distribution of response times to `file`")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the driver's own CPU profile to `file` (to check it is not the bottleneck)")
 	fs.StringVar(&cfg.progress, "progress", "auto", "live progress line on stderr: auto (on a terminal only), on or off")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageHeader)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return cfg, err
-		}
-		return cfg, usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return cfg, usagef("unexpected argument %q", fs.Arg(0))
+	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
+		return cfg, err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	t.Variant = variant
 	if !contains(load.Variants, variant) {
-		return cfg, usagef("-variant %q: want one of %s", variant, strings.Join(load.Variants, ", "))
+		return cfg, cli.Usagef("-variant %q: want one of %s", variant, strings.Join(load.Variants, ", "))
 	}
 	r, err := load.ParseRPC(rpc)
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, cli.UsageError{Err: err}
 	}
 	t.RPC = r
 	p, err := core.ParsePayload(payload)
 	if err != nil {
-		return cfg, usagef("-payload %q: want 100B, 1KiB, 64KiB or 1MiB", payload)
+		return cfg, cli.Usagef("-payload %q: want 100B, 1KiB, 64KiB or 1MiB", payload)
 	}
 	t.Payload = p
 	if name, pw, ok := strings.Cut(user, ":"); ok {
@@ -192,14 +170,14 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		}
 	}
 	if _, err := load.ParseArrivals(cfg.arrivals); err != nil {
-		return cfg, usageError{err}
+		return cfg, cli.UsageError{Err: err}
 	}
 	if set["n"] && set["duration"] {
-		return cfg, usagef("-n and -duration: give one")
+		return cfg, cli.Usagef("-n and -duration: give one")
 	}
 	if cfg.streams > 0 {
 		if set["c"] {
-			return cfg, usagef("-c and -streams: give one (-streams sets -c to conns × streams)")
+			return cfg, cli.Usagef("-c and -streams: give one (-streams sets -c to conns × streams)")
 		}
 		cfg.workers = max(t.Conns, 1) * cfg.streams
 	}
@@ -208,45 +186,45 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	}
 	switch {
 	case t.User == "":
-		return cfg, usagef("-user is empty")
+		return cfg, cli.Usagef("-user is empty")
 	case t.Password == "":
-		return cfg, usagef("no password: give -user name:password, -password or $LOADGEN_PASSWORD")
+		return cfg, cli.Usagef("no password: give -user name:password, -password or $LOADGEN_PASSWORD")
 	case cfg.workers < 1:
-		return cfg, usagef("-c %d: want at least 1", cfg.workers)
+		return cfg, cli.Usagef("-c %d: want at least 1", cfg.workers)
 	case t.Conns < 0:
-		return cfg, usagef("-conns %d: must not be negative", t.Conns)
+		return cfg, cli.Usagef("-conns %d: must not be negative", t.Conns)
 	case cfg.streams < 0:
-		return cfg, usagef("-streams %d: must not be negative", cfg.streams)
+		return cfg, cli.Usagef("-streams %d: must not be negative", cfg.streams)
 	case t.StreamMsgs < 1:
-		return cfg, usagef("-stream-msgs %d: want at least 1", t.StreamMsgs)
+		return cfg, cli.Usagef("-stream-msgs %d: want at least 1", t.StreamMsgs)
 	case cfg.rate < 0:
-		return cfg, usagef("-rate %v: must not be negative", cfg.rate)
+		return cfg, cli.Usagef("-rate %v: must not be negative", cfg.rate)
 	case cfg.tolerance < 0 || cfg.tolerance >= 1:
-		return cfg, usagef("-rate-tolerance %v: want 0 to 1", cfg.tolerance)
+		return cfg, cli.Usagef("-rate-tolerance %v: want 0 to 1", cfg.tolerance)
 	case cfg.calls < 0:
-		return cfg, usagef("-n %d: must not be negative", cfg.calls)
+		return cfg, cli.Usagef("-n %d: must not be negative", cfg.calls)
 	case cfg.calls == 0 && cfg.duration <= 0:
-		return cfg, usagef("-duration %v: must be positive", cfg.duration)
+		return cfg, cli.Usagef("-duration %v: must be positive", cfg.duration)
 	case cfg.late <= 0:
-		return cfg, usagef("-late %v: must be positive", cfg.late)
+		return cfg, cli.Usagef("-late %v: must be positive", cfg.late)
 	case cfg.warmup < 0:
-		return cfg, usagef("-warmup %v: must not be negative", cfg.warmup)
+		return cfg, cli.Usagef("-warmup %v: must not be negative", cfg.warmup)
 	case cfg.maxSteal < 0:
-		return cfg, usagef("-max-steal %v: must not be negative", cfg.maxSteal)
+		return cfg, cli.Usagef("-max-steal %v: must not be negative", cfg.maxSteal)
 	case cfg.retries < 0:
-		return cfg, usagef("-retries %d: must not be negative", cfg.retries)
+		return cfg, cli.Usagef("-retries %d: must not be negative", cfg.retries)
 	case cfg.serverPID < 0:
-		return cfg, usagef("-server-pid %d: must not be negative", cfg.serverPID)
+		return cfg, cli.Usagef("-server-pid %d: must not be negative", cfg.serverPID)
 	case t.Client != load.ClientLean && t.Client != load.ClientNetHTTP:
-		return cfg, usagef("-client %q: want lean or nethttp", t.Client)
+		return cfg, cli.Usagef("-client %q: want lean or nethttp", t.Client)
 	case t.SSE && (t.RPC != load.ListTransactions || (variant != load.VariantREST && variant != load.VariantRESTH2C)):
-		return cfg, usagef("-sse is for ListTransactions over rest or rest-h2c")
+		return cfg, cli.Usagef("-sse is for ListTransactions over rest or rest-h2c")
 	case (t.Insecure || t.CAFile != "") && !t.TLS:
-		return cfg, usagef("-insecure and -cacert need -tls")
+		return cfg, cli.Usagef("-insecure and -cacert need -tls")
 	case cfg.progress != "auto" && cfg.progress != "on" && cfg.progress != "off":
-		return cfg, usagef("-progress %q: want auto, on or off", cfg.progress)
+		return cfg, cli.Usagef("-progress %q: want auto, on or off", cfg.progress)
 	case t.RPC == load.Chat && p != core.Payload100B && p != core.Payload1KiB:
-		return cfg, usagef("-payload %s: a chat message carries at most %d bytes of text (use 100B or 1KiB)", p, core.MaxChatText)
+		return cfg, cli.Usagef("-payload %s: a chat message carries at most %d bytes of text (use 100B or 1KiB)", p, core.MaxChatText)
 	}
 	if set["n"] {
 		cfg.duration = 0

@@ -14,23 +14,15 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+
+	"restvsgrpc/internal/cli"
 )
 
 func main() {
 	tuneGC()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	cli.Main("loadgen", run)
 }
 
 // tuneGC makes the driver collect garbage less often than Go's default,
@@ -42,20 +34,5 @@ func tuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(64 << 20)
-	}
-}
-
-// exitCode reports err in one line on stderr and returns the exit status.
-func exitCode(err error, stderr io.Writer) int {
-	var uerr usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "loadgen: %v (run with -help for usage)\n", err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "loadgen: %v\n", err)
-		return 1
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/cli"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc"
 )
@@ -25,7 +26,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"-help"}, &out, &out)
-	if !errors.Is(err, flag.ErrHelp) || exitCode(err, &out) != 0 {
+	if !errors.Is(err, flag.ErrHelp) || cli.ExitCode("loadgen", err, &out) != 0 {
 		t.Fatalf("run -help: %v", err)
 	}
 	help := out.String()
@@ -74,7 +75,7 @@ func TestBadFlags(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), args, &stdout, &stderr)
-			if code := exitCode(err, &stderr); code != 2 {
+			if code := cli.ExitCode("loadgen", err, &stderr); code != 2 {
 				t.Errorf("exit %d, want 2 (err %v)", code, err)
 			}
 			if msg := stderr.String(); !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 {
@@ -206,7 +207,7 @@ func TestUnreachableServer(t *testing.T) {
 	l.Close()
 	var stdout, stderr bytes.Buffer
 	err = run(context.Background(), []string{"-target", addr, "-user", "a:b"}, &stdout, &stderr)
-	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot reach") || strings.Count(stderr.String(), "\n") != 1 {
+	if code := cli.ExitCode("loadgen", err, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot reach") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
@@ -227,7 +228,7 @@ func TestInterruptPrintsWhatWasMeasured(t *testing.T) {
 	stderr := &cancelOnWrite{want: "calls/s", cancel: cancel}
 	err := run(ctx, []string{"-variant", "grpc", "-target", grpcAddr, "-user", "alice:alice-password", "-duration", "1h", "-warmup", "0s", "-c", "2", "-bench", "-progress", "on"}, &stdout, stderr)
 	var msg bytes.Buffer
-	if code := exitCode(err, &msg); code != 1 || !strings.Contains(msg.String(), "interrupted") {
+	if code := cli.ExitCode("loadgen", err, &msg); code != 1 || !strings.Contains(msg.String(), "interrupted") {
 		t.Errorf("exit %d, message %q", code, msg.String())
 	}
 	out := stdout.String()
