@@ -1,19 +1,13 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+
+	"restvsgrpc/internal/cli"
 )
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
 
 // options is the parsed command line.
 type options struct {
@@ -42,30 +36,17 @@ Flags:
 func parseFlags(args []string, stdout io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	name := fs.String("profile", "quick", "measurement `profile`: "+strings.Join(profileNames(), " or "))
 	fs.StringVar(&o.out, "out", "", "output `directory` (default results/<profile>)")
 	fs.BoolVar(&o.skipRun, "skip-run", false, "run nothing: regenerate the benchstat tables and REPORT.md from the raw files already in the output directory")
 	fs.BoolVar(&o.dryRun, "n", false, "print the plan (steps and time estimate) and exit")
 	fs.StringVar(&o.readme, "readme", "", "also put the measured table into this `file` (e.g. README.md), between its headline markers")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageHeader)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return o, err
-		}
-		return o, usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return o, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
+		return o, err
 	}
 	p, ok := profiles[*name]
 	if !ok {
-		return o, usageError{fmt.Errorf("-profile %q: want %s", *name, strings.Join(profileNames(), " or "))}
+		return o, cli.Usagef("-profile %q: want %s", *name, strings.Join(profileNames(), " or "))
 	}
 	o.profile = p
 	if o.out == "" {

@@ -14,27 +14,20 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"restvsgrpc/internal/cli"
 )
 
+// main is cli.Main but for the message: report prints every error as
+// "report: ..." alone, without the pointer to -help that the other
+// commands add to a usage error.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-	case err != nil:
+	err := cli.Run(run)
+	code := cli.Status(err)
+	if code != 0 {
 		fmt.Fprintln(os.Stderr, "report:", err)
-		var u usageError
-		if errors.As(err, &u) {
-			os.Exit(2)
-		}
-		os.Exit(1)
 	}
+	os.Exit(code)
 }

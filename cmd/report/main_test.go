@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"restvsgrpc/internal/cli"
 )
 
 // TestMain lets the test binary play the server and the load driver.
@@ -74,7 +76,7 @@ func TestParseFlags(t *testing.T) {
 			t.Parallel()
 			o, err := parseFlags(tt.args, &bytes.Buffer{})
 			if tt.wantErr {
-				var u usageError
+				var u cli.UsageError
 				if !errors.As(err, &u) {
 					t.Fatalf("parseFlags(%q) error = %v, want a usage error", tt.args, err)
 				}
