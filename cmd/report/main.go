@@ -13,21 +13,6 @@
 //	report [-profile quick|full] [-out DIR] [-skip-run]
 package main
 
-import (
-	"fmt"
-	"os"
+import "restvsgrpc/internal/cli"
 
-	"restvsgrpc/internal/cli"
-)
-
-// main is cli.Main but for the message: report prints every error as
-// "report: ..." alone, without the pointer to -help that the other
-// commands add to a usage error.
-func main() {
-	err := cli.Run(run)
-	code := cli.Status(err)
-	if code != 0 {
-		fmt.Fprintln(os.Stderr, "report:", err)
-	}
-	os.Exit(code)
-}
+func main() { cli.Main("report", run) }
