@@ -288,6 +288,7 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 		var j core.TokenResult
 		var m authv1.ValidateTokenResponse
 		s.check = func(b []byte, _ int) error {
+			j = core.TokenResult{} // json.Unmarshal keeps the fields an answer lacks
 			if err := t.decode(b, &j, &m); err != nil {
 				return err
 			}
@@ -303,6 +304,7 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 		var j core.UserResult
 		var m authv1.ValidateUserResponse
 		s.check = func(b []byte, _ int) error {
+			j = core.UserResult{}
 			if err := t.decode(b, &j, &m); err != nil {
 				return err
 			}
