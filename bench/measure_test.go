@@ -14,11 +14,14 @@ import (
 	"restvsgrpc/internal/latency"
 )
 
-// worker is one concurrent caller: op does one timed operation; done
-// releases what the worker holds.
+// worker is one concurrent caller: op does one timed operation; warmed,
+// if set, is called once the untimed warm-up op has succeeded, to forget
+// what that op recorded on its own (a stream's time to first record);
+// done releases what the worker holds.
 type worker struct {
-	op   func() error
-	done func()
+	op     func() error
+	warmed func()
+	done   func()
 }
 
 // result is what measure observed.
@@ -61,6 +64,11 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	for i, err := range errs {
 		if err != nil {
 			b.Fatalf("warm-up of worker %d: %v", i, err)
+		}
+	}
+	for _, w := range workers {
+		if w.warmed != nil {
+			w.warmed()
 		}
 	}
 

@@ -151,7 +151,7 @@ func BenchmarkServerStream(b *testing.B) {
 										return fmt.Errorf("tcp floor record %d: %d bytes", k, len(f))
 									}
 								}
-							}, done: func() { tc.close(); done() }}, nil
+							}, warmed: first.Reset, done: func() { tc.close(); done() }}, nil
 						}
 						return worker{op: func() error {
 							t0 := time.Now()
@@ -173,7 +173,7 @@ func BenchmarkServerStream(b *testing.B) {
 								return err
 							}
 							return checkCount(k, n)
-						}, done: done}, nil
+						}, warmed: first.Reset, done: done}, nil
 					})
 					r.perSecond(b, float64(n*b.N), "msgs/s")
 					b.ReportMetric(float64(n), "msgs/op")
