@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash"
-	"io"
 	"strings"
 	"time"
 
@@ -122,7 +121,8 @@ func (s *Service) issue(subject string) (string, time.Time) {
 	binary.BigEndian.PutUint64(payload, uint64(exp.Unix()))
 	payload = append(payload, subject...)
 	signed := tokenPrefix + b64.EncodeToString(payload)
-	return signed + "." + b64.EncodeToString(s.mac(signed)), exp
+	var sum [sha256.Size]byte
+	return signed + "." + b64.EncodeToString(s.mac(sum[:0], signed)), exp
 }
 
 // Token errors are values, not built per call: verify is the hot path.
@@ -138,14 +138,27 @@ func (s *Service) verify(token string) (string, time.Time, *Error) {
 		return "", time.Time{}, invalid
 	}
 	signed, sig := token[:dot], token[dot+1:]
-	got, err := b64.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, s.mac(signed)) {
+	// Decode into stack buffers: this runs on every protected call. The
+	// length checks keep Decode within them (a valid token's signature is
+	// sha256.Size bytes; its payload is bounded by MaxTokenLen).
+	var got, want [sha256.Size]byte
+	if b64.DecodedLen(len(sig)) != sha256.Size {
 		return "", time.Time{}, invalid
 	}
-	payload, err := b64.DecodeString(signed[len(tokenPrefix):])
-	if err != nil || len(payload) <= 8 {
+	if n, err := b64.Decode(got[:], []byte(sig)); err != nil || n != sha256.Size ||
+		!hmac.Equal(got[:], s.mac(want[:0], signed)) {
 		return "", time.Time{}, invalid
 	}
+	var buf [MaxTokenLen]byte
+	enc := signed[len(tokenPrefix):]
+	if b64.DecodedLen(len(enc)) > len(buf) {
+		return "", time.Time{}, invalid
+	}
+	n, err := b64.Decode(buf[:], []byte(enc))
+	if err != nil || n <= 8 {
+		return "", time.Time{}, invalid
+	}
+	payload := buf[:n]
 	exp := time.Unix(int64(binary.BigEndian.Uint64(payload)), 0).UTC()
 	if !s.cfg.now().Before(exp) {
 		return "", time.Time{}, errExpiredToken
@@ -153,18 +166,29 @@ func (s *Service) verify(token string) (string, time.Time, *Error) {
 	return string(payload[8:]), exp, nil
 }
 
-// mac signs msg. HMAC states are pooled: building one per call costs
-// more than the hashing of a short token.
-func (s *Service) mac(msg string) []byte {
-	m, _ := s.macs.Get().(hash.Hash)
+// macState is a pooled HMAC state and the scratch buffer msg is copied
+// into: building a state per call costs more than hashing a short token,
+// and writing a string through hash.Hash would copy it to the heap.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+}
+
+// mac appends the signature of msg to dst.
+func (s *Service) mac(dst []byte, msg string) []byte {
+	m, _ := s.macs.Get().(*macState)
 	if m == nil {
-		m = hmac.New(sha256.New, s.cfg.tokenKey)
+		m = &macState{h: hmac.New(sha256.New, s.cfg.tokenKey)}
 	}
-	m.Reset()
-	io.WriteString(m, msg)
-	sum := m.Sum(nil)
+	m.h.Reset()
+	m.buf = append(m.buf[:0], msg...)
+	m.h.Write(m.buf)
+	// Sum into the scratch buffer, not dst: through the interface, dst
+	// would escape to the heap.
+	m.buf = m.h.Sum(m.buf[:0])
+	dst = append(dst, m.buf...)
 	s.macs.Put(m)
-	return sum
+	return dst
 }
 
 func checkUsername(name string) *Error {

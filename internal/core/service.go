@@ -19,7 +19,7 @@ type Service struct {
 	rooms   rooms
 	work    work
 	uploads uploadStats
-	macs    sync.Pool // of hash.Hash, HMAC-SHA256 keyed with cfg.tokenKey
+	macs    sync.Pool // of *macState, HMAC-SHA256 keyed with cfg.tokenKey
 }
 
 type config struct {
