@@ -112,9 +112,15 @@ func (l *load) drive(ctx context.Context, c client.Client, kind string, rate flo
 	defer call.close()
 	t := time.NewTicker(time.Duration(float64(time.Second) / rate))
 	defer t.Stop()
+	done := 0
 	for {
 		select {
 		case <-ctx.Done():
+			// A kind that never completed a call was not soaked: that must
+			// not read as a pass.
+			if done == 0 {
+				l.fail(c.Variant()+"/"+kind, errors.New("no call completed"))
+			}
 			return
 		case <-t.C:
 		}
@@ -128,6 +134,7 @@ func (l *load) drive(ctx context.Context, c client.Client, kind string, rate flo
 			continue
 		}
 		l.calls.Add(1)
+		done++
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -59,9 +60,17 @@ func take(ctx context.Context, hc *http.Client, pid int, debugURL string) (sampl
 		return s, fmt.Errorf("debug stats: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return s, fmt.Errorf("debug stats: %s", resp.Status)
+	}
 	var st stats
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		return s, fmt.Errorf("debug stats: %w", err)
+	}
+	if st.Goroutines == 0 {
+		// A live server has goroutines: a zero is a missing field, and
+		// would make the goroutine check one that cannot fail.
+		return s, errors.New("debug stats: no goroutine count")
 	}
 	s.goroutines, s.heap = st.Goroutines, st.HeapAlloc
 	return s, nil
