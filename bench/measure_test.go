@@ -109,8 +109,13 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	b.StopTimer()
+	// The counts end with the timed part, before anything else runs.
 	cpu := processCPU() - cpu0
+	var wire int64
+	if t != nil {
+		wire = t.wire.Total()
+	}
+	b.StopTimer()
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
@@ -127,7 +132,7 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	}
 	if t != nil {
 		t.check(b, conc)
-		b.ReportMetric(float64(t.wire.Total())/float64(b.N), "wire-B/op")
+		b.ReportMetric(float64(wire)/float64(b.N), "wire-B/op")
 	}
 	return result{lat: all, elapsed: elapsed}
 }
