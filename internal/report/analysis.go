@@ -47,18 +47,18 @@ type group struct {
 	By   map[string]*Series
 }
 
-// groups gathers series by their keys minus "variant" and the keys in drop.
-func groups(series []*Series, drop ...string) []*group { return groupsBy(series, "variant", drop...) }
+// groups gathers series by their keys minus "variant".
+func groups(series []*Series) []*group { return groupsBy(series, "variant") }
 
-// groupsBy gathers series by their keys minus vkey and the keys in drop,
-// indexed by the value of vkey.
-func groupsBy(series []*Series, vkey string, drop ...string) []*group {
+// groupsBy gathers series by their keys minus vkey, indexed by the value of
+// vkey.
+func groupsBy(series []*Series, vkey string) []*group {
 	byKey := map[string]*group{}
 	var out []*group
 	for _, s := range series {
 		cond := map[string]string{}
 		for k, v := range s.Keys {
-			if k != vkey && !slices.Contains(drop, k) {
+			if k != vkey {
 				cond[k] = v
 			}
 		}
@@ -70,11 +70,15 @@ func groupsBy(series []*Series, vkey string, drop ...string) []*group {
 			out = append(out, g)
 		}
 		if old := g.By[s.Key(vkey)]; old != nil {
-			// The same condition from two files: pool the samples.
+			// The same condition under two names (keys in another
+			// order): pool the samples, of every unit either has.
 			merged := *old
 			merged.Values = map[string][]float64{}
 			for u, v := range old.Values {
-				merged.Values[u] = append(slices.Clone(v), s.Values[u]...)
+				merged.Values[u] = slices.Clone(v)
+			}
+			for u, v := range s.Values {
+				merged.Values[u] = append(merged.Values[u], v...)
 			}
 			g.By[s.Key(vkey)] = &merged
 			continue
