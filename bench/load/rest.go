@@ -21,6 +21,7 @@ import (
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/wirecount"
+	"restvsgrpc/restsvc"
 )
 
 // Media types of the REST wire contract (restsvc/doc.go).
@@ -457,7 +458,8 @@ func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
 func (c *netCaller) Close() error { return nil }
 
 // httpError turns a REST error answer ({"code","message"}) into a core
-// error; an answer of another shape keeps its status.
+// error; an answer of another shape gets the code of its status
+// (restsvc.CodeOfStatus) and keeps the start of its body for the report.
 func httpError(status int, body []byte) error {
 	var e struct {
 		Code    string `json:"code"`
@@ -466,18 +468,7 @@ func httpError(status int, body []byte) error {
 	if json.Unmarshal(body, &e) == nil && e.Code != "" {
 		return &core.Error{Code: core.ParseCode(e.Code), Message: e.Message}
 	}
-	code := core.CodeInternal
-	switch {
-	case status == http.StatusUnauthorized:
-		code = core.CodeUnauthenticated
-	case status == http.StatusNotFound:
-		code = core.CodeNotFound
-	case status == http.StatusServiceUnavailable || status == http.StatusBadGateway:
-		code = core.CodeUnavailable
-	case status >= 400 && status < 500:
-		code = core.CodeInvalidArgument
-	}
-	return core.Errorf(code, "HTTP %d: %s", status, truncate(body))
+	return core.Errorf(restsvc.CodeOfStatus(status), "HTTP %d: %s", status, truncate(body))
 }
 
 // truncate shortens a body for an error message.
