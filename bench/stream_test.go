@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -89,12 +88,18 @@ func BenchmarkServerStream(b *testing.B) {
 		var want []*core.Transaction
 		var pbBytes, jsBytes int64
 		probe := core.ListRequest{AccountID: core.AccountID(0), Payload: string(p), Limit: 1}
-		_ = svc.ListTransactions(ctx, probe, func(t *core.Transaction) error {
+		limit := 0
+		if err := svc.ListTransactions(ctx, probe, func(t *core.Transaction) error {
 			n := int64(proto.Size(protoconv.Transaction(t)))
-			probe.Limit = max(16, min(d.streamMsgs, int(maxStreamBytes/n)))
+			limit = max(16, min(d.streamMsgs, int(maxStreamBytes/n)))
 			return nil
-		})
-		req := core.ListRequest{AccountID: core.AccountID(0), Payload: string(p), Limit: probe.Limit}
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if limit == 0 {
+			b.Fatalf("account %s has no %s record to size the stream by", probe.AccountID, p)
+		}
+		req := core.ListRequest{AccountID: core.AccountID(0), Payload: string(p), Limit: limit}
 		if err := svc.ListTransactions(ctx, req, func(t *core.Transaction) error {
 			pb, err := proto.Marshal(protoconv.Transaction(t))
 			if err != nil {
@@ -182,7 +187,7 @@ func BenchmarkServerStream(b *testing.B) {
 					if v == vTCP || v == vGRPC || v == vRESTProto {
 						body = pbBytes + int64(len(reqPB))
 					}
-					t.reportBody(b, int64(body))
+					t.reportBody(b, body)
 				})
 				t.close()
 			}
@@ -364,10 +369,7 @@ func endChat(s client.ChatSession) {
 	}
 	for {
 		if _, err := s.Recv(); err != nil {
-			if !errors.Is(err, io.EOF) {
-				return
-			}
-			return
+			return // io.EOF, or the session failed: either way it is over
 		}
 	}
 }
