@@ -52,17 +52,14 @@ func (a authenticator) check(ctx context.Context, fullMethod string) (context.Co
 	return context.WithValue(ctx, subjectKey{}, sub), nil
 }
 
-// bearer returns the token of the "authorization: Bearer <token>" metadata,
-// the scheme case-insensitive (RFC 9110), or "" when there is none: core's
-// Authenticate answers "missing bearer token" for it, as the REST service
-// does for a missing or non-bearer Authorization header.
+// bearer returns the token of the "authorization" metadata (see
+// core.BearerToken), or "" when there is none.
 func bearer(ctx context.Context) string {
-	const scheme = "bearer "
 	vals := metadata.ValueFromIncomingContext(ctx, "authorization")
-	if len(vals) == 0 || len(vals[0]) < len(scheme) || !strings.EqualFold(vals[0][:len(scheme)], scheme) {
+	if len(vals) == 0 {
 		return ""
 	}
-	return strings.TrimSpace(vals[0][len(scheme):])
+	return core.BearerToken(vals[0])
 }
 
 func (a authenticator) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {

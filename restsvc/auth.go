@@ -1,8 +1,6 @@
 package restsvc
 
 import (
-	"strings"
-
 	authv1 "restvsgrpc/gen/auth/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
@@ -17,30 +15,19 @@ const subjectKey = "restsvc.subject"
 // authenticate is the one auth middleware: it checks the bearer token and
 // stores its subject in the gin context.
 func (h *handler) authenticate(c *gin.Context) {
-	token, ok := bearer(c.Request.Header.Get("Authorization"))
-	if !ok {
-		c.Header("WWW-Authenticate", "Bearer")
-		fail(c, core.Errorf(core.CodeUnauthenticated, "missing bearer token"))
-		return
-	}
+	token := core.BearerToken(c.Request.Header.Get("Authorization"))
 	sub, err := h.svc.Authenticate(token)
 	if err != nil {
-		c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
+		if token == "" {
+			c.Header("WWW-Authenticate", "Bearer")
+		} else {
+			c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
+		}
 		fail(c, err)
 		return
 	}
 	c.Set(subjectKey, sub)
 	c.Next()
-}
-
-// bearer returns the token of an "Authorization: Bearer <token>" value; the
-// scheme is case-insensitive (RFC 9110).
-func bearer(v string) (string, bool) {
-	const scheme = "bearer "
-	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
-		return "", false
-	}
-	return strings.TrimSpace(v[len(scheme):]), true
 }
 
 func subject(c *gin.Context) string { return c.GetString(subjectKey) }

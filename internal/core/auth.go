@@ -109,6 +109,18 @@ func (s *Service) Authenticate(token string) (string, error) {
 	return sub, nil
 }
 
+// BearerToken returns the token of an Authorization value "Bearer <token>",
+// the scheme case-insensitive (RFC 9110), or "" when v is none: the one
+// parser of the REST header and the gRPC metadata. Authenticate answers ""
+// with "missing bearer token".
+func BearerToken(v string) string {
+	const scheme = "bearer "
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return ""
+	}
+	return strings.TrimSpace(v[len(scheme):])
+}
+
 // Token format: "v1." + base64url(expiry unix seconds, 8 bytes big endian +
 // subject) + "." + base64url(HMAC-SHA256 of everything before the last dot).
 const tokenPrefix = "v1."

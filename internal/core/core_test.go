@@ -430,3 +430,21 @@ func TestWorkIsCalibrated(t *testing.T) {
 		t.Errorf("rounds: 10µs -> %d, 1ms -> %d; want 1 <= first < second", small, large)
 	}
 }
+
+func TestBearerToken(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "",
+		"Bearer":       "",
+		"Bearer ":      "",
+		"Bearer   ":    "",
+		"Basic abc":    "",
+		"Bearer abc":   "abc",
+		"bEARER  abc ": "abc",
+		"BearerX abc":  "",
+		"Bearer a.b.c": "a.b.c",
+	} {
+		if got := core.BearerToken(in); got != want {
+			t.Errorf("BearerToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
