@@ -308,6 +308,7 @@ func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
 // openLoop takes the next due call from the schedule, waits for its time
 // and makes it, until the window ends.
 func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
+	var timer *time.Timer // one per worker, not one per call
 	for ctx.Err() == nil {
 		w.mu.Lock()
 		due := w.sched.next()
@@ -320,16 +321,21 @@ func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
 		if measured {
 			w.open.Do(w.snapshot)
 		}
-		if wait := due - time.Since(w.start); wait > 0 {
-			t := time.NewTimer(wait)
+		sent := time.Since(w.start)
+		if wait := due - sent; wait > 0 {
+			if timer == nil {
+				timer = time.NewTimer(wait)
+				defer timer.Stop()
+			} else {
+				timer.Reset(wait) // drained: its last value was received
+			}
 			select {
 			case <-ctx.Done():
-				t.Stop()
 				return
-			case <-t.C:
+			case <-timer.C:
 			}
+			sent = time.Since(w.start)
 		}
-		sent := time.Since(w.start)
 		out, err := c.Call(ctx)
 		end := time.Since(w.start)
 		if measured {
