@@ -231,21 +231,14 @@ func (b *builder) protocol() (row, string) {
 // load driver's closed-loop runs (server in its own process) when there are
 // any, otherwise `go test -bench` BenchmarkUnary. Only the base conditions
 // (loopback, no server work) are kept.
-func (b *builder) speedSource(all bool) ([]*Series, string) {
-	base := func(s *Series) bool {
-		if all {
-			return true
-		}
-		n, w := s.Key("net"), s.Key("work")
-		return (n == "" || n == "loopback") && (w == "" || w == "0" || w == "0s")
-	}
+func (b *builder) speedSource() ([]*Series, string) {
 	var load, unary []*Series
 	for _, s := range b.d.Series {
-		if kindOf(s) != "unary" || !base(s) {
+		if kindOf(s) != "unary" || !atBase(s) {
 			continue
 		}
 		switch {
-		case s.Bench == "Load" && (s.Key("mode") == "" || s.Key("mode") == "closed"):
+		case s.Bench == "Load" && closedLoop(s):
 			load = append(load, s)
 		case s.Bench == "Unary":
 			unary = append(unary, s)
@@ -255,6 +248,19 @@ func (b *builder) speedSource(all bool) ([]*Series, string) {
 		return load, "the load driver (closed loop, server in its own process)"
 	}
 	return unary, "`go test -bench` BenchmarkUnary (client and server in one process)"
+}
+
+// atBase reports whether s ran at the base condition: loopback, no added
+// server work.
+func atBase(s *Series) bool {
+	n, w := s.Key("net"), s.Key("work")
+	return (n == "" || n == "loopback") && (w == "" || w == "0" || w == "0s")
+}
+
+// closedLoop reports whether s is not an open-loop (fixed rate) run.
+func closedLoop(s *Series) bool {
+	m := s.Key("mode")
+	return m == "" || m == "closed"
 }
 
 var speedMetrics = []struct {
@@ -269,7 +275,7 @@ var speedMetrics = []struct {
 
 func (b *builder) speed() (row, string) {
 	r := row{name: "Speed", claim: "Moderate → Very fast"}
-	series, source := b.speedSource(false)
+	series, source := b.speedSource()
 	var sec strings.Builder
 	sec.WriteString("## Speed\n\n")
 	if len(series) == 0 {

@@ -63,7 +63,7 @@ func (b *builder) dataFormat() (row, string) {
 		sec.WriteString("\n")
 	}
 
-	series, source := b.speedSource(false)
+	series, source := b.speedSource()
 	wg := groups(series)
 	var wire []Comparison
 	if len(wg) > 0 {
@@ -191,9 +191,7 @@ func (b *builder) streaming() (row, string) {
 	sec.WriteString("## Streaming: the four call kinds\n\n")
 	var load, bench []*Series
 	for _, s := range b.d.Series {
-		k := kindOf(s)
-		n, wk := s.Key("net"), s.Key("work")
-		if k == "" || !(n == "" || n == "loopback") || !(wk == "" || wk == "0" || wk == "0s") || (s.Key("mode") != "" && s.Key("mode") != "closed") {
+		if kindOf(s) == "" || !atBase(s) || !closedLoop(s) {
 			continue
 		}
 		if s.Bench == "Load" {
@@ -334,7 +332,7 @@ func (b *builder) idealFor() (row, string) {
 			continue
 		}
 		switch {
-		case s.Bench == "Load" && (s.Key("mode") == "" || s.Key("mode") == "closed"):
+		case s.Bench == "Load" && closedLoop(s):
 			load = append(load, s)
 		case s.Bench == "Unary":
 			bench = append(bench, s)
@@ -423,7 +421,7 @@ var decompMetrics = []struct {
 func (b *builder) decomposition() string {
 	var sec strings.Builder
 	sec.WriteString("## Decomposition: HTTP/2 versus protobuf\n\n")
-	series, source := b.speedSource(false)
+	series, source := b.speedSource()
 	effects := map[string]map[string][]float64{} // unit → effect → ratios
 	var rows []string
 	for _, g := range groups(series) {
