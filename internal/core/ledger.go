@@ -227,6 +227,16 @@ func (s *Service) GetTransaction(ctx context.Context, id string) (*Transaction, 
 	return c.records[i], nil
 }
 
+// txPrefixes[k] is "tx-<Payloads[k]>-", the prefix of TransactionID's ids
+// of that class, built once rather than on every GetTransaction.
+var txPrefixes = func() []string {
+	ps := make([]string, len(Payloads))
+	for k, p := range Payloads {
+		ps[k] = "tx-" + string(p) + "-"
+	}
+	return ps
+}()
+
 func parseTransactionID(id string) (Payload, int, error) {
 	if id == "" {
 		return "", 0, Errorf(CodeInvalidArgument, "transaction id is required")
@@ -234,11 +244,10 @@ func parseTransactionID(id string) (Payload, int, error) {
 	if len(id) > maxIDLen {
 		return "", 0, Errorf(CodeInvalidArgument, "transaction id is longer than %d bytes", maxIDLen)
 	}
-	for _, p := range Payloads {
-		prefix := "tx-" + string(p) + "-"
+	for k, prefix := range txPrefixes {
 		if len(id) == len(prefix)+6 && id[:len(prefix)] == prefix {
 			if i, ok := digits(id[len(prefix):]); ok {
-				return p, i, nil
+				return Payloads[k], i, nil
 			}
 		}
 	}
