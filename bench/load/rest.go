@@ -40,6 +40,7 @@ type restTarget struct {
 	isProto bool
 	wire    wirecount.Counter
 	token   string
+	authz   string // "Bearer <token>", made once
 	ids     []string
 	proto   atomic.Pointer[string]
 
@@ -181,7 +182,7 @@ func (t *restTarget) login(ctx context.Context) error {
 	if !res.IsValid {
 		return loginRefused(t.cfg, res.Message)
 	}
-	t.token = res.Token
+	t.token, t.authz = res.Token, "Bearer "+res.Token
 	return nil
 }
 
@@ -374,7 +375,7 @@ func (t *restTarget) newFastCaller(spec unarySpec) *fastCaller {
 		c.req.Header.Set("Accept", mediaProto)
 	}
 	if t.token != "" {
-		c.req.Header.Set("Authorization", "Bearer "+t.token)
+		c.req.Header.Set("Authorization", t.authz)
 	}
 	if spec.body != nil {
 		c.req.SetBody(spec.body)
@@ -433,7 +434,7 @@ func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
 		req.Header.Set("Accept", mediaProto)
 	}
 	if c.t.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.t.token)
+		req.Header.Set("Authorization", c.t.authz)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -500,7 +501,7 @@ func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
 		h.fields = append(h.fields, hpack.HeaderField{Name: "content-type", Value: spec.contentType})
 	}
 	if t.token != "" {
-		h.fields = append(h.fields, hpack.HeaderField{Name: "authorization", Value: "Bearer " + t.token, Sensitive: true})
+		h.fields = append(h.fields, hpack.HeaderField{Name: "authorization", Value: t.authz, Sensitive: true})
 	}
 	return h
 }

@@ -25,10 +25,10 @@ import (
 	"restvsgrpc/restsvc"
 )
 
-// get makes a request over worker i's net/http client and checks the
+// do makes a request over worker i's net/http client and checks the
 // protocol and status; the caller closes the body of a 200.
 func (t *restTarget) do(req *http.Request, i int) (*http.Response, error) {
-	req.Header.Set("Authorization", "Bearer "+t.token)
+	req.Header.Set("Authorization", t.authz)
 	resp, err := t.hcs[i%len(t.hcs)].Do(req)
 	if err != nil {
 		return nil, unavailable(err)
@@ -333,7 +333,7 @@ func (t *restTarget) newChatCaller(ctx context.Context, i int) (*wsChat, error) 
 	}
 	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
 		HTTPClient:   t.ws,
-		HTTPHeader:   http.Header{"Authorization": {"Bearer " + t.token}},
+		HTTPHeader:   http.Header{"Authorization": {t.authz}},
 		Subprotocols: []string{sub},
 	})
 	if err != nil {
