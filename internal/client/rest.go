@@ -204,23 +204,33 @@ func (c *REST) newRequest(ctx context.Context, method, url string, body io.Reade
 	return req, nil
 }
 
-// do sends req and returns the whole body of a 200 answer; any other
-// status is returned as the *core.Error its body names. The body is always
-// read to its end and closed.
-func (c *REST) do(req *http.Request) ([]byte, error) {
+// send sends req and returns the response to a 200, its body for the
+// caller to read and close; any other status is returned as the
+// *core.Error its body names, the body read to its end and closed.
+func (c *REST) send(req *http.Request) (*http.Response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	c.observe(resp.Proto)
-	b, err := readAll(resp)
+	if resp.StatusCode != http.StatusOK {
+		b, err := readAll(resp)
+		if err != nil {
+			return nil, err
+		}
+		return nil, restsvc.ErrorOf(resp.StatusCode, b)
+	}
+	return resp, nil
+}
+
+// do is send for unary answers: it returns the whole body of a 200, read
+// to its end and closed.
+func (c *REST) do(req *http.Request) ([]byte, error) {
+	resp, err := c.send(req)
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, restsvc.ErrorOf(resp.StatusCode, b)
-	}
-	return b, nil
+	return readAll(resp)
 }
 
 // readAll reads a response body to its end, sized by Content-Length when
@@ -383,17 +393,9 @@ func (c *REST) ListTransactions(ctx context.Context, lr core.ListRequest, fn fun
 	default:
 		req.Header["Accept"] = hdrNDJSON
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return err
-	}
-	c.observe(resp.Proto)
-	if resp.StatusCode != http.StatusOK {
-		b, err := readAll(resp)
-		if err != nil {
-			return err
-		}
-		return restsvc.ErrorOf(resp.StatusCode, b)
 	}
 	defer resp.Body.Close()
 	var fnErr error
