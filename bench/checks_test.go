@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
@@ -19,9 +21,10 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestChecksCatchFaults shows that the benchmarks' checks can fail: a
-// client that does not keep connections alive, and a client speaking
-// HTTP/1.1 to a variant that must run over HTTP/2, are both caught, while
-// the benchmarks' own clients pass.
+// client that does not keep connections alive, a client speaking HTTP/1.1
+// to a variant that must run over HTTP/2, and clients that send or accept
+// uncompressed messages on a gzip=on target are all caught, while the
+// benchmarks' own clients pass.
 func TestChecksCatchFaults(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -36,6 +39,7 @@ func TestChecksCatchFaults(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		variant string
+		gzip    bool
 		// swap, if set, replaces the target's client.
 		swap    func(url string) client.Client
 		wantErr string
@@ -43,6 +47,27 @@ func TestChecksCatchFaults(t *testing.T) {
 		{name: "rest keeps alive", variant: vREST},
 		{name: "rest-h2c multiplexes", variant: vRESTH2C},
 		{name: "grpc", variant: vGRPC},
+		{name: "rest gzip", variant: vREST, gzip: true},
+		{name: "grpc gzip", variant: vGRPC, gzip: true},
+		{
+			name: "rest gzip refused", variant: vREST, gzip: true, wantErr: "not gzip-compressed",
+			swap: func(url string) client.Client {
+				tr := &http.Transport{DisableCompression: true}
+				t.Cleanup(tr.CloseIdleConnections)
+				return client.NewREST(url, &http.Client{Transport: tr})
+			},
+		},
+		{
+			name: "grpc gzip off", variant: vGRPC, gzip: true, wantErr: "not gzip-compressed",
+			swap: func(url string) client.Client {
+				conn, err := grpc.NewClient(strings.TrimPrefix(url, "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = conn.Close() })
+				return client.NewGRPC(conn)
+			},
+		},
 		{
 			name: "keep-alive off", variant: vREST, wantErr: "not reused",
 			swap: func(url string) client.Client {
@@ -64,7 +89,7 @@ func TestChecksCatchFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tg := start(t, tc.variant, env{svc: svc, net: netsim.Loopback, conc: 1})
+			tg := start(t, tc.variant, env{svc: svc, net: netsim.Loopback, conc: 1, gzip: tc.gzip})
 			defer tg.close()
 			c := tg.c
 			if tc.swap != nil {

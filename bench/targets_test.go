@@ -90,7 +90,10 @@ type target struct {
 	// (stats.Handler), to cross-check body-B/op.
 	payload *payloadStats
 	gzip    bool
-	closers []func()
+	// unzipped counts, with gzip on, the REST requests that did not
+	// accept a gzip answer, so were answered uncompressed.
+	unzipped atomic.Int64
+	closers  []func()
 }
 
 func (t *target) close() {
@@ -127,7 +130,7 @@ func start(b testing.TB, v string, e env) *target {
 
 	serveHTTP := func(h http.Handler, opts ...restsvc.ServerOption) {
 		if e.gzip {
-			h = gzipHandler(h)
+			h = gzipHandler(h, &t.unzipped)
 		}
 		// Connection errors (a spare connection cut at the end) are not
 		// results: every call's own error fails the benchmark.
@@ -270,9 +273,10 @@ func (t *target) check(b *testing.B, workers int) {
 	}
 }
 
-// verify reports a response over the wrong protocol, or connections
-// opened during the timed part beyond a spare one per worker (HTTP/1.1
-// keep-alive broken: a connection per call).
+// verify reports a response over the wrong protocol, connections opened
+// during the timed part beyond a spare one per worker (HTTP/1.1
+// keep-alive broken: a connection per call), or with gzip on, a message
+// sent uncompressed.
 func (t *target) verify(workers int) error {
 	if n := t.badProto.Load(); n > 0 {
 		return fmt.Errorf("%s: %d responses over an unexpected protocol", t.variant, n)
@@ -295,6 +299,15 @@ func (t *target) verify(workers int) error {
 	if conns := t.wire.Conns(); conns > int64(2*workers+1) {
 		return fmt.Errorf("%s: %d connections for %d workers: connections are not reused", t.variant, conns, workers)
 	}
+	if t.gzip {
+		n := t.unzipped.Load()
+		if t.payload != nil {
+			n += t.payload.unzipped.Load()
+		}
+		if n > 0 {
+			return fmt.Errorf("%s: %d messages not gzip-compressed, want gzip=on", t.variant, n)
+		}
+	}
 	return nil
 }
 
@@ -314,8 +327,10 @@ func (t *target) reportBody(b *testing.B, computed int64) {
 	b.ReportMetric(float64(computed), "body-B/op")
 }
 
-// payloadStats is a grpc stats.Handler counting message bytes.
-type payloadStats struct{ in, out atomic.Int64 }
+// payloadStats is a grpc stats.Handler counting message bytes, and the
+// messages sent or received uncompressed (grpc-go reports their compressed
+// length equal to their length).
+type payloadStats struct{ in, out, unzipped atomic.Int64 }
 
 func (p *payloadStats) reset() { p.in.Store(0); p.out.Store(0) }
 
@@ -325,8 +340,14 @@ func (p *payloadStats) HandleRPC(_ context.Context, s stats.RPCStats) {
 	switch s := s.(type) {
 	case *stats.InPayload:
 		p.in.Add(int64(s.Length))
+		if s.CompressedLength == s.Length {
+			p.unzipped.Add(1)
+		}
 	case *stats.OutPayload:
 		p.out.Add(int64(s.Length))
+		if s.CompressedLength == s.Length {
+			p.unzipped.Add(1)
+		}
 	}
 }
 

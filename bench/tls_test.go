@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -68,12 +69,13 @@ func tlsConfigs(tb testing.TB) (srv, cli *tls.Config) {
 }
 
 // gzipHandler compresses the answers of requests that accept gzip, as a gin
-// user's gzip middleware would. It is for unary answers only: it does not
-// flush per record.
-func gzipHandler(h http.Handler) http.Handler {
+// user's gzip middleware would, and counts the others in unzipped. It is
+// for unary answers only: it does not flush per record.
+func gzipHandler(h http.Handler, unzipped *atomic.Int64) http.Handler {
 	pool := sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			unzipped.Add(1)
 			h.ServeHTTP(w, r)
 			return
 		}
