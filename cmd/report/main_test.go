@@ -221,6 +221,34 @@ func TestAddNameKey(t *testing.T) {
 	}
 }
 
+// Steal bookkeeping is copied from the run's JSON, and left out, not made
+// zero, when the JSON could not be read.
+func TestCopyBenchLines(t *testing.T) {
+	t.Parallel()
+	in := "goos: linux\nBenchmarkLoad/variant=grpc-1\t10\t5 req/s\nPASS\n"
+	tests := []struct {
+		name string
+		info *windowInfo
+		want string
+	}{
+		{"json read", &windowInfo{Protocol: "HTTP/2.0", Discarded: 2, Flagged: true},
+			"proto: HTTP/2.0\nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\t2 discarded-windows\t1 steal-flagged\n"},
+		{"json unreadable", nil, "proto: \nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out strings.Builder
+			if err := copyBenchLines(&out, strings.NewReader(in), window{}, tt.info); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, out.String()); diff != "" {
+				t.Errorf("copyBenchLines (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestProgress(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -288,11 +288,13 @@ func (r *runner) runWindows(ctx context.Context, srv *server, work time.Duration
 			r.failures = append(r.failures, label)
 			continue
 		}
-		info, err := readWindowJSON(jsonPath)
-		if err != nil {
+		var known *windowInfo
+		if info, err := readWindowJSON(jsonPath); err != nil {
 			fmt.Fprintf(r.stderr, "report: %v\n", err)
+		} else {
+			known = &info
 		}
-		if err := copyBenchLines(raw, &out, w, info); err != nil {
+		if err := copyBenchLines(raw, &out, w, known); err != nil {
 			return err
 		}
 	}
@@ -321,14 +323,22 @@ func readWindowJSON(path string) (windowInfo, error) {
 // copyBenchLines copies the benchmark lines of a load-driver run to the raw
 // file. It adds the server work to each name, the steal bookkeeping from the
 // run's JSON as two units (discarded-windows, steal-flagged), and precedes
-// them with the negotiated protocol as a "proto:" line.
-func copyBenchLines(w io.Writer, r io.Reader, win window, info windowInfo) error {
-	if _, err := fmt.Fprintf(w, "proto: %s\n", info.Protocol); err != nil {
-		return err
+// them with the negotiated protocol as a "proto:" line. With info nil (the
+// JSON could not be read) the units are left out rather than written as
+// zeros, and the "proto:" line is empty, so that the previous run's
+// protocol does not carry over.
+func copyBenchLines(w io.Writer, r io.Reader, win window, info *windowInfo) error {
+	proto, units := "", ""
+	if info != nil {
+		flagged := 0
+		if info.Flagged {
+			flagged = 1
+		}
+		proto = info.Protocol
+		units = fmt.Sprintf("\t%d discarded-windows\t%d steal-flagged", info.Discarded, flagged)
 	}
-	flagged := 0
-	if info.Flagged {
-		flagged = 1
+	if _, err := fmt.Fprintf(w, "proto: %s\n", proto); err != nil {
+		return err
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -338,7 +348,7 @@ func copyBenchLines(w io.Writer, r io.Reader, win window, info windowInfo) error
 			continue
 		}
 		line = addNameKey(line, "work", durationName(win.work))
-		if _, err := fmt.Fprintf(w, "%s\t%d discarded-windows\t%d steal-flagged\n", line, info.Discarded, flagged); err != nil {
+		if _, err := fmt.Fprintf(w, "%s%s\n", line, units); err != nil {
 			return err
 		}
 	}
