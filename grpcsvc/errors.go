@@ -20,18 +20,17 @@ var toGRPC = map[core.Code]codes.Code{
 	core.CodeInternal:         codes.Internal,
 }
 
-var toCore = map[codes.Code]core.Code{
-	codes.Unknown:           core.CodeUnknown,
-	codes.InvalidArgument:   core.CodeInvalidArgument,
-	codes.Unauthenticated:   core.CodeUnauthenticated,
-	codes.PermissionDenied:  core.CodePermissionDenied,
-	codes.NotFound:          core.CodeNotFound,
-	codes.ResourceExhausted: core.CodeTooLarge,
-	codes.Canceled:          core.CodeCanceled,
-	codes.DeadlineExceeded:  core.CodeDeadlineExceeded,
-	codes.Unavailable:       core.CodeUnavailable,
-	codes.Internal:          core.CodeInternal,
-}
+// toCore inverts toGRPC; of the codes sharing Internal, CodeInternal wins.
+// A gRPC code it lacks (Unknown among them) is CodeUnknown.
+var toCore = func() map[codes.Code]core.Code {
+	m := make(map[codes.Code]core.Code, len(toGRPC))
+	for c, g := range toGRPC {
+		if _, dup := m[g]; !dup || c == core.CodeInternal {
+			m[g] = c
+		}
+	}
+	return m
+}()
 
 // CodeOf returns the gRPC code for a core code. Codes the core does not
 // know, and CodeUnknown, are Internal.
