@@ -156,7 +156,8 @@ func dialH2(ctx context.Context, dial func(context.Context, string, string) (net
 }
 
 // call sends one request and waits for its answer into s, whose body
-// buffer is reused; fields are the headers after the pseudo-headers.
+// buffer is reused; fields are the headers after the pseudo-headers,
+// content-length included when there is a body.
 func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path string, fields []hpack.HeaderField, body []byte) error {
 	select {
 	case c.sem <- struct{}{}:
@@ -186,9 +187,6 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	c.henc.WriteField(hpack.HeaderField{Name: ":path", Value: path})
 	for _, f := range fields {
 		c.henc.WriteField(f)
-	}
-	if body != nil {
-		c.henc.WriteField(hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(body))})
 	}
 	err := c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: c.hbuf.Bytes(), EndStream: body == nil, EndHeaders: true})
 	if err == nil && body != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -502,6 +503,9 @@ func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
 	}
 	if t.token != "" {
 		h.fields = append(h.fields, hpack.HeaderField{Name: "authorization", Value: t.authz, Sensitive: true})
+	}
+	if spec.body != nil {
+		h.fields = append(h.fields, hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(spec.body))})
 	}
 	return h
 }
