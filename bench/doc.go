@@ -160,7 +160,9 @@
 // preface (under TLS only the former and grpc-go's own ALPN check apply);
 // a mismatch fails the benchmark. Bodies are drained and closed by the
 // client, and a benchmark fails if connections are opened during the timed
-// part beyond one spare per worker: HTTP/1.1 keep-alive must work. A
+// part beyond one spare per worker: HTTP/1.1 keep-alive must work. With
+// gzip=on, a REST answer or a grpc message sent uncompressed fails the
+// row. A
 // result must time at least as many ops as it has workers: the testing
 // package's first probe runs one op, and when that op outlasts -benchtime
 // (a net=wan call takes 41 ms, past -benchtime=20ms) it is the result, one
