@@ -100,7 +100,7 @@ run_wrk() { # c
 run_h2load() { # c: one connection carrying c streams, as loadgen's rest-h2c
 	local out
 	out=$(pin h2load -t1 -c1 -m "$1" -D "$secs" --warm-up-time=1 -d "$work/body.json" \
-		-H 'content-type: application/json' "http://$REST/v1/auth/token/validate")
+		-H 'content-type: application/json' -H "authorization: Bearer $token" "http://$REST/v1/auth/token/validate")
 	grep -q ' 0 failed, 0 errored' <<<"$out" || echo "crosscheck: h2load saw failures" >&2
 	# h2load reports the mean and sd of request times, not percentiles.
 	local rate mean
