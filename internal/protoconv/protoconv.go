@@ -151,6 +151,14 @@ var kindToPB = map[core.EventKind]chatv1.ChatEvent_Kind{
 	core.EventMessage: chatv1.ChatEvent_KIND_MESSAGE,
 }
 
+var kindFromPB = func() map[chatv1.ChatEvent_Kind]core.EventKind {
+	m := make(map[chatv1.ChatEvent_Kind]core.EventKind, len(kindToPB))
+	for k, v := range kindToPB {
+		m[v] = k
+	}
+	return m
+}()
+
 // ChatEvent converts an event for a member.
 func ChatEvent(e core.ChatEvent) *chatv1.ChatEvent {
 	return &chatv1.ChatEvent{Kind: kindToPB[e.Kind], Room: e.Room, Seq: e.Seq, From: e.From, Text: e.Text, SentAt: ts(e.SentAt)}
@@ -158,11 +166,5 @@ func ChatEvent(e core.ChatEvent) *chatv1.ChatEvent {
 
 // FromChatEvent is the inverse of ChatEvent.
 func FromChatEvent(m *chatv1.ChatEvent) core.ChatEvent {
-	var k core.EventKind
-	for ck, pk := range kindToPB {
-		if pk == m.GetKind() {
-			k = ck
-		}
-	}
-	return core.ChatEvent{Kind: k, Room: m.GetRoom(), Seq: m.GetSeq(), From: m.GetFrom(), Text: m.GetText(), SentAt: fromTS(m.GetSentAt())}
+	return core.ChatEvent{Kind: kindFromPB[m.GetKind()], Room: m.GetRoom(), Seq: m.GetSeq(), From: m.GetFrom(), Text: m.GetText(), SentAt: fromTS(m.GetSentAt())}
 }
