@@ -147,7 +147,9 @@
 //	           ClientStream; records' protobuf size for ServerStream (the
 //	           same for every variant, so it is proportional to msgs/s)
 //	B/op, allocs/op  from -benchmem: client and server together, as both
-//	           run in the test process
+//	           run in the test process; on shaped rows (net=lan, wan)
+//	           also the simulated network's copy of every chunk it
+//	           delays, a few allocations per socket read and write
 //
 // # Honesty rules the code enforces
 //
