@@ -137,13 +137,12 @@ func (l *load) failed() int {
 type server struct {
 	cmd               *exec.Cmd
 	rest, grpc, debug string
-	lines             chan string // stdout after the ready line
 	done              chan error
 }
 
 // startServer runs the binary and waits for its ready line.
 func startServer(ctx context.Context, path string, args ...string) (*server, error) {
-	s := &server{cmd: exec.Command(path, args...), lines: make(chan string, 64), done: make(chan error, 1)}
+	s := &server{cmd: exec.Command(path, args...), done: make(chan error, 1)}
 	var stderr strings.Builder
 	s.cmd.Stderr = &stderr
 	out, err := s.cmd.StdoutPipe()
@@ -155,20 +154,16 @@ func startServer(ctx context.Context, path string, args ...string) (*server, err
 	}
 	ready := make(chan string, 1)
 	go func() {
+		// Read stdout to its end, so that the server never blocks on it;
+		// only the ready line is used.
 		sc := bufio.NewScanner(out)
 		seen := false
 		for sc.Scan() {
 			if line := sc.Text(); !seen && strings.HasPrefix(line, "ready ") {
 				ready <- line
 				seen = true
-			} else if seen {
-				select {
-				case s.lines <- line:
-				default:
-				}
 			}
 		}
-		close(s.lines)
 		s.done <- s.cmd.Wait()
 	}()
 	select {
