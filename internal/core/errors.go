@@ -30,7 +30,7 @@ var Codes = []Code{
 	CodeTooLarge, CodeCanceled, CodeDeadlineExceeded, CodeUnavailable, CodeInternal,
 }
 
-var codeNames = map[Code]string{
+var codeNames = [...]string{
 	CodeUnknown:          "unknown",
 	CodeInvalidArgument:  "invalid_argument",
 	CodeUnauthenticated:  "unauthenticated",
@@ -45,8 +45,8 @@ var codeNames = map[Code]string{
 
 // String returns the snake_case name used in REST error bodies.
 func (c Code) String() string {
-	if s, ok := codeNames[c]; ok {
-		return s
+	if c >= 0 && int(c) < len(codeNames) && codeNames[c] != "" {
+		return codeNames[c]
 	}
 	return fmt.Sprintf("code(%d)", int(c))
 }
@@ -55,7 +55,7 @@ func (c Code) String() string {
 func ParseCode(s string) Code {
 	for c, name := range codeNames {
 		if name == s {
-			return c
+			return Code(c)
 		}
 	}
 	return CodeUnknown
