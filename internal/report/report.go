@@ -138,12 +138,12 @@ func (b *builder) rules() {
 
 At each condition (a combination of rpc, payload, concurrency, …) gRPC is compared with its REST rival:
 
-- **gRPC wins** when the Mann-Whitney U test gives p < %.2g and gRPC is better by at least %.0f%%; **gRPC loses** under the same test the other way; otherwise the difference is **the same** (not significant, or too small to matter). Byte counts that do not vary are compared exactly. When a test cannot reach p < %.2g with the samples at hand (fewer than 4 per side), the condition is **unclear** and left out.
+- **gRPC wins** when the Mann-Whitney U test gives p < %.2g and gRPC is better by at least %.0f%%; **gRPC loses** under the same test the other way; otherwise the difference is **the same** (not significant, or too small to matter). Byte counts that do not vary are compared exactly. When a test cannot reach p < %.2g with the samples at hand (fewer than %d per side), the condition is **unclear** and left out.
 - A claim **holds** when gRPC wins at every decided condition, **holds only when …** when it wins at some (the winning conditions are named, by one dimension when they line up with it), and **does not hold** when it wins at none. With no decided condition it is **inconclusive**; with no data, **no data**.
 - Protocol is a recorded fact, not a statistic: it holds when every rest run negotiated HTTP/1.x and every grpc run HTTP/2, and holds only when REST is served the default way if any rest-h2c run negotiated HTTP/2.
 - REST's rival is the variant named in each section: plain rest for the table's Speed and Data-format rows, and for streaming REST's best equivalent (the REST variant with the highest throughput at that condition).
 
-`, b.cfg.rules.Alpha, b.cfg.rules.MinEffect*100, b.cfg.rules.Alpha)
+`, b.cfg.rules.Alpha, b.cfg.rules.MinEffect*100, b.cfg.rules.Alpha, b.cfg.rules.minSamples())
 }
 
 // protocolOf returns the protocol a series recorded, from a name key or a

@@ -94,6 +94,16 @@ func (ru Rules) Compare(cond map[string]string, g, r []float64, better Better) C
 	return c
 }
 
+// minSamples is the fewest samples per side with which a Mann-Whitney
+// test can reach Alpha.
+func (ru Rules) minSamples() int {
+	n := 1
+	for minPValue(n, n) >= ru.Alpha && n < 1000 {
+		n++
+	}
+	return n
+}
+
 // minPValue is the smallest two-sided p-value a Mann-Whitney test of sizes
 // n1 and n2 can give: 2 / C(n1+n2, n1).
 func minPValue(n1, n2 int) float64 {
