@@ -2,8 +2,10 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,5 +146,48 @@ func TestFewerOpsThanWorkers(t *testing.T) {
 				t.Errorf("fewerOpsThanWorkers(%d, %d, %v, %q) = %v, want error %v", tc.n, tc.conc, tc.elapsed, tc.benchtime, err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestMeasureWarmsUpUntimed shows that measure runs one warm-up op per
+// worker, calls warmed right after it and before any timed op, and then
+// runs exactly b.N timed ops among the workers.
+func TestMeasureWarmsUpUntimed(t *testing.T) {
+	t.Parallel()
+	const conc = 3
+	var fault atomic.Pointer[string]
+	fail := func(s string) { fault.CompareAndSwap(nil, &s) }
+	res := testing.Benchmark(func(b *testing.B) {
+		var timed atomic.Int64
+		measure(b, nil, conc, func(w int) (worker, error) {
+			ops, warmedAfter := 0, -1
+			return worker{
+				op: func() error {
+					ops++
+					if ops > 1 {
+						timed.Add(1)
+						if warmedAfter != 1 {
+							fail(fmt.Sprintf("worker %d: timed op %d before warmed was called after the warm-up", w, ops))
+						}
+					}
+					return nil
+				},
+				warmed: func() { warmedAfter = ops },
+				done: func() {
+					if warmedAfter != 1 {
+						fail(fmt.Sprintf("worker %d: warmed called after %d ops, want 1", w, warmedAfter))
+					}
+				},
+			}, nil
+		})
+		if got := timed.Load(); got != int64(b.N) {
+			fail(fmt.Sprintf("b.N=%d: %d timed ops", b.N, got))
+		}
+	})
+	if f := fault.Load(); f != nil {
+		t.Fatal(*f)
+	}
+	if res.N == 0 {
+		t.Fatal("the benchmark did not run")
 	}
 }
