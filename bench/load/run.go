@@ -309,6 +309,7 @@ func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
 // and makes it, until the window ends.
 func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
 	var timer *time.Timer // one per worker, not one per call
+	opened := false       // this worker has passed w.open
 	for ctx.Err() == nil {
 		w.mu.Lock()
 		due := w.sched.next()
@@ -317,9 +318,6 @@ func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
 		w.mu.Unlock()
 		if over {
 			return
-		}
-		if measured {
-			w.open.Do(w.snapshot)
 		}
 		sent := time.Since(w.start)
 		if wait := due - sent; wait > 0 {
@@ -334,6 +332,13 @@ func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
 				return
 			case <-timer.C:
 			}
+			sent = time.Since(w.start)
+		}
+		// The window opens at the first measured send, not when a worker
+		// takes a due call that may be many calls ahead of the clock.
+		if measured && !opened {
+			w.open.Do(w.snapshot)
+			opened = true
 			sent = time.Since(w.start)
 		}
 		out, err := c.Call(ctx)
