@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	t.Variant = variant
-	if !contains(load.Variants, variant) {
+	if !slices.Contains(load.Variants, variant) {
 		return cfg, cli.Usagef("-variant %q: want one of %s", variant, strings.Join(load.Variants, ", "))
 	}
 	r, err := load.ParseRPC(rpc)
@@ -230,13 +231,4 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		cfg.duration = 0
 	}
 	return cfg, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
