@@ -125,6 +125,9 @@ func TestProtocols(t *testing.T) {
 	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
 		rc, ok := c.(interface{ LastProto() string })
 		if !ok {
+			if _, isREST := want[c.Variant()]; isREST {
+				t.Fatalf("%T does not record the protocol it negotiated", c)
+			}
 			return // grpc-go speaks only HTTP/2
 		}
 		if _, err := c.GetTransaction(context.Background(), core.TransactionID(core.Payload100B, 1)); err != nil {
