@@ -15,7 +15,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -425,11 +424,7 @@ func netHTTPHandler(svc *core.Service) http.Handler {
 		reply(w, res, err)
 	})
 	mux.HandleFunc("GET /v1/transactions/{id}", func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			tok = ""
-		}
-		if _, err := svc.Authenticate(tok); err != nil {
+		if _, err := svc.Authenticate(core.BearerToken(r.Header.Get("Authorization"))); err != nil {
 			reply(w, nil, err)
 			return
 		}
