@@ -285,6 +285,7 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 
 // closedLoop makes one call after another until the window ends.
 func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
+	opened := false // this worker has passed w.open
 	for ctx.Err() == nil {
 		at := time.Since(w.start)
 		if at >= w.stopAt {
@@ -294,8 +295,10 @@ func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
 		if measured && w.cfg.calls > 0 && w.issued.Add(1) > w.cfg.calls {
 			return
 		}
-		if measured {
+		if measured && !opened {
 			w.open.Do(w.snapshot)
+			opened = true
+			at = time.Since(w.start) // the snapshot is not the call's time
 		}
 		out, err := c.Call(ctx)
 		end := time.Since(w.start)
