@@ -278,16 +278,15 @@ func (b *builder) streaming() (row, string) {
 				kc = append(kc, c)
 			}
 		}
-		if len(kc) > 0 {
+		switch {
+		case len(kc) == 1:
 			c := kc[0]
 			unit := c.Cond["metric"]
-			fig := fmt.Sprintf("%s grpc %s vs %s %s", k, fmtSummary(c.GRPC, unit), c.Cond["rest"], fmtSummary(c.REST, unit))
-			if len(kc) > 1 {
-				fig += ", gRPC/REST " + ratioRange(kc)
-			} else {
-				fig += " (" + fmtRatio(c) + ")"
-			}
-			parts = append(parts, fig)
+			parts = append(parts, fmt.Sprintf("%s grpc %s vs %s %s (%s)", k, fmtSummary(c.GRPC, unit), c.Cond["rest"], fmtSummary(c.REST, unit), fmtRatio(c)))
+		case len(kc) > 1:
+			// The figures of one condition among several would be
+			// quoted without naming it: the ratios say it all.
+			parts = append(parts, k+" gRPC/REST "+ratioRange(kc))
 		}
 	}
 	ran := 0
