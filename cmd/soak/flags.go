@@ -24,8 +24,8 @@ Starts the server binary on loopback ports, drives it at -rate calls a
 second for each call kind (ValidateUser, ValidateToken, GetTransaction,
 ListTransactions, Upload, Chat) over each variant (rest, rest-proto,
 rest-h2c, grpc) for -duration, and samples the server's RSS, goroutines
-and open file descriptors every -sample. It fails if any call fails, if the
-server does not exit 0 on SIGTERM, or if a figure's mean over the last
+and open file descriptors every -sample. It fails if any call fails or a
+call kind completes none, if the server does not exit 0 on SIGTERM, or if a figure's mean over the last
 third of the samples exceeds -factor times its mean over the first third
 plus its slack.
 
