@@ -386,8 +386,8 @@ func (b *builder) idealFor() (row, string) {
 			fmt.Fprintf(&sec, "  - %s\n", c)
 			xs = append(xs, c.Dim+" "+c.From+"→"+c.To+" ("+c.Before.String()+"→"+c.After.String()+")")
 		}
-		xs = countSame(xs)
 	}
+	xs = countSame(xs)
 	sec.WriteString("\n")
 	comparisonTable(&sec, cs)
 	b.login(&sec)
