@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"restvsgrpc/internal/latency"
+	"restvsgrpc/internal/hist"
 )
 
 // worker is one concurrent caller: op does one timed operation; warmed,
@@ -26,7 +26,7 @@ type worker struct {
 
 // result is what measure observed.
 type result struct {
-	lat     *latency.Recorder
+	lat     *hist.Histogram
 	elapsed time.Duration
 }
 
@@ -72,9 +72,9 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 		}
 	}
 
-	recs := make([]*latency.Recorder, conc)
+	recs := make([]*hist.Histogram, conc)
 	for i := range recs {
-		recs[i] = latency.NewRecorder()
+		recs[i] = new(hist.Histogram)
 	}
 	var (
 		next   atomic.Int64
@@ -124,7 +124,7 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 	}
 	all := recs[0]
 	for _, r := range recs[1:] {
-		all.Merge(r)
+		all.Merge(*r)
 	}
 	all.Report(b)
 	if cpu > 0 {

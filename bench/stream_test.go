@@ -21,7 +21,7 @@ import (
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
-	"restvsgrpc/internal/latency"
+	"restvsgrpc/internal/hist"
 	"restvsgrpc/internal/netsim"
 	"restvsgrpc/internal/protoconv"
 )
@@ -127,10 +127,10 @@ func BenchmarkServerStream(b *testing.B) {
 				b.Run(sr.name(v, p), func(b *testing.B) {
 					b.SetBytes(pbBytes)
 					var mu sync.Mutex
-					ttfm := latency.NewRecorder()
+					ttfm := new(hist.Histogram)
 					r := measure(b, t, c, func(int) (worker, error) {
-						first := latency.NewRecorder()
-						done := func() { mu.Lock(); ttfm.Merge(first); mu.Unlock() }
+						first := new(hist.Histogram)
+						done := func() { mu.Lock(); ttfm.Merge(*first); mu.Unlock() }
 						if t.c == nil {
 							tc, err := t.dialTCP()
 							if err != nil {

@@ -55,6 +55,55 @@ func (m cpuMeter) read() (cpuSnap, error) {
 	return s, nil
 }
 
+// serverCPUs returns the CPUs the server process may use: the CPUs in its
+// affinity mask (/proc/PID/status), or fewer when its environment sets
+// GOMAXPROCS lower; 0 when neither can be read.
+func (m cpuMeter) serverCPUs() int {
+	dir := filepath.Join(m.procDir, strconv.Itoa(m.serverPID))
+	b, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		return 0
+	}
+	n := allowedCPUs(b)
+	if env, err := os.ReadFile(filepath.Join(dir, "environ")); err == nil {
+		for kv := range bytes.SplitSeq(env, []byte{0}) {
+			if v, ok := bytes.CutPrefix(kv, []byte("GOMAXPROCS=")); ok {
+				if g, err := strconv.Atoi(string(v)); err == nil && g > 0 && (n == 0 || g < n) {
+					n = g
+				}
+			}
+		}
+	}
+	return n
+}
+
+// allowedCPUs counts the CPUs of the Cpus_allowed_list line of a
+// /proc/PID/status ("0-1,4"), or returns 0 when it has none.
+func allowedCPUs(status []byte) int {
+	for line := range bytes.SplitSeq(status, []byte("\n")) {
+		v, ok := bytes.CutPrefix(line, []byte("Cpus_allowed_list:"))
+		if !ok {
+			continue
+		}
+		n := 0
+		for r := range bytes.SplitSeq(bytes.TrimSpace(v), []byte(",")) {
+			lo, hi, isRange := bytes.Cut(r, []byte("-"))
+			a, err1 := strconv.Atoi(string(lo))
+			b := a
+			var err2 error
+			if isRange {
+				b, err2 = strconv.Atoi(string(hi))
+			}
+			if err1 != nil || err2 != nil || b < a {
+				return 0
+			}
+			n += b - a + 1
+		}
+		return n
+	}
+	return 0
+}
+
 // parseSteal returns the steal time of the "cpu" line of /proc/stat (all
 // CPUs together): its eighth number.
 func parseSteal(b []byte) (time.Duration, error) {

@@ -50,3 +50,22 @@ func TestParseSteal(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowedCPUs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		status string
+		want   int
+	}{
+		{"range", "Name:\tserver\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n", 2},
+		{"one pinned CPU", "Cpus_allowed_list:\t1\n", 1},
+		{"ranges and singles", "Cpus_allowed_list:\t0-3,6,8-9\n", 7},
+		{"missing", "Name:\tserver\n", 0},
+		{"garbled", "Cpus_allowed_list:\t3-1\n", 0},
+	} {
+		if got := allowedCPUs([]byte(tc.status)); got != tc.want {
+			t.Errorf("%s: allowedCPUs = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

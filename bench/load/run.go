@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
+	"restvsgrpc/bench/result"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/hist"
 )
 
 // Option configures Run.
@@ -99,8 +99,11 @@ type Progress struct {
 	Done float64
 }
 
+// Result is what a run measured, in the result schema.
+type Result = result.Result
+
 // ErrNoCalls means the window ended before any call completed.
-var ErrNoCalls = errors.New("no call completed in the measured window")
+var ErrNoCalls = result.ErrNoCalls
 
 // Run drives t and returns what it measured. On ctx's end it returns the
 // figures of the calls completed so far, with Interrupted set. It fails
@@ -200,9 +203,9 @@ func (w *window) snapshot() {
 // workers than shards).
 type shard struct {
 	mu       sync.Mutex
-	resp     *hdr.Histogram // from the intended start (open loop only)
-	svc      *hdr.Histogram // from the actual send
-	first    *hdr.Histogram // to the first streamed message
+	resp     hist.Histogram // from the intended start (open loop only)
+	svc      hist.Histogram // from the actual send
+	first    hist.Histogram // to the first streamed message
 	calls    int64
 	errs     int64
 	late     int64
@@ -226,10 +229,7 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 	n := shardCount(cfg.workers)
 	w.shards = make([]*shard, n)
 	for i := range w.shards {
-		s := &shard{svc: newHist(), codes: map[string]int64{}, firstErr: map[string]string{}}
-		if open {
-			s.resp = newHist()
-		}
+		s := &shard{codes: map[string]int64{}, firstErr: map[string]string{}}
 		w.shards[i] = s
 	}
 	w.stopAt = time.Duration(math.MaxInt64)
@@ -263,16 +263,18 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 	if err != nil && !interrupted {
 		return nil, err
 	}
-	c := w.t.Counters().sub(w.counters)
+	c := w.t.Counters().Sub(w.counters)
 
 	res := w.result()
 	res.Interrupted = interrupted
 	res.Counters.WireIn, res.Counters.WireOut = c.WireIn, c.WireOut
 	res.Counters.Conns = w.t.Counters().Conns // dialed so far, warm-up included
 	res.ClientCPU = after.client - before.client
+	res.ClientCPUs = runtime.GOMAXPROCS(0)
 	if after.serverOK && before.serverOK {
 		res.ServerCPU = after.server - before.server
 		res.ServerCPUMeasured = true
+		res.ServerCPUs = w.meter.serverCPUs()
 	}
 	if wall := after.at.Sub(before.at); after.stealOK && before.stealOK && wall > 0 {
 		res.StealCPU = float64(after.steal-before.steal) / float64(wall)
@@ -377,18 +379,15 @@ func (w *window) record(ctx context.Context, s *shard, due, sent, end time.Durat
 	s.bytes.BodyOut += out.BodyOut
 	s.bytes.GRPCWireIn += out.GRPCWireIn
 	s.bytes.GRPCWireOut += out.GRPCWireOut
-	record(s.svc, end-sent)
-	if s.resp != nil {
-		record(s.resp, end-due)
+	s.svc.Record(end - sent)
+	if w.cfg.rate > 0 {
+		s.resp.Record(end - due)
 		if sent-due > w.cfg.late {
 			s.late++
 		}
 	}
 	if out.FirstMsg > 0 {
-		if s.first == nil {
-			s.first = newHist()
-		}
-		record(s.first, out.FirstMsg)
+		s.first.Record(out.FirstMsg)
 	}
 }
 
@@ -405,14 +404,16 @@ func (w *window) result() *Result {
 	if cfg.rate > 0 {
 		r.Mode = "open"
 		r.TargetRate = cfg.rate
-		r.Arrivals = cfg.arrivals
+		r.Arrivals = string(cfg.arrivals)
 		r.Tolerance = cfg.tolerance
 	}
-	var resp, svc, first []*hdr.Histogram
+	var resp, svc, first hist.Histogram
 	var lastEnd time.Duration
 	for _, s := range w.shards {
 		s.mu.Lock()
-		resp, svc, first = append(resp, s.resp), append(svc, s.svc), append(first, s.first)
+		resp.Merge(s.resp)
+		svc.Merge(s.svc)
+		first.Merge(s.first)
 		r.Calls += s.calls
 		r.ErrorCount += s.errs
 		r.Late += s.late
@@ -433,12 +434,12 @@ func (w *window) result() *Result {
 		}
 		s.mu.Unlock()
 	}
-	r.Service = merge(svc...)
+	r.Service = svc
 	r.Response = r.Service
 	if cfg.rate > 0 {
-		r.Response = merge(resp...)
+		r.Response = resp
 	}
-	r.FirstMsg = merge(first...)
+	r.FirstMsg = first
 	if lastEnd > w.warmup {
 		r.Window = lastEnd - w.warmup
 		r.Rate = float64(r.Calls) / r.Window.Seconds()
@@ -458,7 +459,7 @@ func (w *window) progress(ctx context.Context, measuring <-chan struct{}) (stop 
 		defer tick.Stop()
 		var lastCalls int64
 		lastAt := time.Now()
-		p99 := newHist()
+		var p99 hist.Histogram
 		for {
 			select {
 			case <-done:
@@ -478,14 +479,14 @@ func (w *window) progress(ctx context.Context, measuring <-chan struct{}) (stop 
 					s.mu.Lock()
 					p.Calls += s.calls
 					p.Errors += s.errs
-					if s.resp != nil {
+					if w.cfg.rate > 0 {
 						p99.Merge(s.resp)
 					} else {
 						p99.Merge(s.svc)
 					}
 					s.mu.Unlock()
 				}
-				p.P99 = time.Duration(p99.ValueAtPercentile(99))
+				p.P99 = p99.Percentile(99)
 				p.Rate = float64(p.Calls-lastCalls) / now.Sub(lastAt).Seconds()
 				lastCalls, lastAt = p.Calls, now
 				switch {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"restvsgrpc/bench/result"
 )
 
 // RPC names a call of the services; each has a REST twin.
@@ -70,33 +72,8 @@ type Caller interface {
 	Close() error
 }
 
-// Counters are a target's running totals. Byte counts are each way, as seen
-// by the client: In is what it read, Out what it wrote.
-type Counters struct {
-	// WireIn and WireOut count every byte on the client's sockets:
-	// headers, frames, TLS records, handshakes.
-	WireIn  int64 `json:"wire_in"`
-	WireOut int64 `json:"wire_out"`
-	// BodyIn and BodyOut count the encoded messages (JSON or protobuf
-	// bodies, gRPC payloads), without framing, of the calls recorded.
-	BodyIn  int64 `json:"body_in"`
-	BodyOut int64 `json:"body_out"`
-	// Conns counts the connections dialed, since the target was made.
-	Conns int64 `json:"conns"`
-	// GRPCWireIn and GRPCWireOut are what grpc-go's stats.Handler reports
-	// as wire lengths of payloads, headers and trailers (grpc only).
-	GRPCWireIn  int64 `json:"grpc_wire_in,omitempty"`
-	GRPCWireOut int64 `json:"grpc_wire_out,omitempty"`
-}
-
-func (c Counters) sub(d Counters) Counters {
-	return Counters{
-		WireIn: c.WireIn - d.WireIn, WireOut: c.WireOut - d.WireOut,
-		BodyIn: c.BodyIn - d.BodyIn, BodyOut: c.BodyOut - d.BodyOut,
-		Conns:      c.Conns - d.Conns,
-		GRPCWireIn: c.GRPCWireIn - d.GRPCWireIn, GRPCWireOut: c.GRPCWireOut - d.GRPCWireOut,
-	}
-}
+// Counters are a target's running totals, in the result schema.
+type Counters = result.Counters
 
 // Target makes calls of one kind over one variant.
 type Target interface {

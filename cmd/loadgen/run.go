@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Variant = cfg.target.Variant
-	res.RPC = cfg.target.RPC
+	res.RPC = string(cfg.target.RPC)
 	res.Payload = string(cfg.target.Payload)
 	res.TLS = cfg.target.TLS
 	res.SSE = cfg.target.SSE

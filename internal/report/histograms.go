@@ -9,7 +9,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"restvsgrpc/bench/load"
+	"restvsgrpc/bench/result"
 )
 
 // Histograms are the load driver's response-time histograms (from its
@@ -25,7 +25,7 @@ func ReadHistograms(paths ...string) (Histograms, error) {
 		if err != nil {
 			return nil, err
 		}
-		var r load.Result
+		var r result.Result
 		if err := json.Unmarshal(b, &r); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}

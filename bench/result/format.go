@@ -1,4 +1,4 @@
-package load
+package result
 
 import (
 	"encoding/json"
@@ -57,6 +57,8 @@ func (r *Result) BenchName() string {
 //	grpc-wire-B/op     grpc stats.Handler wire lengths, both ways (grpc)
 //	client-cpu-ns/op   the driver's CPU per call
 //	server-cpu-ns/op   the server's CPU per call (with a server pid)
+//	client-busy        the driver's CPU over the window / the CPUs it may use
+//	server-busy        the server's likewise (Classify turns both into a Bound)
 //	steal-cpu          CPUs stolen over the window, on average
 //	msgs/s             stream messages per second, both ways (streams)
 //	MB/s               body megabytes per second, both ways (streams)
@@ -90,6 +92,12 @@ func (r *Result) WriteBench(w io.Writer) error {
 	metric(r.perCall(int64(r.ClientCPU)), "client-cpu-ns/op")
 	if r.ServerCPUMeasured {
 		metric(r.perCall(int64(r.ServerCPU)), "server-cpu-ns/op")
+	}
+	if r.ClientCPUs > 0 && r.Window > 0 {
+		metric(r.ClientBusy(), "client-busy")
+	}
+	if r.ServerCPUMeasured && r.ServerCPUs > 0 && r.Window > 0 {
+		metric(r.ServerBusy(), "server-busy")
 	}
 	if r.StealMeasured {
 		metric(r.StealCPU, "steal-cpu")

@@ -1,8 +1,7 @@
-package load
+package result
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -11,74 +10,37 @@ import (
 	"testing"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/perf/benchfmt"
+
+	"restvsgrpc/internal/hist"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // histOf returns a histogram of the given values.
-func histOf(vals ...time.Duration) Histogram {
-	h := newHist()
+func histOf(vals ...time.Duration) hist.Histogram {
+	var h hist.Histogram
 	for _, v := range vals {
-		record(h, v)
+		h.Record(v)
 	}
-	return Histogram{h}
-}
-
-func TestMerge(t *testing.T) {
-	t.Parallel()
-	all := newHist()
-	parts := []*hdr.Histogram{newHist(), newHist(), newHist()}
-	for i := 1; i <= 3000; i++ {
-		v := time.Duration(i*i) * time.Microsecond / 100
-		record(all, v)
-		record(parts[i%3], v)
-	}
-	merged := merge(append(parts, nil)...)
-	if !merged.h.Equals(all) {
-		t.Errorf("merged histogram differs from the one of all values: count %d vs %d, p99 %v vs %v",
-			merged.Count(), all.TotalCount(), merged.Percentile(99), time.Duration(all.ValueAtPercentile(99)))
-	}
-	if got := merge(nil, nil); got.Count() != 0 || got.Percentile(99) != 0 {
-		t.Errorf("merge of nothing: count %d p99 %v", got.Count(), got.Percentile(99))
-	}
-}
-
-func TestHistogramJSONRoundTrip(t *testing.T) {
-	t.Parallel()
-	h := histOf(80*time.Microsecond, 90*time.Microsecond, 2*time.Millisecond, time.Hour)
-	b, err := json.Marshal(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Histogram
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if !back.h.Equals(h.h) {
-		t.Errorf("histogram changed through JSON: %s", b)
-	}
-	if back.Max() < 9*time.Minute {
-		t.Errorf("max %v: a value over the range was not clamped to it", back.Max())
-	}
+	return h
 }
 
 // sample is a Result with every field set, fixed values only.
 func sample() *Result {
 	resp := histOf(100*time.Microsecond, 150*time.Microsecond, 200*time.Microsecond, 5*time.Millisecond)
 	return &Result{
-		Variant: "grpc", RPC: ListTransactions, Payload: "1KiB", Protocol: "HTTP/2 (h2c, prior knowledge)",
+		Variant: "grpc", RPC: "ListTransactions", Payload: "1KiB", Protocol: "HTTP/2 (h2c, prior knowledge)",
 		Target: "127.0.0.1:50051", StreamMsgs: 100, Args: []string{"-variant", "grpc", "-rpc", "ListTransactions"}, GOMAXPROCS: 1,
-		Mode: "open", Workers: 64, TargetRate: 5000, Arrivals: Poisson, Tolerance: 0.05,
+		Mode: "open", Workers: 64, TargetRate: 5000, Arrivals: "poisson", Tolerance: 0.05,
 		Warmup: time.Second, Window: 2 * time.Second,
 		Calls: 4, ErrorCount: 1, Errors: map[string]int64{"unavailable": 1}, ErrorMsg: map[string]string{"unavailable": "unavailable: transport: connection reset"},
 		Rate: 2, Late: 1, MsgsIn: 400, MsgsOut: 0,
 		Response: resp, Service: histOf(90*time.Microsecond, 140*time.Microsecond, 190*time.Microsecond, 300*time.Microsecond),
 		FirstMsg:  histOf(50*time.Microsecond, 60*time.Microsecond, 70*time.Microsecond, 80*time.Microsecond),
 		Counters:  Counters{WireIn: 460000, WireOut: 1000, BodyIn: 440000, BodyOut: 200, Conns: 1, GRPCWireIn: 450000, GRPCWireOut: 500},
-		ClientCPU: 400 * time.Microsecond, ServerCPU: 800 * time.Microsecond, ServerCPUMeasured: true,
+		ClientCPU: 400 * time.Microsecond, ServerCPU: 800 * time.Microsecond, ServerCPUMeasured: true, ClientCPUs: 1, ServerCPUs: 1,
 		StealCPU: 0.125, StealMeasured: true, MaxSteal: 0.1, StealFlagged: true, Discarded: 1,
 	}
 }
@@ -202,6 +164,8 @@ func TestBenchParses(t *testing.T) {
 		"grpc-wire-B/op":   450500.0 / 4,
 		"client-cpu-ns/op": 100000,
 		"server-cpu-ns/op": 200000,
+		"client-busy":      0.0002,
+		"server-busy":      0.0004,
 		"steal-cpu":        0.125,
 		"msgs/s":           400 / s,
 		"MB/s":             440200 / s / 1e6,
@@ -212,5 +176,32 @@ func TestBenchParses(t *testing.T) {
 	approx := cmp.Comparer(func(a, b float64) bool { return a == b || (a-b)/(a+b) < 1e-5 && (b-a)/(a+b) < 1e-5 })
 	if diff := cmp.Diff(want, got, approx); diff != "" {
 		t.Errorf("units (-want +got):\n%s", diff)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name           string
+		client, server float64
+		want           Bound
+	}{
+		{"server saturated", 0.5, 0.95, ServerBound},
+		{"both saturated: the server is what was measured", 1, 0.9, ServerBound},
+		{"driver saturated", 0.97, 0.6, ClientBound},
+		{"neither", 0.8, 0.76, NeitherBound},
+	} {
+		if got := Classify(tc.client, tc.server); got != tc.want {
+			t.Errorf("%s: Classify(%v, %v) = %s, want %s", tc.name, tc.client, tc.server, got, tc.want)
+		}
+	}
+	r := sample()
+	r.Window, r.ClientCPU, r.ServerCPU = time.Second, 980*time.Millisecond, 500*time.Millisecond
+	if got := r.Bound(); got != ClientBound {
+		t.Errorf("Bound() = %s for a driver at 0.98 CPU, want %s", got, ClientBound)
+	}
+	r.ServerCPUs = 0
+	if got := r.Bound(); got != UnknownBound {
+		t.Errorf("Bound() = %s with the server's CPUs unknown, want %s", got, UnknownBound)
 	}
 }

@@ -1,13 +1,14 @@
-package latency_test
+package hist_test
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"restvsgrpc/internal/latency"
+	"restvsgrpc/internal/hist"
 )
 
 type metrics map[string]float64
@@ -28,11 +29,11 @@ func TestPercentiles(t *testing.T) {
 	}{
 		{name: "one value", values: []time.Duration{42 * time.Microsecond}, p50: 42 * time.Microsecond, p99: 42 * time.Microsecond},
 		{name: "1 to 100 us", values: series(100, time.Microsecond), p50: 50 * time.Microsecond, p99: 99 * time.Microsecond},
-		{name: "clamped", values: []time.Duration{-5, 0, time.Hour}, p50: 1, p99: time.Minute},
+		{name: "clamped", values: []time.Duration{-5, 0, time.Hour}, p50: 1, p99: hist.Highest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := latency.NewRecorder()
+			var r hist.Histogram
 			for _, v := range tc.values {
 				r.Record(v)
 			}
@@ -59,7 +60,7 @@ func series(n int, step time.Duration) []time.Duration {
 
 func TestMergeAndReport(t *testing.T) {
 	t.Parallel()
-	a, b := latency.NewRecorder(), latency.NewRecorder()
+	var a, b hist.Histogram
 	for _, v := range series(50, time.Millisecond) {
 		a.Record(v)
 	}
@@ -85,7 +86,7 @@ func TestMergeAndReport(t *testing.T) {
 
 func TestSince(t *testing.T) {
 	t.Parallel()
-	r := latency.NewRecorder()
+	var r hist.Histogram
 	start := time.Now().Add(-time.Millisecond)
 	r.Since(start)
 	if got := r.Percentile(100); got < time.Millisecond {
@@ -96,9 +97,39 @@ func TestSince(t *testing.T) {
 // BenchmarkRecord measures what one measured operation costs the
 // benchmarks: two clock reads and one histogram record.
 func BenchmarkRecord(b *testing.B) {
-	r := latency.NewRecorder()
+	var r hist.Histogram
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Since(time.Now())
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	var h hist.Histogram
+	for _, v := range series(1000, time.Microsecond) {
+		h.Record(v)
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back hist.Histogram
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Count() != h.Count() || back.Percentile(99) != h.Percentile(99) || back.Max() != h.Max() {
+		t.Errorf("round trip: count %d p99 %v max %v, want %d %v %v", back.Count(), back.Percentile(99), back.Max(), h.Count(), h.Percentile(99), h.Max())
+	}
+	var empty hist.Histogram
+	b, err = json.Marshal(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &back); err != nil || back.Count() != 0 {
+		t.Errorf("empty round trip: count %d, err %v; want 0, nil", back.Count(), err)
+	}
+	if err := json.Unmarshal([]byte(`{"hdr":"not base64!"}`), &back); err == nil {
+		t.Error("a corrupt encoded histogram was accepted")
 	}
 }

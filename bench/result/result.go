@@ -1,4 +1,9 @@
-package load
+// Package result is the schema of one load-driver measurement: what a run
+// measured in its window, in the JSON form that loadgen writes, the Go
+// benchmark format that benchstat and the report read, and the human
+// summary. It is a leaf: the report reads results without linking the
+// load engine or any client.
+package result
 
 import (
 	"errors"
@@ -8,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"restvsgrpc/internal/hist"
 )
 
 // Result is what a run measured in its window. Its JSON form is what
@@ -15,7 +22,7 @@ import (
 type Result struct {
 	// Set by the caller of Run, to name the run.
 	Variant string `json:"variant,omitempty"`
-	RPC     RPC    `json:"rpc,omitempty"`
+	RPC     string `json:"rpc,omitempty"`
 	Payload string `json:"payload,omitempty"`
 	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
 	SSE     bool   `json:"sse,omitempty"`    // a REST feed as server-sent events
@@ -34,7 +41,7 @@ type Result struct {
 	Mode       string        `json:"mode"`
 	Workers    int           `json:"workers"`
 	TargetRate float64       `json:"target_rate,omitempty"` // calls/s, open loop
-	Arrivals   Arrivals      `json:"arrivals,omitempty"`
+	Arrivals   string        `json:"arrivals,omitempty"`
 	Tolerance  float64       `json:"rate_tolerance,omitempty"`
 	Warmup     time.Duration `json:"warmup_ns"`
 	// Window runs from the end of the warm-up to the last call's end.
@@ -52,16 +59,21 @@ type Result struct {
 
 	// Response is timed from each call's intended start (open loop) and
 	// Service from its actual send; in the closed loop they are the same.
-	Response Histogram `json:"response"`
-	Service  Histogram `json:"service"`
+	Response hist.Histogram `json:"response"`
+	Service  hist.Histogram `json:"service"`
 	// FirstMsg is the time to the first message of server streams.
-	FirstMsg Histogram `json:"first_msg"`
+	FirstMsg hist.Histogram `json:"first_msg"`
 
 	Counters Counters `json:"bytes"`
 
 	ClientCPU         time.Duration `json:"client_cpu_ns"`
 	ServerCPU         time.Duration `json:"server_cpu_ns"`
 	ServerCPUMeasured bool          `json:"server_cpu_measured"`
+	// ClientCPUs and ServerCPUs are the CPUs each side may use (its
+	// GOMAXPROCS within its CPU affinity): the capacity that ClientBusy
+	// and ServerBusy divide by. Zero when not known.
+	ClientCPUs int `json:"client_cpus,omitempty"`
+	ServerCPUs int `json:"server_cpus,omitempty"`
 	// StealCPU is the CPU stolen by the hypervisor over the window, in
 	// CPUs (0.25 is a quarter of one CPU on average).
 	StealCPU      float64 `json:"steal_cpu"`
@@ -72,6 +84,70 @@ type Result struct {
 	Discarded   int  `json:"discarded_windows"`
 	Interrupted bool `json:"interrupted"`
 }
+
+// Bound says which side ran out of CPU first in a window, and so what a
+// throughput or latency-under-load figure measured: the server, the
+// driver, or neither (latency, locks, or flow control).
+type Bound string
+
+// The bound classes. A row is server-bound when the server used at least
+// BusyThreshold of the CPUs it may use; otherwise client-bound when the
+// driver did; otherwise neither. Unknown when the server's CPU was not
+// measured.
+const (
+	ServerBound  Bound = "server-bound"
+	ClientBound  Bound = "client-bound"
+	NeitherBound Bound = "neither"
+	UnknownBound Bound = "unknown"
+)
+
+// BusyThreshold is the share of its CPUs at which a side counts as the one
+// that ran out.
+const BusyThreshold = 0.9
+
+// Classify returns the bound class of a window from each side's busy
+// share (CPU used over the window divided by the CPUs it may use).
+func Classify(clientBusy, serverBusy float64) Bound {
+	switch {
+	case serverBusy >= BusyThreshold:
+		return ServerBound
+	case clientBusy >= BusyThreshold:
+		return ClientBound
+	}
+	return NeitherBound
+}
+
+// ClientBusy is the driver's CPU over the window as a share of the CPUs it
+// may use, or 0 when that is not known.
+func (r *Result) ClientBusy() float64 { return busy(r.ClientCPU, r.Window, r.ClientCPUs) }
+
+// ServerBusy is the server's CPU over the window as a share of the CPUs it
+// may use, or 0 when that is not known.
+func (r *Result) ServerBusy() float64 {
+	if !r.ServerCPUMeasured {
+		return 0
+	}
+	return busy(r.ServerCPU, r.Window, r.ServerCPUs)
+}
+
+func busy(cpu, window time.Duration, cpus int) float64 {
+	if window <= 0 || cpus <= 0 {
+		return 0
+	}
+	return cpu.Seconds() / window.Seconds() / float64(cpus)
+}
+
+// Bound classes the window; UnknownBound when either side's capacity or
+// the server's CPU was not measured.
+func (r *Result) Bound() Bound {
+	if !r.ServerCPUMeasured || r.ServerCPUs <= 0 || r.ClientCPUs <= 0 || r.Window <= 0 {
+		return UnknownBound
+	}
+	return Classify(r.ClientBusy(), r.ServerBusy())
+}
+
+// ErrNoCalls means the window ended before any call completed.
+var ErrNoCalls = errors.New("no call completed in the measured window")
 
 // Check returns the run's verdict: an error when calls failed (unless
 // allowErrors), when no call completed, or when an open-loop run fell short
@@ -152,6 +228,10 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		b.WriteString(")")
 	}
 	b.WriteString("\n")
+	if bd := r.Bound(); bd != UnknownBound {
+		fmt.Fprintf(&b, "  bound      %s: client busy %.0f%% of %d CPUs, server busy %.0f%% of %d\n",
+			bd, 100*r.ClientBusy(), r.ClientCPUs, 100*r.ServerBusy(), r.ServerCPUs)
+	}
 	if r.StealMeasured {
 		flag := ""
 		if r.StealFlagged {
@@ -167,7 +247,7 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	return err
 }
 
-func writeHist(b *strings.Builder, name string, h Histogram) {
+func writeHist(b *strings.Builder, name string, h hist.Histogram) {
 	fmt.Fprintf(b, "  %-10s p50 %v  p90 %v  p99 %v  p99.9 %v  max %v  mean %v\n", name,
 		us(h.Percentile(50)), us(h.Percentile(90)), us(h.Percentile(99)), us(h.Percentile(99.9)), us(h.Max()), us(h.Mean()))
 }
@@ -178,4 +258,33 @@ func us(d time.Duration) time.Duration {
 		return d.Round(time.Microsecond)
 	}
 	return d.Round(100 * time.Microsecond)
+}
+
+// Counters are a target's running totals. Byte counts are each way, as seen
+// by the client: In is what it read, Out what it wrote.
+type Counters struct {
+	// WireIn and WireOut count every byte on the client's sockets:
+	// headers, frames, TLS records, handshakes.
+	WireIn  int64 `json:"wire_in"`
+	WireOut int64 `json:"wire_out"`
+	// BodyIn and BodyOut count the encoded messages (JSON or protobuf
+	// bodies, gRPC payloads), without framing, of the calls recorded.
+	BodyIn  int64 `json:"body_in"`
+	BodyOut int64 `json:"body_out"`
+	// Conns counts the connections dialed, since the target was made.
+	Conns int64 `json:"conns"`
+	// GRPCWireIn and GRPCWireOut are what grpc-go's stats.Handler reports
+	// as wire lengths of payloads, headers and trailers (grpc only).
+	GRPCWireIn  int64 `json:"grpc_wire_in,omitempty"`
+	GRPCWireOut int64 `json:"grpc_wire_out,omitempty"`
+}
+
+// Sub returns the counts of c since d was taken.
+func (c Counters) Sub(d Counters) Counters {
+	return Counters{
+		WireIn: c.WireIn - d.WireIn, WireOut: c.WireOut - d.WireOut,
+		BodyIn: c.BodyIn - d.BodyIn, BodyOut: c.BodyOut - d.BodyOut,
+		Conns:      c.Conns - d.Conns,
+		GRPCWireIn: c.GRPCWireIn - d.GRPCWireIn, GRPCWireOut: c.GRPCWireOut - d.GRPCWireOut,
+	}
 }
