@@ -54,10 +54,13 @@ cpu_driver=$(( $(nproc) > 1 ? 1 : 0 ))
 mkdir -p "$BIN"
 go build -o "$BIN/server" ./cmd/server
 go build -o "$BIN/loadgen" ./cmd/loadgen
-GOMAXPROCS=1 taskset -c $cpu_server "$BIN/server" -rest-addr $REST -grpc-addr $GRPC -user $USER_PASS -h2c >"$work/server.log" 2>&1 &
+# The server's readiness protocol (internal/serverproc): it writes -ready-file
+# whole once it listens.
+GOMAXPROCS=1 taskset -c $cpu_server "$BIN/server" -rest-addr $REST -grpc-addr $GRPC -user $USER_PASS -h2c \
+	-ready-file "$work/ready.json" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do grep -q '^ready' "$work/server.log" 2>/dev/null && break; sleep 0.1; done
-grep -q '^ready' "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
+for _ in $(seq 300); do [[ -s $work/ready.json ]] && break; kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+[[ -s $work/ready.json ]] || { cat "$work/server.log" >&2; echo "crosscheck: the server did not become ready" >&2; exit 1; }
 
 token=$(curl -sf -X POST -H 'Content-Type: application/json' \
 	-d "{\"username\":\"${USER_PASS%%:*}\",\"password\":\"${USER_PASS#*:}\"}" "http://$REST/v1/auth/validate" |

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -291,7 +290,7 @@ func TestServerStartStop(t *testing.T) {
 		t.Errorf("stop: %v", err)
 	}
 	select {
-	case <-srv.done:
+	case <-srv.proc.Done():
 	default:
 		t.Error("server still running after stop")
 	}
@@ -460,8 +459,7 @@ func TestRunLoadCanceled(t *testing.T) {
 func TestLoadgenArgs(t *testing.T) {
 	t.Parallel()
 	p := &profile{duration: time.Second, warmup: 200 * time.Millisecond, maxSteal: 0.1, retries: 2}
-	srv := &server{rest: "http://127.0.0.1:8080", grpc: "127.0.0.1:9090", user: "u", pass: "p"}
-	srv.cmd = &exec.Cmd{Process: &os.Process{Pid: 42}}
+	srv := &server{rest: "http://127.0.0.1:8080", grpc: "127.0.0.1:9090", user: "u", pass: "p", pid: 42}
 	common := []string{"-user", "u:p", "-duration", "1s", "-warmup", "200ms", "-server-pid", "42", "-max-steal", "0.1", "-retries", "2", "-json", "f.json", "-bench"}
 	tests := []struct {
 		name string

@@ -386,7 +386,7 @@ func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 		"-target", target, "-variant", variant, "-rpc", w.c.rpc, "-payload", w.c.payload,
 		"-user", srv.user + ":" + srv.pass,
 		"-duration", p.duration.String(), "-warmup", p.warmup.String(),
-		"-server-pid", fmt.Sprint(srv.pid()), "-max-steal", fmt.Sprint(p.maxSteal), "-retries", fmt.Sprint(p.retries),
+		"-server-pid", fmt.Sprint(srv.pid), "-max-steal", fmt.Sprint(p.maxSteal), "-retries", fmt.Sprint(p.retries),
 		"-json", jsonPath, "-bench",
 	}
 	if sse {

@@ -5,14 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +19,7 @@ import (
 
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/serverproc"
 )
 
 // run is the whole command, minus the process: it serves until ctx ends,
@@ -161,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "tls certificate sha256 %s\n", fingerprint(cert))
 	}
 	if cfg.readyFile != "" {
-		if err := writeReady(cfg.readyFile, ready); err != nil {
+		if err := serverproc.WriteReady(cfg.readyFile, serverproc.Ready(ready)); err != nil {
 			shutdown(hs, cutREST, gs, 0)
 			wg.Wait()
 			return err
@@ -221,12 +219,7 @@ func shutdown(hs *http.Server, cutREST context.CancelFunc, gs *grpc.Server, grac
 }
 
 // readyInfo is what -ready-file holds and the "ready" line says.
-type readyInfo struct {
-	REST  string `json:"rest,omitempty"`
-	GRPC  string `json:"grpc,omitempty"`
-	TLS   bool   `json:"tls"`
-	Debug string `json:"debug,omitempty"`
-}
+type readyInfo serverproc.Ready
 
 func (r readyInfo) line() string {
 	parts := []string{"ready"}
@@ -240,29 +233,6 @@ func (r readyInfo) line() string {
 		parts = append(parts, "debug="+r.Debug)
 	}
 	return strings.Join(parts, " ")
-}
-
-// writeReady writes the file whole: a reader never sees half of it.
-func writeReady(path string, r readyInfo) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
-	if err != nil {
-		return fmt.Errorf("ready file: %w", err)
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("ready file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("ready file: %w", err)
-	}
-	return nil
 }
 
 func randomPassword() (string, error) {

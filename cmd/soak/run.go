@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"restvsgrpc/internal/serverproc"
 )
 
 // run is the whole command, minus the process.
@@ -29,15 +28,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	l := &load{user: "soak", password: hex.EncodeToString(pw)}
 
-	srv, err := startServer(ctx, cfg.server, "-rest-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0",
-		"-h2c", "-user", l.user+":"+l.password, "-bcrypt-cost", "4", "-grace", "10s")
+	srv, err := serverproc.Start(ctx, serverproc.Config{Bin: cfg.server, Args: []string{
+		"-rest-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0",
+		"-h2c", "-user", l.user + ":" + l.password, "-bcrypt-cost", "4", "-grace", "10s"}})
 	if err != nil {
 		return err
 	}
-	defer srv.kill()
-	fmt.Fprintf(stdout, "server pid %d: rest %s, grpc %s, debug %s\n", srv.cmd.Process.Pid, srv.rest, srv.grpc, srv.debug)
+	defer srv.Kill()
+	if srv.REST == "" || srv.GRPC == "" || srv.Debug == "" {
+		return fmt.Errorf("server: ready file %+v lacks an address (is %s too old for -debug-addr?)", srv.Ready, cfg.server)
+	}
+	fmt.Fprintf(stdout, "server pid %d: rest %s, grpc %s, debug %s\n", srv.PID(), srv.REST, srv.GRPC, srv.Debug)
 
-	clients, closeClients, err := l.clients(ctx, srv.rest, srv.grpc)
+	clients, closeClients, err := l.clients(ctx, srv.REST, srv.GRPC)
 	if err != nil {
 		return err
 	}
@@ -63,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		select {
 		case <-loadCtx.Done():
 		case <-tick.C:
-			s, err := take(loadCtx, hc, srv.cmd.Process.Pid, srv.debug)
+			s, err := take(loadCtx, hc, srv.PID(), srv.Debug)
 			if err != nil {
 				if loadCtx.Err() == nil {
 					sampleErr = fmt.Errorf("sample: %w", err)
@@ -82,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	closeClients()
 	interrupted := ctx.Err() != nil
 
-	exitErr := srv.stop(30 * time.Second)
+	exitErr := srv.Stop(30 * time.Second)
 
 	printSamples(stdout, samples)
 	fmt.Fprintf(stdout, "calls: %d completed, %d failed\n", l.calls.Load(), l.failed())
@@ -133,84 +136,3 @@ func (l *load) failed() int {
 	return n
 }
 
-// server is the running server binary.
-type server struct {
-	cmd               *exec.Cmd
-	rest, grpc, debug string
-	done              chan error
-}
-
-// startServer runs the binary and waits for its ready line.
-func startServer(ctx context.Context, path string, args ...string) (*server, error) {
-	s := &server{cmd: exec.Command(path, args...), done: make(chan error, 1)}
-	var stderr strings.Builder
-	s.cmd.Stderr = &stderr
-	out, err := s.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("server: %w", err)
-	}
-	ready := make(chan string, 1)
-	go func() {
-		// Read stdout to its end, so that the server never blocks on it;
-		// only the ready line is used.
-		sc := bufio.NewScanner(out)
-		seen := false
-		for sc.Scan() {
-			if line := sc.Text(); !seen && strings.HasPrefix(line, "ready ") {
-				ready <- line
-				seen = true
-			}
-		}
-		s.done <- s.cmd.Wait()
-	}()
-	select {
-	case line := <-ready:
-		for _, f := range strings.Fields(line) {
-			if v, ok := strings.CutPrefix(f, "rest="); ok {
-				s.rest = v
-			}
-			if v, ok := strings.CutPrefix(f, "grpc="); ok {
-				s.grpc = v
-			}
-			if v, ok := strings.CutPrefix(f, "debug="); ok {
-				s.debug = v
-			}
-		}
-		if s.rest == "" || s.grpc == "" || s.debug == "" {
-			s.kill()
-			return nil, fmt.Errorf("server: ready line %q lacks an address (is %s too old for -debug-addr?)", line, path)
-		}
-		return s, nil
-	case err := <-s.done:
-		return nil, fmt.Errorf("server exited before it was ready: %v: %s", err, strings.TrimSpace(stderr.String()))
-	case <-time.After(time.Minute):
-		s.kill()
-		return nil, errors.New("server: no ready line within a minute")
-	case <-ctx.Done():
-		s.kill()
-		return nil, ctx.Err()
-	}
-}
-
-// stop sends SIGTERM and waits up to bound for a clean exit.
-func (s *server) stop(bound time.Duration) error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("server: %w", err)
-	}
-	select {
-	case err := <-s.done:
-		if err != nil {
-			return fmt.Errorf("server exit after SIGTERM: %w", err)
-		}
-		return nil
-	case <-time.After(bound):
-		s.kill()
-		return fmt.Errorf("server did not exit within %v of SIGTERM", bound)
-	}
-}
-
-// kill ends the server if it still runs.
-func (s *server) kill() { _ = s.cmd.Process.Kill() }
