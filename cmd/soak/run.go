@@ -135,4 +135,3 @@ func (l *load) failed() int {
 	}
 	return n
 }
-
