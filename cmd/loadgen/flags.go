@@ -79,9 +79,9 @@ Examples:
   loadgen -variant grpc -target 127.0.0.1:50051 -rpc Chat -rate 20000 -arrivals poisson -c 128
   loadgen -variant rest -rpc GetTransaction -server-pid $(pgrep -n server) -bench -json out.json -hgrm out.hgrm
 
-The driver collects garbage at GOGC=400 with a 64 MiB soft memory limit
-(GOGC and GOMEMLIMIT in the environment override them): it spends less CPU
-per call, so that it is not the bottleneck.
+The driver collects garbage at GOGC=400 and sets no memory limit (GOGC and
+GOMEMLIMIT in the environment override that): it spends less CPU per call,
+so that it is not the bottleneck, also with thousands of connections.
 
 Output: a summary on stdout; -bench adds a line in the Go benchmark format
 (benchstat compares runs); -json FILE everything, histograms included;
