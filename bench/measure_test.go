@@ -1,16 +1,15 @@
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"restvsgrpc/bench/load"
 	"restvsgrpc/internal/hist"
 )
 
@@ -31,13 +30,14 @@ type result struct {
 }
 
 // measure runs b.N operations split among conc workers made by newWorker,
-// each timed into an HDR histogram. Each worker runs one untimed warm-up
-// operation first (connections, streams, first allocations). The first
-// error fails the benchmark: errors are never timed as results. With a
-// target, the bytes its server sockets carried during the timed part are
-// reported as wire-B/op (both ways), and its protocol and connection reuse
-// are checked. cpu-ns/op is the CPU time of the whole process (client,
-// server, runtime) per op during the timed part.
+// on the load driver's engine (bench/load.Run), each timed into an HDR
+// histogram. Each worker runs one untimed warm-up operation first
+// (connections, streams, first allocations). The first error fails the
+// benchmark: errors are never timed as results. With a target, the bytes
+// its server sockets carried during the timed part are reported as
+// wire-B/op (both ways), and its protocol and connection reuse are
+// checked. cpu-ns/op is the CPU time of the whole process (client, server,
+// runtime) per op during the timed part.
 func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, error)) result {
 	b.Helper()
 	workers := make([]worker, conc)
@@ -55,86 +55,55 @@ func measure(b *testing.B, t *target, conc int, newWorker func(w int) (worker, e
 		}
 		workers[i] = w
 	}
-	var warm sync.WaitGroup
-	errs := make([]error, conc)
-	for i, w := range workers {
-		warm.Go(func() { errs[i] = w.op() })
-	}
-	warm.Wait()
-	for i, err := range errs {
-		if err != nil {
-			b.Fatalf("warm-up of worker %d: %v", i, err)
-		}
-	}
-	for _, w := range workers {
-		if w.warmed != nil {
-			w.warmed()
-		}
-	}
-
-	recs := make([]*hist.Histogram, conc)
-	for i := range recs {
-		recs[i] = new(hist.Histogram)
-	}
-	var (
-		next   atomic.Int64
-		failed atomic.Pointer[error]
-		wg     sync.WaitGroup
-		n      = int64(b.N)
-	)
-	if t != nil {
-		t.wire.Reset()
-		if t.payload != nil {
-			t.payload.reset()
-		}
-	}
-	b.ReportAllocs()
-	cpu0 := processCPU()
-	b.ResetTimer()
-	start := time.Now()
-	for i, w := range workers {
-		rec := recs[i]
-		wg.Go(func() {
-			for next.Add(1) <= n {
-				t0 := time.Now()
-				if err := w.op(); err != nil {
-					werr := fmt.Errorf("worker %d: %w", i, err)
-					failed.CompareAndSwap(nil, &werr)
-					next.Store(n) // stop the others
-					return
-				}
-				rec.Since(t0)
+	tg := load.TargetFunc(func(_ context.Context, i int) (load.Caller, error) {
+		w, warm := workers[i], true
+		return load.CallerFunc(func(context.Context) (load.Outcome, error) {
+			if err := w.op(); err != nil {
+				return load.Outcome{}, fmt.Errorf("worker %d: %w", i, err)
 			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+			if warm && w.warmed != nil {
+				w.warmed()
+			}
+			warm = false
+			return load.Outcome{}, nil
+		}), nil
+	})
+	b.ReportAllocs()
+	res, err := load.Run(context.Background(), tg,
+		load.WithWorkers(conc), load.WithCalls(int64(b.N)), load.WithWarmupCalls(1), load.WithStopOnError(),
+		load.WithOnOpen(func() {
+			if t != nil {
+				t.wire.Reset()
+				if t.payload != nil {
+					t.payload.reset()
+				}
+			}
+			b.ResetTimer()
+		}))
 	// The counts end with the timed part, before anything else runs.
-	cpu := processCPU() - cpu0
 	var wire int64
 	if t != nil {
 		wire = t.wire.Total()
 	}
 	b.StopTimer()
-	if err := failed.Load(); err != nil {
-		b.Fatal(*err)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := res.Check(false); err != nil {
+		b.Fatal(err)
 	}
 	if err := fewerOpsThanWorkers(b.N, conc, b.Elapsed(), benchTimeFlag()); err != nil && !testing.Short() {
 		b.Fatal(err)
 	}
-	all := recs[0]
-	for _, r := range recs[1:] {
-		all.Merge(*r)
-	}
-	all.Report(b)
-	if cpu > 0 {
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	res.Service.Report(b)
+	if res.ClientCPU > 0 {
+		b.ReportMetric(float64(res.ClientCPU.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 	if t != nil {
 		t.check(b, conc)
 		b.ReportMetric(float64(wire)/float64(b.N), "wire-B/op")
 	}
-	return result{lat: all, elapsed: elapsed}
+	return result{lat: &res.Service, elapsed: res.Window}
 }
 
 // fewerOpsThanWorkers reports a result that would time fewer operations
@@ -181,16 +150,6 @@ func parseBenchTime(s string) (times int, d time.Duration) {
 		d = v
 	}
 	return 0, d
-}
-
-// processCPU returns the user and system CPU time the process has used:
-// client and server together, as both run here.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // perSecond reports count events over r's elapsed time under unit.

@@ -34,6 +34,9 @@ type config struct {
 	procDir     string
 	progress    func(Progress)
 	progressInt time.Duration
+	warmCalls   int
+	stopOnError bool
+	onOpen      func()
 }
 
 // WithWorkers sets the number of concurrent calls (default 1). In the open
@@ -59,6 +62,21 @@ func WithCalls(n int64) Option { return func(c *config) { c.calls, c.duration = 
 // WithWarmup runs calls for d before the measured window; they are not
 // recorded (default none).
 func WithWarmup(d time.Duration) Option { return func(c *config) { c.warmup = d } }
+
+// WithWarmupCalls has every worker make n calls of its own, unrecorded,
+// before the run starts (connections, streams, first allocations); a
+// failed one fails Run. It comes before any WithWarmup time.
+func WithWarmupCalls(n int) Option { return func(c *config) { c.warmCalls = n } }
+
+// WithStopOnError ends the run at the first failed call, which the
+// Result's Errors hold, as benchmarks want: an error is never timed as a
+// result.
+func WithStopOnError() Option { return func(c *config) { c.stopOnError = true } }
+
+// WithOnOpen calls fn as the measured window opens, before any measured
+// call and before the window's CPU and byte counters are read: a benchmark
+// resets its timer and its own counters there.
+func WithOnOpen(fn func()) Option { return func(c *config) { c.onOpen = fn } }
 
 // WithRateTolerance sets how far below the target rate the achieved rate
 // may fall, as a fraction (default 0.05): beyond it Result.Check fails.
@@ -123,6 +141,8 @@ func Run(ctx context.Context, t Target, opts ...Option) (*Result, error) {
 		return nil, errors.New("neither a duration nor a number of calls")
 	case cfg.warmup < 0:
 		return nil, fmt.Errorf("warmup %v: must not be negative", cfg.warmup)
+	case cfg.warmCalls < 0:
+		return nil, fmt.Errorf("warm-up calls %d: must not be negative", cfg.warmCalls)
 	}
 
 	callers := make([]Caller, cfg.workers)
@@ -141,6 +161,9 @@ func Run(ctx context.Context, t Target, opts ...Option) (*Result, error) {
 		callers[i] = c
 	}
 
+	if err := warmUp(ctx, callers, cfg.warmCalls); err != nil {
+		return nil, err
+	}
 	meter := cpuMeter{procDir: cfg.procDir, serverPID: cfg.serverPID}
 	if _, err := meter.read(); err != nil {
 		return nil, err
@@ -170,6 +193,28 @@ func Run(ctx context.Context, t Target, opts ...Option) (*Result, error) {
 	return res, nil
 }
 
+// warmUp has every caller make n calls at once, and returns the first
+// failure.
+func warmUp(ctx context.Context, callers []Caller, n int) error {
+	if n == 0 {
+		return nil
+	}
+	errs := make([]error, len(callers))
+	var wg sync.WaitGroup
+	for i, c := range callers {
+		wg.Go(func() {
+			for range n {
+				if _, err := c.Call(ctx); err != nil {
+					errs[i] = fmt.Errorf("warm-up of worker %d: %w", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // window is one measured window with its warm-up.
 type window struct {
 	cfg     config
@@ -184,6 +229,7 @@ type window struct {
 	mu     sync.Mutex    // guards sched
 	sched  schedule
 	shards []*shard
+	stop   context.CancelFunc // ends the calls (WithStopOnError)
 
 	// open takes the "before" readings when the measured window opens:
 	// the first worker to start a measured call does it, before that call.
@@ -194,6 +240,9 @@ type window struct {
 }
 
 func (w *window) snapshot() {
+	if w.cfg.onOpen != nil {
+		w.cfg.onOpen()
+	}
 	w.before, _ = w.meter.read()
 	w.counters = w.t.Counters()
 	close(w.opened)
@@ -240,6 +289,11 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 		w.sched = newSchedule(cfg.arrivals, cfg.rate, cfg.seed)
 	}
 
+	// With WithStopOnError the first failure ends the run through callCtx;
+	// an end of ctx is the caller's interrupt.
+	callCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	w.stop = stop
 	var wg sync.WaitGroup
 	w.opened = make(chan struct{})
 	w.start = time.Now()
@@ -247,13 +301,13 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 		s := w.shards[i%n]
 		wg.Go(func() {
 			if open {
-				w.openLoop(ctx, c, s)
+				w.openLoop(callCtx, c, s)
 			} else {
-				w.closedLoop(ctx, c, s)
+				w.closedLoop(callCtx, c, s)
 			}
 		})
 	}
-	stopProgress := w.progress(ctx, w.opened)
+	stopProgress := w.progress(callCtx, w.opened)
 	wg.Wait()
 	stopProgress()
 	interrupted := ctx.Err() != nil
@@ -364,6 +418,9 @@ func (w *window) record(ctx context.Context, s *shard, due, sent, end time.Durat
 	defer s.mu.Unlock()
 	s.lastEnd = max(s.lastEnd, end)
 	if err != nil {
+		if w.cfg.stopOnError {
+			w.stop()
+		}
 		s.errs++
 		code := core.CodeOf(err).String()
 		s.codes[code]++

@@ -256,3 +256,61 @@ func TestProgressIsReported(t *testing.T) {
 		t.Errorf("%d reports, warm-up seen %v, measuring seen %v", len(seen), warm, measured)
 	}
 }
+
+func TestWarmupCallsAndOnOpen(t *testing.T) {
+	t.Parallel()
+	var calls, atOpen atomic.Int64
+	tg := TargetFunc(func(context.Context, int) (Caller, error) {
+		return CallerFunc(func(context.Context) (Outcome, error) {
+			calls.Add(1)
+			return Outcome{}, nil
+		}), nil
+	})
+	res, err := Run(context.Background(), tg, WithWorkers(3), WithCalls(30), WithWarmupCalls(2),
+		WithOnOpen(func() { atOpen.Store(calls.Load()) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := atOpen.Load(); got != 6 {
+		t.Errorf("%d calls made when the window opened, want the 6 warm-up calls", got)
+	}
+	if res.Calls != 30 || calls.Load() != 36 {
+		t.Errorf("%d calls recorded, %d made; want 30 and 36", res.Calls, calls.Load())
+	}
+}
+
+func TestWarmupCallFailureFailsRun(t *testing.T) {
+	t.Parallel()
+	tg := TargetFunc(func(context.Context, int) (Caller, error) {
+		return CallerFunc(func(context.Context) (Outcome, error) {
+			return Outcome{}, core.Errorf(core.CodeUnauthenticated, "no token")
+		}), nil
+	})
+	_, err := Run(context.Background(), tg, WithWorkers(2), WithCalls(10), WithWarmupCalls(1))
+	if err == nil || !strings.Contains(err.Error(), "warm-up of worker") || !strings.Contains(err.Error(), "no token") {
+		t.Errorf("Run = %v, want the warm-up failure", err)
+	}
+}
+
+func TestStopOnError(t *testing.T) {
+	t.Parallel()
+	f := &fakeTarget{call: func(_ context.Context, n int64) (Outcome, error) {
+		if n == 50 {
+			return Outcome{}, core.Errorf(core.CodeInternal, "call %d broke", n)
+		}
+		return Outcome{}, nil
+	}}
+	res, err := Run(context.Background(), f, WithWorkers(4), WithCalls(100000), WithStopOnError())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ErrorCount != 1 || !strings.Contains(res.ErrorMsg["internal"], "call 50 broke") {
+		t.Errorf("errors %v %v, want the one failure", res.Errors, res.ErrorMsg)
+	}
+	if made := f.made.Load(); made > 1000 {
+		t.Errorf("%d calls made after a failure at the 50th, want the run to stop", made)
+	}
+	if res.Interrupted {
+		t.Error("a stop on error is marked as an interrupt")
+	}
+}
