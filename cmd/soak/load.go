@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	engine "restvsgrpc/bench/load"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
 )
@@ -106,35 +107,35 @@ func (l *load) clients(ctx context.Context, restURL, grpcAddr string) ([]client.
 	return cs, closeAll, nil
 }
 
-// drive makes calls of one kind over c at rate a second until ctx ends.
-func (l *load) drive(ctx context.Context, c client.Client, kind string, rate float64) {
+// drive makes calls of one kind over c at rate a second, on the load
+// driver's engine (open loop), until ctx ends or d has passed.
+func (l *load) drive(ctx context.Context, c client.Client, kind string, rate float64, d time.Duration) {
 	call := l.caller(c, kind)
 	defer call.close()
-	t := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer t.Stop()
-	done := 0
-	for {
-		select {
-		case <-ctx.Done():
-			// A kind that never completed a call was not soaked: that must
-			// not read as a pass.
-			if done == 0 {
-				l.fail(c.Variant()+"/"+kind, errors.New("no call completed"))
+	what := c.Variant() + "/" + kind
+	tg := engine.TargetFunc(func(context.Context, int) (engine.Caller, error) {
+		return engine.CallerFunc(func(ctx context.Context) (engine.Outcome, error) {
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			err := call.do(cctx)
+			switch {
+			case err == nil:
+				l.calls.Add(1)
+			case ctx.Err() == nil:
+				// A call cut by the soak's own end measured nothing.
+				l.fail(what, err)
 			}
-			return
-		case <-t.C:
-		}
-		// A call in progress when the soak ends may be cut: only calls
-		// made while ctx lives count.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		err := call.do(cctx)
-		cancel()
-		if err != nil {
-			l.fail(c.Variant()+"/"+kind, err)
-			continue
-		}
-		l.calls.Add(1)
-		done++
+			return engine.Outcome{}, err
+		}), nil
+	})
+	res, err := engine.Run(ctx, tg, engine.WithRate(rate, engine.Constant), engine.WithDuration(d))
+	switch {
+	case err != nil:
+		l.fail(what, err)
+	case res.Calls == 0:
+		// A kind that never completed a call was not soaked: that must not
+		// read as a pass.
+		l.fail(what, errors.New("no call completed"))
 	}
 }
 

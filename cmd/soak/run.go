@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	for _, c := range clients {
 		for _, k := range kinds {
-			wg.Go(func() { l.drive(loadCtx, c, k, cfg.rate) })
+			wg.Go(func() { l.drive(loadCtx, c, k, cfg.rate, cfg.duration) })
 		}
 	}
 
