@@ -66,11 +66,6 @@ type (
 
 func newOf[T any]() func() any { return func() any { return new(T) } }
 
-// chunkSizes maps a payload class to an upload chunk of that many bytes.
-var chunkSizes = map[core.Payload]int{
-	core.Payload100B: 100, core.Payload1KiB: 1 << 10, core.Payload64KiB: 64 << 10, core.Payload1MiB: 1 << 20,
-}
-
 // codecCases lists every message of the four contracts, with a payload
 // dimension where the message has one.
 func codecCases(tb testing.TB, svc *core.Service, payloads []core.Payload) []codecCase {
@@ -97,13 +92,13 @@ func codecCases(tb testing.TB, svc *core.Service, payloads []core.Payload) []cod
 		if err != nil {
 			tb.Fatal(err)
 		}
-		chunk := bytes.Repeat([]byte{0xa5}, chunkSizes[p])
+		chunk := bytes.Repeat([]byte{0xa5}, p.Bytes())
 		cases = append(cases,
 			codecCase{msg: "Transaction", payload: string(p), json: t, newJSON: newOf[core.Transaction](), pb: protoconv.Transaction(t)},
 			codecCase{msg: "UploadRequest", payload: string(p), json: jsonUploadChunk{"data.bin", chunk}, newJSON: newOf[jsonUploadChunk](),
 				pb: &filev1.UploadRequest{Filename: "data.bin", Data: chunk}},
 		)
-		if n := chunkSizes[p]; n <= core.MaxChatText {
+		if n := p.Bytes(); n <= core.MaxChatText {
 			text := strings.Repeat("x", n)
 			msg := core.ChatMessage{Room: "bench", Seq: 1 << 20, Text: text}
 			ev := core.ChatEvent{Kind: core.EventMessage, Room: "bench", Seq: 1 << 20, From: "alice", Text: text, SentAt: expires}

@@ -218,7 +218,7 @@ func BenchmarkClientStream(b *testing.B) {
 	wantSum := hex.EncodeToString(sum[:])
 	const filename = "bench.bin"
 	for _, p := range d.uploadChunks {
-		size := chunkSizes[p]
+		size := p.Bytes()
 		chunks := (len(file) + size - 1) / size
 		var frames [][]byte
 		var pbBody int
@@ -296,7 +296,7 @@ func BenchmarkBidi(b *testing.B) {
 	ctx := context.Background()
 	var runs atomic.Int64
 	for _, p := range d.chatPayloads {
-		text := string(bytes.Repeat([]byte{'x'}, chunkSizes[p]))
+		text := string(bytes.Repeat([]byte{'x'}, p.Bytes()))
 		msgPB, err := proto.Marshal(protoconv.ToChatMessage(core.ChatMessage{Room: "bench-0-0", Seq: 1, Text: text}))
 		if err != nil {
 			b.Fatal(err)

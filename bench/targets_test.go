@@ -31,6 +31,7 @@ import (
 	"restvsgrpc/internal/netsim"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // The variants. tcp and nethttp are floors: raw length-prefixed TCP
@@ -402,7 +403,7 @@ func netHTTPHandler(svc *core.Service) http.Handler {
 	reply := func(w http.ResponseWriter, v any, err error) {
 		status := http.StatusOK
 		if err != nil {
-			status = restsvc.StatusOf(core.CodeOf(err))
+			status = restwire.StatusOf(core.CodeOf(err))
 			v = map[string]string{"code": core.CodeOf(err).String(), "message": core.MessageOf(err)}
 		}
 		body, jerr := json.Marshal(v)
@@ -416,7 +417,7 @@ func netHTTPHandler(svc *core.Service) http.Handler {
 	}
 	mux.HandleFunc("POST /v1/auth/token/validate", func(w http.ResponseWriter, r *http.Request) {
 		var req jsonValidateToken
-		if err := json.NewDecoder(io.LimitReader(r.Body, restsvc.DefaultMaxBodyBytes)).Decode(&req); err != nil {
+		if err := json.NewDecoder(io.LimitReader(r.Body, restwire.DefaultMaxBodyBytes)).Decode(&req); err != nil {
 			reply(w, nil, core.Errorf(core.CodeInvalidArgument, "bad body: %v", err))
 			return
 		}

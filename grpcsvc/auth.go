@@ -11,6 +11,7 @@ import (
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
 	authv1 "restvsgrpc/gen/auth/v1"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
 )
@@ -55,7 +56,7 @@ func (a authenticator) check(ctx context.Context, fullMethod string) (context.Co
 // bearer returns the token of the "authorization" metadata (see
 // core.BearerToken), or "" when there is none.
 func bearer(ctx context.Context) string {
-	vals := metadata.ValueFromIncomingContext(ctx, "authorization")
+	vals := metadata.ValueFromIncomingContext(ctx, grpcwire.MetadataAuthorization)
 	if len(vals) == 0 {
 		return ""
 	}

@@ -17,9 +17,10 @@
 //
 // # Errors
 //
-// Status is the one function that turns a core error into a gRPC status;
-// CodeOf and CoreCode map codes both ways, so a client can recover the core
-// code the server answered with:
+// Status is the one function that turns a core error into a gRPC status,
+// with the codes of package grpcwire, whose CodeOf and CoreCode map them
+// both ways so that a client can recover the core code the server answered
+// with:
 //
 //	core.CodeInvalidArgument   codes.InvalidArgument
 //	core.CodeUnauthenticated   codes.Unauthenticated

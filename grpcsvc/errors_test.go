@@ -45,27 +45,6 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-func TestCodeRoundTrip(t *testing.T) {
-	t.Parallel()
-	for _, c := range core.Codes {
-		t.Run(c.String(), func(t *testing.T) {
-			t.Parallel()
-			want := c
-			if c == core.CodeUnknown {
-				want = core.CodeInternal // unknown is sent as Internal
-			}
-			if got := grpcsvc.CoreCode(grpcsvc.CodeOf(c)); got != want {
-				t.Errorf("CoreCode(CodeOf(%v)) = %v, want %v", c, got, want)
-			}
-		})
-	}
-	for _, g := range []codes.Code{codes.Unimplemented, codes.FailedPrecondition, codes.Aborted, codes.Unknown} {
-		if got := grpcsvc.CoreCode(g); got != core.CodeUnknown {
-			t.Errorf("CoreCode(%v) = %v, want unknown", g, got)
-		}
-	}
-}
-
 // TestClientErrors checks that the grpc client hands back core errors with
 // the server's code and message, for every call kind.
 func TestClientErrors(t *testing.T) {

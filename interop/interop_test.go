@@ -31,9 +31,11 @@ import (
 	chatv1 "restvsgrpc/gen/chat/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
 	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -276,7 +278,7 @@ func TestNodeClient(t *testing.T) {
 		})
 		t.Run("GetTransaction/bad token", func(t *testing.T) {
 			e := failed[grpcError](t, r, "get_transaction_bad_token")
-			want := grpcError{Code: grpcsvc.CodeOf(core.CodeOf(authErr)), CodeName: "UNAUTHENTICATED", Message: core.MessageOf(authErr)}
+			want := grpcError{Code: grpcwire.CodeOf(core.CodeOf(authErr)), CodeName: "UNAUTHENTICATED", Message: core.MessageOf(authErr)}
 			if want.Code != codes.Unauthenticated {
 				t.Fatalf("grpcsvc maps core's %v to %v, not Unauthenticated", core.CodeOf(authErr), want.Code)
 			}
@@ -350,7 +352,7 @@ func TestNodeClient(t *testing.T) {
 		})
 		t.Run("GetTransaction/bad token", func(t *testing.T) {
 			e := failed[restError](t, r, "get_transaction_bad_token")
-			want := restError{Status: restsvc.StatusOf(core.CodeOf(authErr)), Code: core.CodeOf(authErr).String(), Message: core.MessageOf(authErr)}
+			want := restError{Status: restwire.StatusOf(core.CodeOf(authErr)), Code: core.CodeOf(authErr).String(), Message: core.MessageOf(authErr)}
 			if want.Status != http.StatusUnauthorized {
 				t.Fatalf("restsvc maps core's %v to %d, not 401", core.CodeOf(authErr), want.Status)
 			}
@@ -391,8 +393,8 @@ func TestNodeClient(t *testing.T) {
 			if c.Skipped != "" {
 				t.Fatalf("node skipped the WebSocket chat: %s", c.Skipped)
 			}
-			if c.Protocol != restsvc.SubprotocolJSON {
-				t.Errorf("WebSocket subprotocol %q, want %q", c.Protocol, restsvc.SubprotocolJSON)
+			if c.Protocol != restwire.SubprotocolJSON {
+				t.Errorf("WebSocket subprotocol %q, want %q", c.Protocol, restwire.SubprotocolJSON)
 			}
 			for i, ev := range c.Events {
 				if ev.SentAt.IsZero() {

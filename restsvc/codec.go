@@ -5,56 +5,18 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
 	"google.golang.org/protobuf/proto"
 )
 
-// Media types of the wire contract, for Content-Type and Accept.
-const (
-	ContentTypeJSON     = "application/json"
-	ContentTypeProtobuf = "application/x-protobuf"
-	ContentTypeNDJSON   = "application/x-ndjson"
-	ContentTypeSSE      = "text/event-stream"
-)
-
-// mediaType returns the media type of a Content-Type value, without
-// parameters, lower case only when it has to be (the usual value costs no
-// allocation).
-func mediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	v = strings.TrimSpace(v)
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(v)
-		}
-	}
-	return v
-}
-
-// accepts reports whether an Accept header names media type t (exactly; no
-// wildcards: every client of this service names what it wants or takes the
-// default, JSON).
-func accepts(accept, t string) bool {
-	for accept != "" {
-		var part string
-		part, accept, _ = strings.Cut(accept, ",")
-		if mediaType(part) == t {
-			return true
-		}
-	}
-	return false
-}
-
 // wantsProto reports whether the client asked for protobuf answers.
 func wantsProto(c *gin.Context) bool {
 	a := c.Request.Header.Get("Accept")
-	return a != "" && accepts(a, ContentTypeProtobuf)
+	return a != "" && restwire.Accepts(a, restwire.ContentTypeProtobuf)
 }
 
 // bodyKind is how a request body is encoded.
@@ -68,10 +30,10 @@ const (
 
 // kindOf reads the request's Content-Type. A request without one is JSON.
 func kindOf(c *gin.Context) bodyKind {
-	switch mediaType(c.Request.Header.Get("Content-Type")) {
-	case "", ContentTypeJSON:
+	switch restwire.MediaType(c.Request.Header.Get("Content-Type")) {
+	case "", restwire.ContentTypeJSON:
 		return bodyJSON
-	case ContentTypeProtobuf:
+	case restwire.ContentTypeProtobuf:
 		return bodyProto
 	}
 	return bodyUnsupported
@@ -84,7 +46,7 @@ func (h *handler) body(c *gin.Context) bodyKind {
 	kind := kindOf(c)
 	if kind == bodyUnsupported {
 		failStatus(c, http.StatusUnsupportedMediaType, core.Errorf(core.CodeInvalidArgument,
-			"content type %q: want %s or %s", c.Request.Header.Get("Content-Type"), ContentTypeJSON, ContentTypeProtobuf))
+			"content type %q: want %s or %s", c.Request.Header.Get("Content-Type"), restwire.ContentTypeJSON, restwire.ContentTypeProtobuf))
 		return bodyUnsupported
 	}
 	if c.Request.ContentLength > h.maxBody {

@@ -7,6 +7,7 @@ import (
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
 	"google.golang.org/protobuf/proto"
@@ -22,7 +23,7 @@ var uploadBufs = sync.Pool{New: func() any { return new([uploadBufSize]byte) }}
 // a body that ended cleanly is finished; a cut one is aborted and never
 // reported complete.
 func (h *handler) upload(c *gin.Context) {
-	up, err := h.svc.NewUpload(c.Query("filename"))
+	up, err := h.svc.NewUpload(c.Query(restwire.QueryFilename))
 	if err != nil {
 		fail(c, err)
 		return

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	chatv1 "restvsgrpc/gen/chat/v1"
-	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // FuzzChatFrames sends one arbitrary frame, of either type, on a chat
@@ -33,9 +33,9 @@ func FuzzChatFrames(f *testing.F) {
 	f.Add(true, true, []byte{0x0a, 0xff})
 	f.Add(true, false, pb)
 	f.Fuzz(func(t *testing.T, protoSession, binary bool, frame []byte) {
-		sub, typ := restsvc.SubprotocolJSON, websocket.MessageText
+		sub, typ := restwire.SubprotocolJSON, websocket.MessageText
 		if protoSession {
-			sub = restsvc.SubprotocolProto
+			sub = restwire.SubprotocolProto
 		}
 		if binary {
 			typ = websocket.MessageBinary

@@ -5,12 +5,10 @@ import (
 	"net/http"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
 )
-
-// DefaultMaxBodyBytes is the default limit on a unary request body.
-const DefaultMaxBodyBytes = 1 << 20
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -38,12 +36,12 @@ func init() {
 // NewHandler returns the REST service over svc: a gin engine in release
 // mode, without request logging, recovering panics into a JSON 500.
 func NewHandler(svc *core.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, maxBody: DefaultMaxBodyBytes}
+	h := &handler{svc: svc, maxBody: restwire.DefaultMaxBodyBytes}
 	for _, o := range opts {
 		o(h)
 	}
 	if h.maxBody <= 0 {
-		h.maxBody = DefaultMaxBodyBytes
+		h.maxBody = restwire.DefaultMaxBodyBytes
 	}
 
 	r := gin.New()
@@ -56,15 +54,13 @@ func NewHandler(svc *core.Service, opts ...Option) http.Handler {
 		failStatus(c, http.StatusMethodNotAllowed, core.Errorf(core.CodeInvalidArgument, "method %s not allowed", c.Request.Method))
 	})
 
-	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.POST("/v1/auth/validate", h.validateUser)
-	r.POST("/v1/auth/token/validate", h.validateToken)
-
-	authed := r.Group("/v1", h.authenticate)
-	authed.GET("/transactions/:id", h.getTransaction)
-	authed.GET("/transactions", h.listTransactions)
-	authed.POST("/files", h.upload)
-	authed.GET("/chat", h.chat)
+	r.GET(restwire.PathHealth, func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.POST(restwire.PathValidateUser, h.validateUser)
+	r.POST(restwire.PathValidateToken, h.validateToken)
+	r.GET(restwire.PathTransactions+"/:id", h.authenticate, h.getTransaction)
+	r.GET(restwire.PathTransactions, h.authenticate, h.listTransactions)
+	r.POST(restwire.PathFiles, h.authenticate, h.upload)
+	r.GET(restwire.PathChat, h.authenticate, h.chat)
 	return r
 }
 

@@ -43,27 +43,3 @@ func TestRecover(t *testing.T) {
 	}()
 	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/late", nil))
 }
-
-func TestMediaType(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, in, want string
-	}{
-		{name: "plain", in: "application/json", want: "application/json"},
-		{name: "params", in: "application/json; charset=utf-8", want: "application/json"},
-		{name: "case", in: "Application/X-Protobuf", want: "application/x-protobuf"},
-		{name: "spaces", in: "  text/event-stream ;q=1", want: "text/event-stream"},
-		{name: "empty", in: "", want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := mediaType(tt.in); got != tt.want {
-				t.Errorf("mediaType(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-	if !accepts("text/html, application/x-protobuf;q=0.9", ContentTypeProtobuf) || accepts("application/json", ContentTypeProtobuf) {
-		t.Errorf("accepts does not read a list of media types")
-	}
-}

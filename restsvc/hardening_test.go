@@ -19,6 +19,7 @@ import (
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // These tests complete the bad-input catalogue of README.md ("Bad input");
@@ -254,7 +255,7 @@ func TestStalledReaderBackPressure(t *testing.T) {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+ln.Addr().String()+"/v1/transactions?account=acct-0001&payload=1MiB&limit=400", nil)
 			req.Header.Set("Authorization", "Bearer "+tok.Token)
 			if variant == "rest-proto" {
-				req.Header.Set("Accept", restsvc.ContentTypeProtobuf)
+				req.Header.Set("Accept", restwire.ContentTypeProtobuf)
 			}
 			hc := httpClient(t, variant)
 			resp, err := hc.Do(req)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"restvsgrpc/bench/load"
+	"restvsgrpc/internal/variant"
 )
 
 // cannedServer answers HTTP/1.1 with fixed responses and records the bytes
@@ -93,7 +94,7 @@ func TestWireBytesOfAKnownExchange(t *testing.T) {
 	go s.serve(t, l)
 
 	tg, err := load.NewTarget(context.Background(), load.TargetConfig{
-		Variant: load.VariantREST, Addr: l.Addr().String(), RPC: load.ValidateToken, User: "loader", Password: "pw",
+		Variant: variant.REST, Addr: l.Addr().String(), RPC: load.ValidateToken, User: "loader", Password: "pw",
 	})
 	if err != nil {
 		t.Fatal(err)

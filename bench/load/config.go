@@ -13,18 +13,8 @@ import (
 	"syscall"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 )
-
-// The variants a target speaks.
-const (
-	VariantREST      = "rest"       // HTTP/1.1, JSON
-	VariantRESTProto = "rest-proto" // HTTP/1.1, protobuf bodies
-	VariantRESTH2C   = "rest-h2c"   // HTTP/2 (cleartext, or h2 with TLS), JSON
-	VariantGRPC      = "grpc"       // grpc-go
-)
-
-// Variants lists the variants.
-var Variants = []string{VariantREST, VariantRESTProto, VariantRESTH2C, VariantGRPC}
 
 // The HTTP clients of the REST variants' unary calls.
 const (
@@ -70,13 +60,13 @@ type TargetConfig struct {
 
 func (c *TargetConfig) check() error {
 	switch {
-	case !contains(Variants, c.Variant):
-		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(Variants, ", "))
+	case !contains(variant.All, c.Variant):
+		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(variant.All, ", "))
 	case c.Addr == "":
 		return errors.New("no server address")
 	case c.Conns < 0:
 		return fmt.Errorf("conns %d: must not be negative", c.Conns)
-	case c.SSE && (c.Variant == VariantGRPC || c.Variant == VariantRESTProto):
+	case c.SSE && (c.Variant == variant.GRPC || c.Variant == variant.RESTProto):
 		return fmt.Errorf("server-sent events are a JSON feed of rest and rest-h2c, not of %s", c.Variant)
 	case c.StreamMsgs < 0:
 		return fmt.Errorf("stream messages %d: must not be negative", c.StreamMsgs)
@@ -102,7 +92,7 @@ func (c *TargetConfig) check() error {
 	if c.Room == "" {
 		c.Room = "load-" + strconv.Itoa(os.Getpid())
 	}
-	if c.RPC == Chat && payloadBytes(c.Payload) > core.MaxChatText {
+	if c.RPC == Chat && c.Payload.Bytes() > core.MaxChatText {
 		return fmt.Errorf("payload %s: a chat message carries at most %d bytes of text (use 100B or 1KiB)", c.Payload, core.MaxChatText)
 	}
 	return nil
@@ -115,19 +105,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// payloadBytes is the size of the upload chunks and chat texts of a class.
-func payloadBytes(p core.Payload) int {
-	switch p {
-	case core.Payload1KiB:
-		return 1 << 10
-	case core.Payload64KiB:
-		return 64 << 10
-	case core.Payload1MiB:
-		return 1 << 20
-	}
-	return 100
 }
 
 // filler returns n bytes of printable text, the same every time.
@@ -193,7 +170,7 @@ func NewTarget(ctx context.Context, cfg TargetConfig) (Target, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if cfg.Variant == VariantGRPC {
+	if cfg.Variant == variant.GRPC {
 		return newGRPCTarget(ctx, cfg)
 	}
 	return newRESTTarget(ctx, cfg)

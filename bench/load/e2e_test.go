@@ -12,6 +12,7 @@ import (
 	"restvsgrpc/bench/load"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
 )
 
@@ -61,8 +62,8 @@ func startServers(t *testing.T) servers {
 	return servers{rest: rl.Addr().String(), grpc: gl.Addr().String()}
 }
 
-func (s servers) addr(variant string) string {
-	if variant == load.VariantGRPC {
+func (s servers) addr(v string) string {
+	if v == variant.GRPC {
 		return s.grpc
 	}
 	return s.rest
@@ -86,26 +87,26 @@ func TestEveryVariantAndCall(t *testing.T) {
 		sse     bool
 	}
 	var runs []run
-	for _, v := range load.Variants {
+	for _, v := range variant.All {
 		for _, r := range load.RPCs {
 			p := core.Payload1KiB
 			runs = append(runs, run{name: v + "/" + string(r), variant: v, rpc: r, payload: p})
 		}
 	}
 	runs = append(runs,
-		run{name: "rest/nethttp/GetTransaction", variant: load.VariantREST, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest-proto/nethttp/ValidateToken", variant: load.VariantRESTProto, client: load.ClientNetHTTP, rpc: load.ValidateToken, payload: core.Payload100B},
-		run{name: "rest/2conns/GetTransaction", variant: load.VariantREST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest/nethttp/2conns/ValidateToken", variant: load.VariantREST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
-		run{name: "rest-h2c/2conns/GetTransaction", variant: load.VariantRESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest-h2c/nethttp/GetTransaction", variant: load.VariantRESTH2C, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload1KiB},
-		run{name: "rest-h2c/lean/GetTransaction/1MiB", variant: load.VariantRESTH2C, rpc: load.GetTransaction, payload: core.Payload1MiB},
-		run{name: "rest/sse/ListTransactions", variant: load.VariantREST, sse: true, rpc: load.ListTransactions, payload: core.Payload1KiB},
-		run{name: "rest-h2c/sse/ListTransactions", variant: load.VariantRESTH2C, sse: true, rpc: load.ListTransactions, payload: core.Payload100B},
-		run{name: "grpc/2conns/Chat", variant: load.VariantGRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
+		run{name: "rest/nethttp/GetTransaction", variant: variant.REST, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-proto/nethttp/ValidateToken", variant: variant.RESTProto, client: load.ClientNetHTTP, rpc: load.ValidateToken, payload: core.Payload100B},
+		run{name: "rest/2conns/GetTransaction", variant: variant.REST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest/nethttp/2conns/ValidateToken", variant: variant.REST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
+		run{name: "rest-h2c/2conns/GetTransaction", variant: variant.RESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-h2c/nethttp/GetTransaction", variant: variant.RESTH2C, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload1KiB},
+		run{name: "rest-h2c/lean/GetTransaction/1MiB", variant: variant.RESTH2C, rpc: load.GetTransaction, payload: core.Payload1MiB},
+		run{name: "rest/sse/ListTransactions", variant: variant.REST, sse: true, rpc: load.ListTransactions, payload: core.Payload1KiB},
+		run{name: "rest-h2c/sse/ListTransactions", variant: variant.RESTH2C, sse: true, rpc: load.ListTransactions, payload: core.Payload100B},
+		run{name: "grpc/2conns/Chat", variant: variant.GRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
 	)
 	wantProto := map[string]string{
-		load.VariantREST: "HTTP/1.1", load.VariantRESTProto: "HTTP/1.1", load.VariantRESTH2C: "HTTP/2.0", load.VariantGRPC: "HTTP/2 (h2c, prior knowledge)",
+		variant.REST: "HTTP/1.1", variant.RESTProto: "HTTP/1.1", variant.RESTH2C: "HTTP/2.0", variant.GRPC: "HTTP/2 (h2c, prior knowledge)",
 	}
 	for _, tc := range runs {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +131,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 				t.Errorf("calls = %d, want %d", res.Calls, calls)
 			}
 			want := wantProto[tc.variant]
-			if tc.rpc == load.Chat && tc.variant != load.VariantGRPC {
+			if tc.rpc == load.Chat && tc.variant != variant.GRPC {
 				want = "HTTP/1.1 WebSocket"
 			}
 			if tc.conns > 0 && res.Counters.Conns > int64(tc.conns)+1 { // +1: the login's
@@ -228,7 +229,7 @@ func TestWrongProtocol(t *testing.T) {
 	hs := restsvc.NewServer(restsvc.NewHandler(newService(t))) // no h2c
 	go hs.Serve(l)
 	defer hs.Close()
-	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantRESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
+	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant.RESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
 	if err == nil || !strings.Contains(err.Error(), "does not answer HTTP/2 cleartext") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("rest-h2c against an HTTP/1.1 server: %v", err)
 	}
@@ -240,11 +241,11 @@ func TestServerGoesAway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end runs skipped with -short")
 	}
-	for _, variant := range []string{load.VariantREST, load.VariantRESTH2C, load.VariantGRPC} {
-		t.Run(variant, func(t *testing.T) {
+	for _, v := range []string{variant.REST, variant.RESTH2C, variant.GRPC} {
+		t.Run(v, func(t *testing.T) {
 			svc, l := newService(t), listen(t)
 			var stop func()
-			if variant == load.VariantGRPC {
+			if v == variant.GRPC {
 				gs := grpcsvc.NewServer(svc)
 				go gs.Serve(l)
 				stop = gs.Stop
@@ -254,7 +255,7 @@ func TestServerGoesAway(t *testing.T) {
 				stop = func() { hs.Close() }
 			}
 			defer stop()
-			tg, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant, Addr: l.Addr().String(), RPC: load.GetTransaction, User: testUser, Password: testPassword})
+			tg, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: v, Addr: l.Addr().String(), RPC: load.GetTransaction, User: testUser, Password: testPassword})
 			if err != nil {
 				t.Fatal(err)
 			}

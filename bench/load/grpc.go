@@ -21,13 +21,10 @@ import (
 	chatv1 "restvsgrpc/gen/chat/v1"
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
-	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/wirecount"
 )
-
-// grpcMaxMsg bounds one received message: the 1MiB class is about 1.1 MB.
-const grpcMaxMsg = 16 << 20
 
 // grpcTarget calls over one or more grpc.ClientConns; worker i uses
 // connection i mod conns, so each carries workers/conns streams.
@@ -58,7 +55,7 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 			grpc.WithTransportCredentials(creds),
 			grpc.WithContextDialer(wirecount.GRPCDialer(nil, &t.wire)),
 			grpc.WithStatsHandler(&t.st),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(grpcMaxMsg)),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(grpcwire.MaxRecvMsgSize)),
 		)
 		if err != nil {
 			t.Close()
@@ -112,7 +109,7 @@ func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 		return context.WithValue(ctx, callBytesKey{}, cb)
 	}
 	authed := func(ctx context.Context) context.Context {
-		return metadata.AppendToOutgoingContext(counted(ctx), "authorization", t.authz)
+		return metadata.AppendToOutgoingContext(counted(ctx), grpcwire.MetadataAuthorization, t.authz)
 	}
 	cfg := t.cfg
 	switch cfg.RPC {
@@ -193,7 +190,7 @@ func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 		}), nil
 	case Upload:
 		c := filev1.NewFileServiceClient(cc)
-		data := filler(payloadBytes(cfg.Payload))
+		data := filler(cfg.Payload.Bytes())
 		first := &filev1.UploadRequest{Filename: "load-" + strconv.Itoa(i) + ".bin", Data: data}
 		rest := &filev1.UploadRequest{Data: data}
 		want := int64(len(data) * cfg.StreamMsgs)
@@ -235,7 +232,7 @@ func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 			cancel()
 			return nil, fromGRPC(err)
 		}
-		return &grpcChat{s: s, cancel: cancel, cb: cb, room: cfg.Room + "-" + strconv.Itoa(i), text: string(filler(payloadBytes(cfg.Payload)))}, nil
+		return &grpcChat{s: s, cancel: cancel, cb: cb, room: cfg.Room + "-" + strconv.Itoa(i), text: string(filler(cfg.Payload.Bytes()))}, nil
 	}
 	return nil, fmt.Errorf("rpc %q not supported", cfg.RPC)
 }
@@ -326,11 +323,10 @@ func fromGRPC(err error) error {
 	if err == nil {
 		return nil
 	}
-	st, ok := status.FromError(err)
-	if !ok {
+	if _, ok := status.FromError(err); !ok {
 		return unavailable(err)
 	}
-	return &core.Error{Code: grpcsvc.CoreCode(st.Code()), Message: st.Message()}
+	return grpcwire.ErrorOf(err)
 }
 
 // grpcStats is a stats.Handler that adds each call's payload and wire

@@ -21,15 +21,9 @@ import (
 	authv1 "restvsgrpc/gen/auth/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/internal/wirecount"
-	"restvsgrpc/restsvc"
-)
-
-// Media types of the REST wire contract (restsvc/doc.go).
-const (
-	mediaJSON   = "application/json"
-	mediaProto  = "application/x-protobuf"
-	mediaNDJSON = "application/x-ndjson"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // restTarget calls the gin service. Unary calls of rest and rest-proto go
@@ -54,8 +48,8 @@ type restTarget struct {
 }
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
-	t := &restTarget{cfg: cfg, isProto: cfg.Variant == VariantRESTProto, base: "http://" + cfg.Addr}
-	h2 := cfg.Variant == VariantRESTH2C
+	t := &restTarget{cfg: cfg, isProto: cfg.Variant == variant.RESTProto, base: "http://" + cfg.Addr}
+	h2 := cfg.Variant == variant.RESTH2C
 	var tc *tls.Config
 	if cfg.TLS {
 		t.base = "https://" + cfg.Addr
@@ -123,7 +117,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			MaxIdemponentCallAttempts: 1,           // a failure is counted, never retried away
 			NoDefaultUserAgentHeader:  true,
 			ReadBufferSize:            16 << 10,
-			MaxResponseBodySize:       64 << 20,
+			MaxResponseBodySize:       restwire.MaxAnswerBytes,
 			MaxIdleConnDuration:       time.Minute,
 		}
 	}
@@ -150,17 +144,17 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 // login calls ValidateUser once over net/http, checking the protocol.
 func (t *restTarget) login(ctx context.Context) error {
 	body, _ := json.Marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+"/v1/auth/validate", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+restwire.PathValidateUser, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", mediaJSON)
+	req.Header.Set("Content-Type", restwire.ContentTypeJSON)
 	resp, err := t.hcs[0].Do(req)
 	if err != nil {
 		if isRefused(err) {
 			return loginError(t.cfg, err)
 		}
-		if t.cfg.Variant == VariantRESTH2C && !t.cfg.TLS {
+		if t.cfg.Variant == variant.RESTH2C && !t.cfg.TLS {
 			return fmt.Errorf("the server at %s does not answer HTTP/2 cleartext (is it a REST server started with -h2c?): %v", t.cfg.Addr, err)
 		}
 		return fmt.Errorf("login to the %s server at %s: %v (is it the REST address?)", t.cfg.Variant, t.cfg.Addr, err)
@@ -178,7 +172,7 @@ func (t *restTarget) login(ctx context.Context) error {
 	}
 	var res core.UserResult
 	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("login: %s answered %q, not the auth service's JSON: %v", t.cfg.Addr, truncate(b), err)
+		return fmt.Errorf("login: %s answered %q, not the auth service's JSON: %v", t.cfg.Addr, restwire.Excerpt(b), err)
 	}
 	if !res.IsValid {
 		return loginRefused(t.cfg, res.Message)
@@ -205,7 +199,7 @@ func (t *restTarget) checkProto(proto string, major, want int) error {
 
 // httpMajor is the HTTP version the variant's requests must use.
 func (t *restTarget) httpMajor() int {
-	if t.cfg.Variant == VariantRESTH2C {
+	if t.cfg.Variant == variant.RESTH2C {
 		return 2
 	}
 	return 1
@@ -273,9 +267,9 @@ type unarySpec struct {
 }
 
 func (t *restTarget) unarySpec(i int) (unarySpec, error) {
-	s := unarySpec{method: http.MethodPost, contentType: mediaJSON}
+	s := unarySpec{method: http.MethodPost, contentType: restwire.ContentTypeJSON}
 	if t.isProto {
-		s.contentType = mediaProto
+		s.contentType = restwire.ContentTypeProtobuf
 	}
 	marshal := func(j any, m proto.Message) ([]byte, error) {
 		if t.isProto {
@@ -286,7 +280,7 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 	var err error
 	switch t.cfg.RPC {
 	case ValidateToken:
-		s.urls = []string{t.base + "/v1/auth/token/validate"}
+		s.urls = []string{t.base + restwire.PathValidateToken}
 		s.body, err = marshal(map[string]string{"token": t.token}, &authv1.ValidateTokenRequest{Token: t.token})
 		var j core.TokenResult
 		var m authv1.ValidateTokenResponse
@@ -301,7 +295,7 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 			return nil
 		}
 	case ValidateUser:
-		s.urls = []string{t.base + "/v1/auth/validate"}
+		s.urls = []string{t.base + restwire.PathValidateUser}
 		s.body, err = marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password},
 			&authv1.ValidateUserRequest{Username: t.cfg.User, Password: t.cfg.Password})
 		var j core.UserResult
@@ -320,7 +314,7 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 		s.method = http.MethodGet
 		s.contentType = ""
 		for _, id := range t.ids {
-			s.urls = append(s.urls, t.base+"/v1/transactions/"+id)
+			s.urls = append(s.urls, t.base+restwire.TransactionPath(id))
 		}
 		var j core.Transaction
 		var m transactionv1.Transaction
@@ -373,7 +367,7 @@ func (t *restTarget) newFastCaller(spec unarySpec) *fastCaller {
 		c.req.Header.SetContentType(spec.contentType)
 	}
 	if t.isProto {
-		c.req.Header.Set("Accept", mediaProto)
+		c.req.Header.Set("Accept", restwire.ContentTypeProtobuf)
 	}
 	if t.token != "" {
 		c.req.Header.Set("Authorization", t.authz)
@@ -432,7 +426,7 @@ func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
 		req.Header.Set("Content-Type", c.spec.contentType)
 	}
 	if c.t.isProto {
-		req.Header.Set("Accept", mediaProto)
+		req.Header.Set("Accept", restwire.ContentTypeProtobuf)
 	}
 	if c.t.token != "" {
 		req.Header.Set("Authorization", c.t.authz)
@@ -459,28 +453,9 @@ func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
 
 func (c *netCaller) Close() error { return nil }
 
-// httpError turns a REST error answer ({"code","message"}) into a core
-// error; an answer of another shape gets the code of its status
-// (restsvc.CodeOfStatus) and keeps the start of its body for the report.
-func httpError(status int, body []byte) error {
-	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Code != "" {
-		return &core.Error{Code: core.ParseCode(e.Code), Message: e.Message}
-	}
-	return core.Errorf(restsvc.CodeOfStatus(status), "HTTP %d: %s", status, truncate(body))
-}
-
-// truncate shortens a body for an error message.
-func truncate(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
-}
+// httpError turns a REST error answer into a core error
+// (restwire.ErrorOf).
+func httpError(status int, body []byte) error { return restwire.ErrorOf(status, body) }
 
 // h2Caller is a unary call over the lean HTTP/2 client.
 type h2Caller struct {

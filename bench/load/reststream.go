@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,20 +8,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
-	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 
 	chatv1 "restvsgrpc/gen/chat/v1"
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
-	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // do makes a request over worker i's net/http client and checks the
@@ -45,29 +42,30 @@ func (t *restTarget) do(req *http.Request, i int) (*http.Response, error) {
 	return resp, nil
 }
 
-// listCaller reads one account's feed: NDJSON, or length-delimited
+// listCaller reads one account's feed: NDJSON, SSE, or length-delimited
 // protobuf for rest-proto.
 type listCaller struct {
 	t     *restTarget
 	i     int
 	url   string
+	feed  restwire.Feed
 	limit int64
-	br    *bufio.Reader
-	cr    countingReader
+	fr    *restwire.FeedReader
 	j     core.Transaction
 	m     transactionv1.Transaction
-	line  []byte
 }
 
 func (t *restTarget) newListCaller(i int) *listCaller {
-	q := url.Values{
-		"account": {core.AccountID(i % core.Accounts)},
-		"payload": {string(t.cfg.Payload)},
-		"limit":   {strconv.Itoa(t.cfg.StreamMsgs)},
+	req := core.ListRequest{AccountID: core.AccountID(i % core.Accounts), Payload: string(t.cfg.Payload), Limit: t.cfg.StreamMsgs}
+	f := restwire.FeedNDJSON
+	switch {
+	case t.isProto:
+		f = restwire.FeedProto
+	case t.cfg.SSE:
+		f = restwire.FeedSSE
 	}
-	c := &listCaller{t: t, i: i, url: t.base + "/v1/transactions?" + q.Encode(), limit: int64(t.cfg.StreamMsgs)}
-	c.br = bufio.NewReaderSize(&c.cr, 64<<10)
-	return c
+	return &listCaller{t: t, i: i, url: t.base + restwire.ListPath(req), feed: f, limit: int64(t.cfg.StreamMsgs),
+		fr: restwire.NewFeedReader(f, http.NoBody, nil)}
 }
 
 func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
@@ -78,28 +76,23 @@ func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	accept := mediaNDJSON
-	switch {
-	case c.t.isProto:
-		accept = mediaProto
-	case c.t.cfg.SSE:
-		accept = restsvc.ContentTypeSSE
-	}
-	req.Header.Set("Accept", accept)
+	req.Header.Set("Accept", c.feed.ContentType())
 	resp, err := c.t.do(req, c.i)
 	if err != nil {
 		return Outcome{}, err
 	}
 	defer resp.Body.Close()
-	c.cr.r, c.cr.n = resp.Body, 0
-	c.br.Reset(&c.cr)
-	defer func() { out.BodyIn = c.cr.n }()
+	c.fr.Reset(resp.Body, func() http.Header { return resp.Trailer })
+	defer func() { out.BodyIn = c.fr.Offset }()
 	for {
-		err := c.next()
+		b, err := c.fr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
+			return out, unavailable(err)
+		}
+		if err := c.decode(b); err != nil {
 			return out, err
 		}
 		if out.MsgsIn == 0 {
@@ -107,122 +100,29 @@ func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
 		}
 		out.MsgsIn++
 	}
-	if c.t.isProto {
-		if code := resp.Trailer.Get("X-Error-Code"); code != "" {
-			return out, &core.Error{Code: core.ParseCode(code), Message: resp.Trailer.Get("X-Error-Message")}
-		}
-	}
 	if out.MsgsIn != c.limit {
 		return out, core.Errorf(core.CodeInternal, "stream ended after %d of %d records", out.MsgsIn, c.limit)
 	}
 	return out, nil
 }
 
-// next decodes the next record; io.EOF at the stream's clean end.
-func (c *listCaller) next() error {
+// decode decodes one record.
+func (c *listCaller) decode(b []byte) error {
+	var err error
 	if c.t.isProto {
 		c.m.Reset()
-		err := protodelim.UnmarshalOptions{MaxSize: grpcMaxMsg}.UnmarshalFrom(c.br, &c.m)
-		if err == io.EOF {
-			return err
-		}
-		if err != nil {
-			return unavailable(err)
-		}
-		return nil
+		err = proto.Unmarshal(b, &c.m)
+	} else {
+		c.j = core.Transaction{}
+		err = json.Unmarshal(b, &c.j)
 	}
-	if c.t.cfg.SSE {
-		return c.nextEvent()
-	}
-	if err := c.readLine(); err != nil {
-		return err
-	}
-	if bytes.HasPrefix(c.line, []byte(`{"error"`)) {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if json.Unmarshal(c.line, &e) == nil {
-			return &core.Error{Code: core.ParseCode(e.Error.Code), Message: e.Error.Message}
-		}
-	}
-	c.j = core.Transaction{}
-	if err := json.Unmarshal(c.line, &c.j); err != nil {
+	if err != nil {
 		return core.Errorf(core.CodeInternal, "undecodable record: %v", err)
 	}
 	return nil
 }
 
-// readLine reads the next line, "\n" included, into c.line; io.EOF at the
-// end of the body.
-func (c *listCaller) readLine() error {
-	c.line = c.line[:0]
-	for {
-		chunk, err := c.br.ReadSlice('\n')
-		c.line = append(c.line, chunk...)
-		switch {
-		case err == bufio.ErrBufferFull:
-			continue
-		case err == io.EOF && len(c.line) == 0:
-			return io.EOF
-		case err != nil:
-			return unavailable(err)
-		}
-		return nil
-	}
-}
-
-// nextEvent decodes the next server-sent event: "event: transaction" and
-// one "data:" line of JSON, then a blank line; "event: error" carries
-// {"code","message"}.
-func (c *listCaller) nextEvent() error {
-	event := ""
-	var data []byte
-	for {
-		if err := c.readLine(); err != nil {
-			if err == io.EOF && (event != "" || data != nil) {
-				return core.Errorf(core.CodeInternal, "feed ended inside an event")
-			}
-			return err
-		}
-		line := bytes.TrimRight(c.line, "\r\n")
-		switch {
-		case len(line) == 0:
-			if event == "" && data == nil {
-				continue
-			}
-			if event == "error" {
-				var e struct{ Code, Message string }
-				if err := json.Unmarshal(data, &e); err != nil {
-					return core.Errorf(core.CodeInternal, "undecodable error event: %v", err)
-				}
-				return &core.Error{Code: core.ParseCode(e.Code), Message: e.Message}
-			}
-			c.j = core.Transaction{}
-			if err := json.Unmarshal(data, &c.j); err != nil {
-				return core.Errorf(core.CodeInternal, "undecodable event: %v", err)
-			}
-			return nil
-		case bytes.HasPrefix(line, []byte("event:")):
-			event = string(bytes.TrimSpace(line[len("event:"):]))
-		case bytes.HasPrefix(line, []byte("data:")):
-			data = append(data, bytes.TrimPrefix(line[len("data:"):], []byte(" "))...)
-		}
-	}
-}
-
 func (c *listCaller) Close() error { return nil }
-
-// countingReader counts what passes through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // uploadCaller streams one file of StreamMsgs chunks as a chunked body.
 type uploadCaller struct {
@@ -237,10 +137,10 @@ type uploadCaller struct {
 }
 
 func (t *restTarget) newUploadCaller(i int) *uploadCaller {
-	data := filler(payloadBytes(t.cfg.Payload))
+	data := filler(t.cfg.Payload.Bytes())
 	return &uploadCaller{
 		t: t, i: i, data: data,
-		url:  t.base + "/v1/files?filename=load-" + strconv.Itoa(i) + ".bin",
+		url:  t.base + restwire.UploadPath("load-"+strconv.Itoa(i)+".bin"),
 		want: int64(len(data) * t.cfg.StreamMsgs),
 	}
 }
@@ -252,9 +152,9 @@ func (c *uploadCaller) Call(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Content-Type", restwire.ContentTypeOctets)
 	if c.t.isProto {
-		req.Header.Set("Accept", mediaProto)
+		req.Header.Set("Accept", restwire.ContentTypeProtobuf)
 	}
 	resp, err := c.t.do(req, c.i)
 	out := Outcome{MsgsOut: int64(c.t.cfg.StreamMsgs - c.body.left), BodyOut: c.body.sent}
@@ -314,23 +214,23 @@ func (c *chunks) Read(p []byte) (int, error) {
 // wsChat is one worker's WebSocket chat session: each call sends a message
 // and waits for its acknowledgement.
 type wsChat struct {
-	t    *restTarget
-	conn *websocket.Conn
-	room string
-	text string
-	seq  uint64
-	typ  websocket.MessageType
-	ev   core.ChatEvent
-	pev  chatv1.ChatEvent
+	t      *restTarget
+	conn   *websocket.Conn
+	room   string
+	text   string
+	seq    uint64
+	frames restwire.ChatFrames
+	ev     core.ChatEvent
+	pev    chatv1.ChatEvent
 }
 
 func (t *restTarget) newChatCaller(ctx context.Context, i int) (*wsChat, error) {
-	u := "ws" + strings.TrimPrefix(t.base, "http") + "/v1/chat"
-	sub := restsvc.SubprotocolJSON
-	typ := websocket.MessageText
+	u := "ws" + strings.TrimPrefix(t.base, "http") + restwire.PathChat
+	sub := restwire.SubprotocolJSON
 	if t.isProto {
-		sub, typ = restsvc.SubprotocolProto, websocket.MessageBinary
+		sub = restwire.SubprotocolProto
 	}
+	frames, _ := restwire.ChatFramesOf(sub)
 	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
 		HTTPClient:   t.ws,
 		HTTPHeader:   http.Header{"Authorization": {t.authz}},
@@ -347,24 +247,18 @@ func (t *restTarget) newChatCaller(ctx context.Context, i int) (*wsChat, error) 
 		conn.CloseNow()
 		return nil, err
 	}
-	conn.SetReadLimit(grpcMaxMsg)
-	return &wsChat{t: t, conn: conn, room: t.cfg.Room + "-" + strconv.Itoa(i), text: string(filler(payloadBytes(t.cfg.Payload))), typ: typ}, nil
+	conn.SetReadLimit(restwire.MaxChatEvent)
+	return &wsChat{t: t, conn: conn, room: t.cfg.Room + "-" + strconv.Itoa(i), text: string(filler(t.cfg.Payload.Bytes())), frames: frames}, nil
 }
 
 func (c *wsChat) Call(ctx context.Context) (Outcome, error) {
 	c.seq++
 	msg := core.ChatMessage{Room: c.room, Seq: c.seq, Text: c.text}
-	var data []byte
-	var err error
-	if c.t.isProto {
-		data, err = proto.Marshal(&chatv1.ChatMessage{Room: msg.Room, Seq: msg.Seq, Text: msg.Text})
-	} else {
-		data, err = json.Marshal(msg)
-	}
+	data, err := c.frames.MarshalMessage(msg)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := c.conn.Write(ctx, c.typ, data); err != nil {
+	if err := c.conn.Write(ctx, c.frames.Type(), data); err != nil {
 		return Outcome{}, c.closed(err)
 	}
 	out := Outcome{MsgsOut: 1, BodyOut: int64(len(data))}
@@ -405,7 +299,7 @@ func (c *wsChat) closed(err error) error {
 	if st := websocket.CloseStatus(err); st != -1 {
 		var ce websocket.CloseError
 		if errors.As(err, &ce) {
-			return restsvc.ChatError(st, ce.Reason)
+			return restwire.ChatError(st, ce.Reason)
 		}
 	}
 	return unavailable(err)

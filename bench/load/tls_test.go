@@ -21,6 +21,7 @@ import (
 
 	"restvsgrpc/bench/load"
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
 )
 
@@ -74,13 +75,13 @@ func TestTLS(t *testing.T) {
 		insecure            bool
 		wantProto           string
 	}{
-		{"rest", load.VariantREST, rl.Addr().String(), load.GetTransaction, false, "HTTP/1.1 over TLS"},
-		{"rest insecure", load.VariantREST, rl.Addr().String(), load.ValidateToken, true, "HTTP/1.1 over TLS"},
-		{"rest-proto", load.VariantRESTProto, rl.Addr().String(), load.ListTransactions, false, "HTTP/1.1 over TLS"},
-		{"rest-h2c is h2", load.VariantRESTH2C, rl.Addr().String(), load.GetTransaction, false, "HTTP/2.0 over TLS"},
-		{"rest chat", load.VariantREST, rl.Addr().String(), load.Chat, false, "HTTP/1.1 WebSocket"},
-		{"grpc", load.VariantGRPC, gl.Addr().String(), load.Upload, false, "HTTP/2 (h2 over TLS)"},
-		{"grpc insecure", load.VariantGRPC, gl.Addr().String(), load.Chat, true, "HTTP/2 (h2 over TLS)"},
+		{"rest", variant.REST, rl.Addr().String(), load.GetTransaction, false, "HTTP/1.1 over TLS"},
+		{"rest insecure", variant.REST, rl.Addr().String(), load.ValidateToken, true, "HTTP/1.1 over TLS"},
+		{"rest-proto", variant.RESTProto, rl.Addr().String(), load.ListTransactions, false, "HTTP/1.1 over TLS"},
+		{"rest-h2c is h2", variant.RESTH2C, rl.Addr().String(), load.GetTransaction, false, "HTTP/2.0 over TLS"},
+		{"rest chat", variant.REST, rl.Addr().String(), load.Chat, false, "HTTP/1.1 WebSocket"},
+		{"grpc", variant.GRPC, gl.Addr().String(), load.Upload, false, "HTTP/2 (h2 over TLS)"},
+		{"grpc insecure", variant.GRPC, gl.Addr().String(), load.Chat, true, "HTTP/2 (h2 over TLS)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,7 +109,7 @@ func TestTLS(t *testing.T) {
 	}
 
 	// Without the certificate, verification fails and says so.
-	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: load.VariantGRPC, Addr: gl.Addr().String(), RPC: load.ValidateToken, TLS: true, User: testUser, Password: testPassword})
+	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant.GRPC, Addr: gl.Addr().String(), RPC: load.ValidateToken, TLS: true, User: testUser, Password: testPassword})
 	if err == nil {
 		t.Error("an unverified certificate was accepted")
 	}

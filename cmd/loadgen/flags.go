@@ -11,6 +11,7 @@ import (
 	"restvsgrpc/bench/load"
 	"restvsgrpc/internal/cli"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 )
 
 // config is the parsed command line.
@@ -98,7 +99,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	var (
 		cfg      config
 		t        = &cfg.target
-		variant  string
+		name     string
 		rpc      string
 		payload  string
 		user     string
@@ -106,7 +107,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	)
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
-	fs.StringVar(&variant, "variant", load.VariantREST, "`variant`: rest, rest-proto, rest-h2c or grpc")
+	fs.StringVar(&name, "variant", variant.REST, "`variant`: rest, rest-proto, rest-h2c or grpc")
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
 	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
@@ -143,9 +144,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	t.Variant = variant
-	if !slices.Contains(load.Variants, variant) {
-		return cfg, cli.Usagef("-variant %q: want one of %s", variant, strings.Join(load.Variants, ", "))
+	t.Variant = name
+	if !slices.Contains(variant.All, name) {
+		return cfg, cli.Usagef("-variant %q: want one of %s", name, strings.Join(variant.All, ", "))
 	}
 	r, err := load.ParseRPC(rpc)
 	if err != nil {
@@ -166,7 +167,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	t.User, t.Password = user, password
 	if t.Addr == "" {
 		t.Addr = "127.0.0.1:8080"
-		if variant == load.VariantGRPC {
+		if name == variant.GRPC {
 			t.Addr = "127.0.0.1:50051"
 		}
 	}
@@ -218,7 +219,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-server-pid %d: must not be negative", cfg.serverPID)
 	case t.Client != load.ClientLean && t.Client != load.ClientNetHTTP:
 		return cfg, cli.Usagef("-client %q: want lean or nethttp", t.Client)
-	case t.SSE && (t.RPC != load.ListTransactions || (variant != load.VariantREST && variant != load.VariantRESTH2C)):
+	case t.SSE && (t.RPC != load.ListTransactions || (name != variant.REST && name != variant.RESTH2C)):
 		return cfg, cli.Usagef("-sse is for ListTransactions over rest or rest-h2c")
 	case (t.Insecure || t.CAFile != "") && !t.TLS:
 		return cfg, cli.Usagef("-insecure and -cacert need -tls")

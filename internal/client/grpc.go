@@ -16,7 +16,7 @@ import (
 	chatv1 "restvsgrpc/gen/chat/v1"
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
-	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
 )
@@ -62,7 +62,7 @@ func (c *grpcClient) SetToken(token string) {
 // authed adds the bearer token, if any, to the outgoing metadata.
 func (c *grpcClient) authed(ctx context.Context) context.Context {
 	if v := *c.authz.Load(); v != "" {
-		return metadata.AppendToOutgoingContext(ctx, "authorization", v)
+		return metadata.AppendToOutgoingContext(ctx, grpcwire.MetadataAuthorization, v)
 	}
 	return ctx
 }
@@ -76,14 +76,12 @@ func callErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	st, ok := status.FromError(err)
-	if !ok {
-		return err
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if c := status.Code(err); c == codes.Canceled || c == codes.DeadlineExceeded {
+			return ctxErr
+		}
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
-		return ctxErr
-	}
-	return &core.Error{Code: grpcsvc.CoreCode(st.Code()), Message: st.Message()}
+	return grpcwire.ErrorOf(err)
 }
 
 func (c *grpcClient) ValidateUser(ctx context.Context, username, password string) (core.UserResult, error) {

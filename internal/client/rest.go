@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,39 +8,26 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/coder/websocket"
-	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
 
 	authv1 "restvsgrpc/gen/auth/v1"
-	chatv1 "restvsgrpc/gen/chat/v1"
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
-	"restvsgrpc/restsvc"
-)
-
-// maxStreamRecord bounds one streamed record (a 1 MiB-class transaction is
-// a few MiB of JSON) and one chat event.
-const (
-	maxStreamRecord = 64 << 20
-	maxChatEvent    = 64 << 10
+	"restvsgrpc/restsvc/restwire"
 )
 
 // Header values, shared read-only by every request.
 var (
-	hdrJSON     = []string{restsvc.ContentTypeJSON}
-	hdrProtobuf = []string{restsvc.ContentTypeProtobuf}
-	hdrNDJSON   = []string{restsvc.ContentTypeNDJSON}
-	hdrSSE      = []string{restsvc.ContentTypeSSE}
-	hdrOctets   = []string{"application/octet-stream"}
+	hdrJSON     = []string{restwire.ContentTypeJSON}
+	hdrProtobuf = []string{restwire.ContentTypeProtobuf}
+	hdrOctets   = []string{restwire.ContentTypeOctets}
 )
 
 // REST is the client of the rest, rest-proto and rest-h2c variants: one
@@ -55,7 +41,7 @@ type REST struct {
 	sse     bool
 	onProto func(string)
 
-	validateURL, tokenURL, txURL, listURL, filesURL, chatURL string
+	base string // scheme://host:port, without a trailing slash
 
 	authz     atomic.Pointer[[]string] // {"Bearer <token>"}, or nil
 	lastProto atomic.Pointer[string]
@@ -108,13 +94,8 @@ func NewREST(baseURL string, hc *http.Client, opts ...RESTOption) *REST {
 	}
 	base := strings.TrimRight(baseURL, "/")
 	c := &REST{
-		hc:          hc,
-		validateURL: base + "/v1/auth/validate",
-		tokenURL:    base + "/v1/auth/token/validate",
-		txURL:       base + "/v1/transactions/",
-		listURL:     base + "/v1/transactions",
-		filesURL:    base + "/v1/files",
-		chatURL:     base + "/v1/chat",
+		hc:   hc,
+		base: base,
 	}
 	for _, o := range opts {
 		o(c)
@@ -218,7 +199,7 @@ func (c *REST) send(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, restsvc.ErrorOf(resp.StatusCode, b)
+		return nil, restwire.ErrorOf(resp.StatusCode, b)
 	}
 	return resp, nil
 }
@@ -233,11 +214,14 @@ func (c *REST) do(req *http.Request) ([]byte, error) {
 	return readAll(resp)
 }
 
-// readAll reads a response body to its end, sized by Content-Length when
-// there is one, and closes it.
+// readAll reads a response body of at most restwire.MaxAnswerBytes to its
+// end, sized by Content-Length when there is one, and closes it.
 func readAll(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	if n := resp.ContentLength; n >= 0 && n <= maxStreamRecord {
+	if n := resp.ContentLength; n > restwire.MaxAnswerBytes {
+		return nil, fmt.Errorf("answer of %d bytes, more than %d", n, restwire.MaxAnswerBytes)
+	}
+	if n := resp.ContentLength; n >= 0 {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
 			return nil, err
@@ -248,7 +232,11 @@ func readAll(resp *http.Response) ([]byte, error) {
 		}
 		return b, nil
 	}
-	return io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, restwire.MaxAnswerBytes+1))
+	if err == nil && len(b) > restwire.MaxAnswerBytes {
+		return nil, fmt.Errorf("answer longer than %d bytes", restwire.MaxAnswerBytes)
+	}
+	return b, err
 }
 
 // post sends a unary request body, JSON or protobuf, and returns the
@@ -299,7 +287,7 @@ func (c *REST) ValidateUser(ctx context.Context, username, password string) (cor
 			Password string `json:"password"`
 		}{username, password})
 	}
-	b, err := c.post(ctx, c.validateURL, body, err)
+	b, err := c.post(ctx, c.base+restwire.PathValidateUser, body, err)
 	if err == nil {
 		err = c.decode(b, &out, &pb)
 	}
@@ -327,7 +315,7 @@ func (c *REST) ValidateToken(ctx context.Context, token string) (core.TokenResul
 			Token string `json:"token"`
 		}{token})
 	}
-	b, err := c.post(ctx, c.tokenURL, body, err)
+	b, err := c.post(ctx, c.base+restwire.PathValidateToken, body, err)
 	if err == nil {
 		err = c.decode(b, &out, &pb)
 	}
@@ -342,7 +330,7 @@ func (c *REST) ValidateToken(ctx context.Context, token string) (core.TokenResul
 
 // GetTransaction calls GET /v1/transactions/{id}.
 func (c *REST) GetTransaction(ctx context.Context, id string) (*core.Transaction, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, c.txURL+url.PathEscape(id), nil, nil, true)
+	req, err := c.newRequest(ctx, http.MethodGet, c.base+restwire.TransactionPath(id), nil, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -364,91 +352,45 @@ func (c *REST) GetTransaction(ctx context.Context, id string) (*core.Transaction
 	return t, nil
 }
 
-// ListTransactions calls GET /v1/transactions and decodes the stream
+// ListTransactions calls GET /v1/transactions and decodes the feed
 // (NDJSON, SSE or length-delimited protobuf) record by record. An error fn
 // returns cancels the call; the connection is then closed, not reused.
 func (c *REST) ListTransactions(ctx context.Context, lr core.ListRequest, fn func(*core.Transaction) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := url.Values{}
-	q.Set("account", lr.AccountID)
-	if lr.Payload != "" {
-		q.Set("payload", lr.Payload)
-	}
-	if lr.Limit != 0 {
-		q.Set("limit", strconv.Itoa(lr.Limit))
-	}
-	if lr.Interval != 0 {
-		q.Set("interval_ms", strconv.FormatInt(lr.Interval.Milliseconds(), 10))
-	}
-	req, err := c.newRequest(ctx, http.MethodGet, c.listURL+"?"+q.Encode(), nil, nil, true)
+	req, err := c.newRequest(ctx, http.MethodGet, c.base+restwire.ListPath(lr), nil, nil, true)
 	if err != nil {
 		return err
 	}
-	switch {
-	case c.proto:
-		req.Header["Accept"] = hdrProtobuf
-	case c.sse:
-		req.Header["Accept"] = hdrSSE
-	default:
-		req.Header["Accept"] = hdrNDJSON
-	}
+	feed := c.feed()
+	req.Header["Accept"] = []string{feed.ContentType()}
 	resp, err := c.send(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	var fnErr error
-	each := func(t *core.Transaction) error {
-		fnErr = fn(t)
-		return fnErr
-	}
-	br := bufio.NewReaderSize(resp.Body, 32<<10)
-	switch {
-	case c.proto:
-		err = readProtoStream(br, resp, each)
-	case c.sse:
-		err = readSSE(br, each)
-	default:
-		err = readNDJSON(br, each)
-	}
-	if err != nil && err != fnErr && ctx.Err() != nil {
-		// The read failed because the caller gave up: say so.
-		return ctx.Err()
-	}
-	return err
-}
-
-// errorRecord is the last record of a stream that failed after it started.
-type errorRecord struct {
-	Error *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-var errorPrefix = []byte(`{"error":`)
-
-func readNDJSON(br *bufio.Reader, fn func(*core.Transaction) error) error {
-	var line []byte
+	fr := restwire.NewFeedReader(feed, resp.Body, func() http.Header { return resp.Trailer })
+	var m transactionv1.Transaction
 	for {
-		var err error
-		line, err = readLine(br, line[:0])
-		if err == io.EOF && len(line) == 0 {
+		b, err := fr.Next()
+		if err == io.EOF {
 			return nil
 		}
-		if err != nil && err != io.EOF {
+		if err != nil {
+			if ctx.Err() != nil {
+				// The read failed because the caller gave up: say so.
+				return ctx.Err()
+			}
 			return err
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if bytes.HasPrefix(line, errorPrefix) {
-			return recordError(line)
-		}
 		t := new(core.Transaction)
-		if err := json.Unmarshal(line, t); err != nil {
-			return fmt.Errorf("decode NDJSON record: %w", err)
+		if c.proto {
+			if err := proto.Unmarshal(b, &m); err != nil {
+				return fmt.Errorf("decode protobuf record: %w", err)
+			}
+			t = protoconv.FromTransaction(&m)
+		} else if err := json.Unmarshal(b, t); err != nil {
+			return fmt.Errorf("decode %s record: %w", feed, err)
 		}
 		if err := fn(t); err != nil {
 			return err
@@ -456,98 +398,15 @@ func readNDJSON(br *bufio.Reader, fn func(*core.Transaction) error) error {
 	}
 }
 
-// readLine appends the next line of br, without its "\n", to buf.
-func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
-	for {
-		frag, err := br.ReadSlice('\n')
-		buf = append(buf, frag...)
-		if len(buf) > maxStreamRecord {
-			return nil, fmt.Errorf("stream record longer than %d bytes", maxStreamRecord)
-		}
-		switch err {
-		case nil:
-			return buf[:len(buf)-1], nil
-		case bufio.ErrBufferFull:
-			continue
-		}
-		return buf, err
+// feed is the framing the variant asks ListTransactions for.
+func (c *REST) feed() restwire.Feed {
+	switch {
+	case c.proto:
+		return restwire.FeedProto
+	case c.sse:
+		return restwire.FeedSSE
 	}
-}
-
-func recordError(b []byte) error {
-	var r errorRecord
-	if err := json.Unmarshal(b, &r); err != nil || r.Error == nil {
-		return fmt.Errorf("decode stream error record: %q", b)
-	}
-	return &core.Error{Code: core.ParseCode(r.Error.Code), Message: r.Error.Message}
-}
-
-func readSSE(br *bufio.Reader, fn func(*core.Transaction) error) error {
-	var (
-		line, data []byte
-		event      string
-		pending    bool // data lines since the last dispatch
-	)
-	for {
-		var err error
-		line, err = readLine(br, line[:0])
-		if err != nil && err != io.EOF {
-			return err
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		switch {
-		case len(line) > 0:
-			field, value, _ := bytes.Cut(line, []byte(":"))
-			value = bytes.TrimPrefix(value, []byte(" "))
-			switch string(field) {
-			case "event":
-				event = string(value)
-			case "data":
-				if pending {
-					data = append(data, '\n')
-				}
-				data, pending = append(data, value...), true
-			}
-		case pending:
-			// A blank line dispatches the event.
-			switch event {
-			case "error":
-				return restsvc.ErrorOf(0, data)
-			case "transaction", "":
-				t := new(core.Transaction)
-				if err := json.Unmarshal(data, t); err != nil {
-					return fmt.Errorf("decode SSE record: %w", err)
-				}
-				if err := fn(t); err != nil {
-					return err
-				}
-			}
-			event, data, pending = "", data[:0], false
-		}
-		if err == io.EOF {
-			return nil
-		}
-	}
-}
-
-func readProtoStream(br *bufio.Reader, resp *http.Response, fn func(*core.Transaction) error) error {
-	opts := protodelim.UnmarshalOptions{MaxSize: maxStreamRecord}
-	for {
-		var m transactionv1.Transaction
-		if err := opts.UnmarshalFrom(br, &m); err != nil {
-			if err != io.EOF {
-				return fmt.Errorf("decode protobuf record: %w", err)
-			}
-			// The trailer is there once the body has been read to its end.
-			if code := resp.Trailer.Get("X-Error-Code"); code != "" {
-				return &core.Error{Code: core.ParseCode(code), Message: resp.Trailer.Get("X-Error-Message")}
-			}
-			return nil
-		}
-		if err := fn(protoconv.FromTransaction(&m)); err != nil {
-			return err
-		}
-	}
+	return restwire.FeedNDJSON
 }
 
 // Upload streams r as one chunked request body, read in pieces of at most
@@ -562,7 +421,7 @@ func (c *REST) Upload(ctx context.Context, filename string, r io.Reader, chunkSi
 	// After Upload returns, the transport may still hold the body; stop it
 	// from starting another read of r.
 	defer body.Close()
-	req, err := c.newRequest(ctx, http.MethodPost, c.filesURL+"?filename="+url.QueryEscape(filename), body, hdrOctets, true)
+	req, err := c.newRequest(ctx, http.MethodPost, c.base+restwire.UploadPath(filename), body, hdrOctets, true)
 	if err != nil {
 		return core.UploadSummary{}, err
 	}
@@ -613,15 +472,16 @@ func (c *chunkReader) Close() error {
 // Chat opens a WebSocket (subprotocol json, or proto for rest-proto) with
 // the bearer token on the handshake. The session lives as long as ctx.
 func (c *REST) Chat(ctx context.Context) (ChatSession, error) {
-	sub, typ := restsvc.SubprotocolJSON, websocket.MessageText
+	frames, _ := restwire.ChatFramesOf(restwire.SubprotocolJSON)
 	if c.proto {
-		sub, typ = restsvc.SubprotocolProto, websocket.MessageBinary
+		frames, _ = restwire.ChatFramesOf(restwire.SubprotocolProto)
 	}
+	sub := frames.Subprotocol()
 	hdr := http.Header{}
 	if v := c.authz.Load(); v != nil {
 		hdr["Authorization"] = *v
 	}
-	conn, resp, err := websocket.Dial(ctx, c.chatURL, &websocket.DialOptions{
+	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.base, "http")+restwire.PathChat, &websocket.DialOptions{
 		HTTPClient:   c.ws,
 		HTTPHeader:   hdr,
 		Subprotocols: []string{sub},
@@ -632,7 +492,7 @@ func (c *REST) Chat(ctx context.Context) (ChatSession, error) {
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols && resp.Body != nil {
 			b, _ := io.ReadAll(resp.Body)
-			return nil, restsvc.ErrorOf(resp.StatusCode, b)
+			return nil, restwire.ErrorOf(resp.StatusCode, b)
 		}
 		return nil, err
 	}
@@ -640,34 +500,26 @@ func (c *REST) Chat(ctx context.Context) (ChatSession, error) {
 		conn.CloseNow()
 		return nil, fmt.Errorf("chat: server chose subprotocol %q, want %q", got, sub)
 	}
-	conn.SetReadLimit(maxChatEvent)
-	return &restChat{ctx: ctx, conn: conn, typ: typ}, nil
+	conn.SetReadLimit(restwire.MaxChatEvent)
+	return &restChat{ctx: ctx, conn: conn, frames: frames}, nil
 }
 
 // restChat is a chat session over a WebSocket.
 type restChat struct {
-	ctx  context.Context
-	conn *websocket.Conn
-	typ  websocket.MessageType
+	ctx    context.Context
+	conn   *websocket.Conn
+	frames restwire.ChatFrames
 
 	mu  sync.Mutex // guards err
 	err error      // sticky, once the session has ended
 }
 
 func (s *restChat) Send(m core.ChatMessage) error {
-	var (
-		data []byte
-		err  error
-	)
-	if s.typ == websocket.MessageBinary {
-		data, err = proto.Marshal(protoconv.ToChatMessage(m))
-	} else {
-		data, err = json.Marshal(m)
-	}
+	data, err := s.frames.MarshalMessage(m)
 	if err != nil {
 		return err
 	}
-	return s.conn.Write(s.ctx, s.typ, data)
+	return s.conn.Write(s.ctx, s.frames.Type(), data)
 }
 
 func (s *restChat) Recv() (core.ChatEvent, error) {
@@ -681,21 +533,10 @@ func (s *restChat) Recv() (core.ChatEvent, error) {
 	if err != nil {
 		return core.ChatEvent{}, s.fail(err)
 	}
-	if typ != s.typ {
+	if typ != s.frames.Type() {
 		return core.ChatEvent{}, s.fail(errors.New("chat: frame type does not match the subprotocol"))
 	}
-	if s.typ == websocket.MessageBinary {
-		var m chatv1.ChatEvent
-		if err := proto.Unmarshal(data, &m); err != nil {
-			return core.ChatEvent{}, fmt.Errorf("decode protobuf chat event: %w", err)
-		}
-		return protoconv.FromChatEvent(&m), nil
-	}
-	var ev core.ChatEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return core.ChatEvent{}, fmt.Errorf("decode JSON chat event: %w", err)
-	}
-	return ev, nil
+	return s.frames.UnmarshalEvent(data)
 }
 
 // fail records the end of the session: io.EOF for a normal close, the
@@ -706,7 +547,7 @@ func (s *restChat) fail(err error) error {
 		if ce.Code == websocket.StatusNormalClosure {
 			err = io.EOF
 		} else {
-			err = restsvc.ChatError(ce.Code, ce.Reason)
+			err = restwire.ChatError(ce.Code, ce.Reason)
 		}
 	} else if ctxErr := s.ctx.Err(); ctxErr != nil {
 		err = ctxErr
@@ -722,7 +563,7 @@ func (s *restChat) fail(err error) error {
 
 // CloseSend sends the empty frame that tells the server this member has no
 // more messages.
-func (s *restChat) CloseSend() error { return s.conn.Write(s.ctx, s.typ, nil) }
+func (s *restChat) CloseSend() error { return s.conn.Write(s.ctx, s.frames.Type(), nil) }
 
 func (s *restChat) Close() error {
 	s.conn.CloseNow()

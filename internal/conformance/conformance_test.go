@@ -22,9 +22,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -438,17 +440,17 @@ func TestErrorMapping(t *testing.T) {
 		t.Fatalf("table covers %d codes, core has %d", len(tests), len(core.Codes))
 	}
 	for _, tt := range tests {
-		if got := restsvc.StatusOf(tt.code); got != tt.http {
-			t.Errorf("restsvc.StatusOf(%v) = %d, want %d", tt.code, got, tt.http)
+		if got := restwire.StatusOf(tt.code); got != tt.http {
+			t.Errorf("restwire.StatusOf(%v) = %d, want %d", tt.code, got, tt.http)
 		}
-		if got := grpcsvc.CodeOf(tt.code); got != tt.grpc {
-			t.Errorf("grpcsvc.CodeOf(%v) = %v, want %v", tt.code, got, tt.grpc)
+		if got := grpcwire.CodeOf(tt.code); got != tt.grpc {
+			t.Errorf("grpcwire.CodeOf(%v) = %v, want %v", tt.code, got, tt.grpc)
 		}
 		if tt.code == core.CodeUnknown {
 			continue // unknown is sent as internal and read back as internal
 		}
-		if got := grpcsvc.CoreCode(tt.grpc); got != tt.code {
-			t.Errorf("grpcsvc.CoreCode(%v) = %v, want %v", tt.grpc, got, tt.code)
+		if got := grpcwire.CoreCode(tt.grpc); got != tt.code {
+			t.Errorf("grpcwire.CoreCode(%v) = %v, want %v", tt.grpc, got, tt.code)
 		}
 	}
 }

@@ -25,19 +25,20 @@ const (
 // Payloads lists the classes, smallest first.
 var Payloads = []Payload{Payload100B, Payload1KiB, Payload64KiB, Payload1MiB}
 
-// classShape is how a class is built: records in the data set, line items
-// and metadata entries per record.
+// classShape is how a class is built: its nominal size, records in the
+// data set, line items and metadata entries per record.
 type classShape struct {
+	bytes     int
 	records   int
 	lineItems int
 	metadata  int
 }
 
 var shapes = map[Payload]classShape{
-	Payload100B:  {records: 4096, lineItems: 0, metadata: 0},
-	Payload1KiB:  {records: 1024, lineItems: 25, metadata: 4},
-	Payload64KiB: {records: 64, lineItems: 1865, metadata: 8},
-	Payload1MiB:  {records: 16, lineItems: 29950, metadata: 8},
+	Payload100B:  {bytes: 100, records: 4096, lineItems: 0, metadata: 0},
+	Payload1KiB:  {bytes: 1 << 10, records: 1024, lineItems: 25, metadata: 4},
+	Payload64KiB: {bytes: 64 << 10, records: 64, lineItems: 1865, metadata: 8},
+	Payload1MiB:  {bytes: 1 << 20, records: 16, lineItems: 29950, metadata: 8},
 }
 
 // Accounts is the number of accounts in the data set; record i belongs to
@@ -62,6 +63,11 @@ func ParsePayload(s string) (Payload, error) {
 	}
 	return p, nil
 }
+
+// Bytes returns the class's nominal size: 100, 1024, 65536 or 1048576. It
+// is the size of an upload chunk and of a chat text of the class; a record
+// is about that size in protobuf.
+func (p Payload) Bytes() int { return shapes[p].bytes }
 
 // Records returns the number of records of class p in the data set.
 func (p Payload) Records() int { return shapes[p].records }
