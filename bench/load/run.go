@@ -267,9 +267,9 @@ type shard struct {
 }
 
 // shardCount is how many statistics shards serve n workers: one per
-// worker up to 16, or 4 per CPU on bigger machines, so that workers rarely
-// contend for a shard's lock while memory stays flat (each shard holds up
-// to three histograms of about 200 KiB) however many workers run.
+// worker up to 16, or 4 per CPU on bigger machines, so that memory stays
+// flat (each shard holds up to three histograms of about 200 KiB) however
+// many workers run; workers take a shard's lock once per flushEvery calls.
 func shardCount(n int) int { return min(n, max(16, 4*runtime.GOMAXPROCS(0))) }
 
 func (w *window) run(ctx context.Context) (*Result, error) {
@@ -341,6 +341,8 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 
 // closedLoop makes one call after another until the window ends.
 func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
+	p := new(pending)
+	defer w.flush(s, p)
 	opened := false // this worker has passed w.open
 	for ctx.Err() == nil {
 		at := time.Since(w.start)
@@ -359,7 +361,7 @@ func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
 		out, err := c.Call(ctx)
 		end := time.Since(w.start)
 		if measured {
-			w.record(ctx, s, at, at, end, out, err)
+			w.record(ctx, s, p, at, at, end, out, err)
 		}
 	}
 }
@@ -367,6 +369,8 @@ func (w *window) closedLoop(ctx context.Context, c Caller, s *shard) {
 // openLoop takes the next due call from the schedule, waits for its time
 // and makes it, until the window ends.
 func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
+	p := new(pending)
+	defer w.flush(s, p)
 	var timer *time.Timer // one per worker, not one per call
 	opened := false       // this worker has passed w.open
 	for ctx.Err() == nil {
@@ -403,49 +407,96 @@ func (w *window) openLoop(ctx context.Context, c Caller, s *shard) {
 		out, err := c.Call(ctx)
 		end := time.Since(w.start)
 		if measured {
-			w.record(ctx, s, due, sent, end, out, err)
+			w.record(ctx, s, p, due, sent, end, out, err)
 		}
 	}
 }
 
-// record adds one call to s. Calls cut by the run's own end (ctx) are not
-// counted: they measured nothing.
-func (w *window) record(ctx context.Context, s *shard, due, sent, end time.Duration, out Outcome, err error) {
-	if err != nil && ctx.Err() != nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastEnd = max(s.lastEnd, end)
+// flushEvery is how many successful calls a worker records on its own
+// before it adds them to its shard under the shard's lock: thousands of
+// workers then share a few shards without contending for them.
+const flushEvery = 32
+
+// pending is a worker's successful calls not yet added to its shard.
+type pending struct {
+	n                int
+	svc, resp, first [flushEvery]time.Duration // first: 0 when not measured
+	calls, late      int64
+	msgsIn, msgsOut  int64
+	bytes            Counters
+	lastEnd          time.Duration
+}
+
+// record adds one call to the worker's pending calls, or a failure to its
+// shard at once (failures are rare and their first message is kept).
+// Calls cut by the run's own end (ctx) are not counted: they measured
+// nothing.
+func (w *window) record(ctx context.Context, s *shard, p *pending, due, sent, end time.Duration, out Outcome, err error) {
 	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
 		if w.cfg.stopOnError {
 			w.stop()
 		}
-		s.errs++
 		code := core.CodeOf(err).String()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.lastEnd = max(s.lastEnd, end)
+		s.errs++
 		s.codes[code]++
 		if _, ok := s.firstErr[code]; !ok {
 			s.firstErr[code] = err.Error()
 		}
 		return
 	}
-	s.calls++
-	s.msgsIn += out.MsgsIn
-	s.msgsOut += out.MsgsOut
-	s.bytes.BodyIn += out.BodyIn
-	s.bytes.BodyOut += out.BodyOut
-	s.bytes.GRPCWireIn += out.GRPCWireIn
-	s.bytes.GRPCWireOut += out.GRPCWireOut
-	s.svc.Record(end - sent)
-	if w.cfg.rate > 0 {
-		s.resp.Record(end - due)
-		if sent-due > w.cfg.late {
-			s.late++
+	p.lastEnd = max(p.lastEnd, end)
+	p.calls++
+	p.msgsIn += out.MsgsIn
+	p.msgsOut += out.MsgsOut
+	p.bytes.BodyIn += out.BodyIn
+	p.bytes.BodyOut += out.BodyOut
+	p.bytes.GRPCWireIn += out.GRPCWireIn
+	p.bytes.GRPCWireOut += out.GRPCWireOut
+	p.svc[p.n] = end - sent
+	p.resp[p.n] = end - due
+	if w.cfg.rate > 0 && sent-due > w.cfg.late {
+		p.late++
+	}
+	p.first[p.n] = out.FirstMsg
+	p.n++
+	if p.n == flushEvery {
+		w.flush(s, p)
+	}
+}
+
+// flush adds the worker's pending calls to its shard.
+func (w *window) flush(s *shard, p *pending) {
+	if p.calls == 0 {
+		return
+	}
+	open := w.cfg.rate > 0
+	s.mu.Lock()
+	for i := range p.n {
+		s.svc.Record(p.svc[i])
+		if open {
+			s.resp.Record(p.resp[i])
+		}
+		if p.first[i] > 0 {
+			s.first.Record(p.first[i])
 		}
 	}
-	if out.FirstMsg > 0 {
-		s.first.Record(out.FirstMsg)
-	}
+	s.calls += p.calls
+	s.late += p.late
+	s.msgsIn += p.msgsIn
+	s.msgsOut += p.msgsOut
+	s.bytes.BodyIn += p.bytes.BodyIn
+	s.bytes.BodyOut += p.bytes.BodyOut
+	s.bytes.GRPCWireIn += p.bytes.GRPCWireIn
+	s.bytes.GRPCWireOut += p.bytes.GRPCWireOut
+	s.lastEnd = max(s.lastEnd, p.lastEnd)
+	s.mu.Unlock()
+	*p = pending{}
 }
 
 // result merges the shards.

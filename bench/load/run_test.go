@@ -314,3 +314,27 @@ func TestStopOnError(t *testing.T) {
 		t.Error("a stop on error is marked as an interrupt")
 	}
 }
+
+// BenchmarkEngine measures what the engine itself costs per call, with
+// callers that do nothing: it must stay flat from tens to thousands of
+// workers.
+func BenchmarkEngine(b *testing.B) {
+	for _, workers := range []int{1, 64, 10000} {
+		for _, mode := range []string{"closed", "open"} {
+			b.Run("workers="+strconv.Itoa(workers)+"/mode="+mode, func(b *testing.B) {
+				tg := TargetFunc(func(context.Context, int) (Caller, error) {
+					return CallerFunc(func(context.Context) (Outcome, error) { return Outcome{}, nil }), nil
+				})
+				opts := []Option{WithWorkers(workers), WithCalls(int64(b.N)), WithProcDir(b.TempDir())}
+				if mode == "open" {
+					opts = append(opts, WithRate(1e9, Constant)) // always behind: no waiting
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				if _, err := Run(context.Background(), tg, opts...); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
