@@ -82,7 +82,10 @@ Examples:
 
 The driver collects garbage at GOGC=400 and sets no memory limit (GOGC and
 GOMEMLIMIT in the environment override that): it spends less CPU per call,
-so that it is not the bottleneck, also with thousands of connections.
+so that it is not the bottleneck, also with thousands of connections. It
+raises its open-file limit to what -c and -conns need (one socket per
+worker over HTTP/1.1), up to the hard limit, and says what to change when
+that is not enough.
 
 Output: a summary on stdout; -bench adds a line in the Go benchmark format
 (benchstat compares runs); -json FILE everything, histograms included;

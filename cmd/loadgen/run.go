@@ -21,6 +21,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureFiles(connsNeeded(cfg.target.Variant, string(cfg.target.RPC), cfg.workers, cfg.target.Conns)); err != nil {
+		return err
+	}
 	tg, err := load.NewTarget(ctx, cfg.target)
 	if err != nil {
 		if ctx.Err() != nil {
