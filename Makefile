@@ -93,7 +93,7 @@ compare: ## benchstat the newest (by name) results/raw/bench-*.txt, variants as 
 	echo "wrote $${raw%.txt}.benchstat.txt"
 
 .PHONY: crosscheck
-crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned server (DURATION=5s ROUNDS=3).
+crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned server (DURATION=3s ROUNDS=2; RPCS, PAYLOADS, CONCS, ROWS, H2_CONNS pick rows; see the script).
 	BIN=$(BIN) bash bench/crosscheck/crosscheck.sh
 
 SOAK_DURATION ?= 5m

@@ -1,28 +1,59 @@
 #!/usr/bin/env bash
 # Cross-checks cmd/loadgen against the established load generators on the
-# same warm server: wrk (rest), h2load (rest-h2c) and ghz (grpc), at 64
-# concurrent calls and at 1, all calling ValidateToken (a small POST).
+# same warm server, on the calls the report measures:
+#
+#   GetTransaction at 100B, 1KiB and 64KiB, and ValidateToken (a small POST),
+#   at 1, 64 and 1,000 concurrent calls, over
+#   rest        wrk (HTTP/1.1, JSON)
+#   rest-proto  wrk with "Accept: application/x-protobuf" (GetTransaction)
+#   rest-h2c    h2load (HTTP/2 cleartext, JSON)
+#   grpc        h2load sending pre-encoded gRPC frames, and ghz
 #
 # The server runs pinned to CPU 0 with GOMAXPROCS=1; every driver runs
-# pinned to CPU 1 with one thread. The drivers alternate, ROUNDS times
-# each, and the script prints, per row, the mean throughput of each, their
-# ratio (and the lowest and highest ratio of the rounds, each a loadgen run
-# and the tool's run right after it), and the p50/p99 latencies of the last
-# round side by side.
+# pinned to CPU 1 with one thread. Per condition and round, loadgen runs
+# once per variant and each tool of that variant right after it. Each row
+# prints the mean rate of both, their ratio (and the lowest and highest of
+# the per-round ratios), the p50/p99 of the last round side by side, the
+# CPUs each driver used and the CPUs the server used under each, and the
+# bound class of loadgen's last window (loadgen's own verdict: server-bound,
+# client-bound or neither). It is a benchmark: nothing asserts the ratios.
 #
-# Environment: DURATION (default 5s), ROUNDS (default 3), BIN (default
-# ./bin). Missing tools are installed when possible (apt as root, go
-# install for ghz); a row whose tool is missing is skipped and says so.
+# h2load counts an HTTP 200 as a success even when grpc-status is not 0, so
+# before each gRPC row one call of the same frame is made with curl and its
+# trailers checked, and after each h2load run the DATA bytes received are
+# checked against a full response per successful call (an error answer is
+# trailers only and carries none).
+#
+# Environment:
+#   DURATION  measured window of each run (default 3s)
+#   ROUNDS    runs of each driver per row (default 2)
+#   RPCS      calls (default "GetTransaction ValidateToken")
+#   PAYLOADS  GetTransaction payload classes (default "100B 1KiB 64KiB")
+#   CONCS     concurrencies (default "1 64 1000")
+#   ROWS      variant:tool pairs (default "rest:wrk rest-proto:wrk
+#             rest-h2c:h2load grpc:h2load grpc:ghz")
+#   H2_CONNS  connections of the HTTP/2 drivers, loadgen's and the tools'
+#             alike (default 1; calls spread over them)
+#   BIN       where binaries are built (default ./bin)
+# The defaults run 84 rows in about 15 minutes. Missing tools are installed
+# when possible (apt as root, go install for ghz); a row whose tool is
+# missing is skipped and says so.
 set -euo pipefail
 
-DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-3s}
+ROUNDS=${ROUNDS:-2}
+RPCS=${RPCS:-GetTransaction ValidateToken}
+PAYLOADS=${PAYLOADS:-100B 1KiB 64KiB}
+CONCS=${CONCS:-1 64 1000}
+ROWS=${ROWS:-rest:wrk rest-proto:wrk rest-h2c:h2load grpc:h2load grpc:ghz}
+H2_CONNS=${H2_CONNS:-1}
 BIN=${BIN:-$PWD/bin}
 GHZ_VERSION=v0.93.0
 REST=127.0.0.1:18480
 GRPC=127.0.0.1:18481
 USER_PASS=crosscheck:crosscheck-pass
 secs=${DURATION%s}
+[[ $secs =~ ^[0-9]+$ ]] || { echo "crosscheck: DURATION=$DURATION: want whole seconds, e.g. 3s" >&2; exit 2; }
 
 work=$(mktemp -d)
 server_pid=
@@ -41,7 +72,7 @@ if { ! have wrk || ! have h2load || ! have curl; } && [[ $(id -u) == 0 ]] && hav
 fi
 have curl || { echo "crosscheck: curl is missing" >&2; exit 1; }
 GHZ=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
-if [[ ! -x $GHZ ]]; then
+if [[ ! -x $GHZ ]] && [[ " $ROWS " == *" grpc:ghz "* ]]; then
 	echo "installing ghz $GHZ_VERSION" >&2
 	go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" >/dev/null 2>&1 || true
 fi
@@ -50,10 +81,25 @@ have taskset || { echo "crosscheck: taskset is missing (util-linux)" >&2; exit 1
 cpu_server=0
 cpu_driver=$(( $(nproc) > 1 ? 1 : 0 ))
 
+# HTTP/1.1 drivers hold one connection per call in flight, and the server
+# one per client connection: raise the open-file limit to fit the highest
+# concurrency, or say which rows cannot run.
+maxc=0
+for c in $CONCS; do (( c > maxc )) && maxc=$c; done
+need_fds=$(( maxc + 256 ))
+if (( $(ulimit -n) < need_fds )); then
+	ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fi
+fd_limit=$(ulimit -n)
+if (( fd_limit < need_fds )); then
+	echo "crosscheck: c=$maxc over HTTP/1.1 needs about $need_fds open files, but the limit is $fd_limit (hard $(ulimit -Hn)) and could not be raised: rest and rest-proto rows above c=$(( fd_limit - 256 )) are skipped" >&2
+fi
+
 # --- server ----------------------------------------------------------------
 mkdir -p "$BIN"
 go build -o "$BIN/server" ./cmd/server
 go build -o "$BIN/loadgen" ./cmd/loadgen
+go build -o "$BIN/frame" ./bench/crosscheck/frame
 # The server's readiness protocol (internal/serverproc): it writes -ready-file
 # whole once it listens.
 GOMAXPROCS=1 taskset -c $cpu_server "$BIN/server" -rest-addr $REST -grpc-addr $GRPC -user $USER_PASS -h2c \
@@ -66,100 +112,242 @@ token=$(curl -sf -X POST -H 'Content-Type: application/json' \
 	-d "{\"username\":\"${USER_PASS%%:*}\",\"password\":\"${USER_PASS#*:}\"}" "http://$REST/v1/auth/validate" |
 	sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 [[ -n $token ]] || { echo "crosscheck: login failed" >&2; exit 1; }
-body="{\"token\":\"$token\"}"
-printf '%s' "$body" >"$work/body.json"
-cat >"$work/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-LUA
+auth="Authorization: Bearer $token"
 
-# --- drivers: each prints "RATE P50_US P99_US" -----------------------------
+# --- one condition's requests ----------------------------------------------
+# prepare RPC PAYLOAD sets, for the tools: rest_url, rest_method, body files,
+# the gRPC :path and frame, and the size of each answer (from one call made
+# with curl, which also checks it succeeds).
+prepare() {
+	local rpc=$1 payload=$2
+	grpc_path=$("$BIN/frame" -rpc "$rpc" -path)
+	case $rpc in
+	GetTransaction)
+		rest_url="http://$REST$("$BIN/frame" -rpc "$rpc" -payload "$payload" -rest-path)"
+		rest_method=GET
+		"$BIN/frame" -rpc "$rpc" -payload "$payload" >"$work/frame.bin"
+		: >"$work/body.json"
+		;;
+	ValidateToken)
+		rest_url="http://$REST/v1/auth/token/validate"
+		rest_method=POST
+		"$BIN/frame" -rpc "$rpc" -token "$token" >"$work/frame.bin"
+		printf '{"token":"%s"}' "$token" >"$work/body.json"
+		;;
+	esac
+	{
+		echo "wrk.method = \"$rest_method\""
+		[[ $rest_method == POST ]] && echo "wrk.body = '$(cat "$work/body.json")'" && echo 'wrk.headers["Content-Type"] = "application/json"'
+		echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
+	} >"$work/req.lua"
+	cp "$work/req.lua" "$work/req-proto.lua"
+	echo 'wrk.headers["Accept"] = "application/x-protobuf"' >>"$work/req-proto.lua"
+
+	local data=() code
+	[[ $rest_method == POST ]] && data=(-H 'Content-Type: application/json' --data-binary "@$work/body.json")
+	code=$(curl -s -o "$work/rest.out" -w '%{http_code}' -H "$auth" "${data[@]}" "$rest_url")
+	[[ $code == 200 ]] || { echo "crosscheck: $rpc over REST answered $code: $(head -c 300 "$work/rest.out")" >&2; exit 1; }
+	code=$(curl -s --http2-prior-knowledge -o "$work/h2c.out" -w '%{http_code}' -H "$auth" "${data[@]}" "$rest_url")
+	[[ $code == 200 ]] || { echo "crosscheck: $rpc over h2c answered $code" >&2; exit 1; }
+	h2c_size=$(wc -c <"$work/h2c.out")
+	if [[ $rpc == GetTransaction ]]; then
+		code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' -H "$auth" -H 'Accept: application/x-protobuf' "$rest_url")
+		[[ $code == "200 application/x-protobuf"* ]] || { echo "crosscheck: $rpc with Accept protobuf answered $code" >&2; exit 1; }
+	fi
+	# The same frame h2load sends, once, with its trailers: grpc-status 0.
+	curl -s --http2-prior-knowledge -D "$work/grpc.head" -o "$work/grpc.out" --data-binary "@$work/frame.bin" \
+		-H 'content-type: application/grpc' -H 'te: trailers' -H "$auth" "http://$GRPC$grpc_path"
+	grep -qi '^grpc-status: 0' "$work/grpc.head" ||
+		{ echo "crosscheck: the gRPC frame of $rpc $payload did not succeed:" >&2; cat "$work/grpc.head" >&2; exit 1; }
+	grpc_size=$(wc -c <"$work/grpc.out")
+	(( grpc_size >= 5 )) || { echo "crosscheck: the gRPC answer of $rpc is $grpc_size bytes" >&2; exit 1; }
+}
+
+# --- drivers ---------------------------------------------------------------
+# Each prints "RATE P50_US P99_US DRIVER_CPUS SERVER_CPUS [BOUND]"; a tool's
+# CPUs are measured over its whole run (bash's time for its own, the
+# server's from /proc/PID/stat), loadgen's over its window.
 pin() { GOMAXPROCS=1 taskset -c $cpu_driver "$@"; }
+clk_tck=$(getconf CLK_TCK)
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 
-# to_us converts a latency with its unit (wrk: 1.23ms, 456.00us, 1.2s) to µs.
+# to_us converts a latency with its unit (wrk: 1.23ms, 456.00us, 1.2s; ghz: 1.2ms) to µs.
 to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000; else if (v ~ /s$/) f = 1e6; else f = 1; printf "%.0f", n * f }'; }
 
-loadgen() { # variant addr c
-	pin "$BIN/loadgen" -variant "$1" -target "$2" -c "$3" -conns "$4" -rpc ValidateToken -user $USER_PASS \
-		-duration "$DURATION" -warmup 1s -server-pid $server_pid -bench -progress off |
-		awk '/^BenchmarkLoad/ { for (i = 1; i <= NF; i++) { u = $(i+1); if (u == "req/s") r = $i; if (u == "p50-ns") p = $i; if (u == "p99-ns") q = $i
-				if (u == "client-cpu-ns/op") cc = $i; if (u == "server-cpu-ns/op") sc = $i }
-			printf "%.0f %.0f %.0f %.2f %.2f\n", r, p / 1000, q / 1000, cc * r / 1e9, sc * r / 1e9 }'
+# timed NAME CMD... runs CMD pinned, its stdout in $work/NAME.out, and sets
+# tool_cpus and tool_srv (CPUs used by it and by the server meanwhile).
+timed() {
+	local name=$1 t0 times
+	shift
+	t0=$(server_ticks)
+	TIMEFORMAT='%R %U %S'
+	{ time pin "$@" >"$work/$name.out" 2>"$work/$name.err"; } 2>"$work/$name.time" ||
+		{ echo "crosscheck: $name failed: $(tail -3 "$work/$name.err")" >&2; }
+	times=$(tail -1 "$work/$name.time")
+	read -r tool_cpus tool_srv < <(awk -v t="$times" -v d=$(( $(server_ticks) - t0 )) -v hz="$clk_tck" \
+		'BEGIN { split(t, a, " "); if (a[1] <= 0) a[1] = 1e-9; printf "%.2f %.2f\n", (a[2] + a[3]) / a[1], d / hz / a[1] }')
 }
 
-run_wrk() { # c
-	local out
-	out=$(pin wrk -t1 -c "$1" -d "$DURATION" --latency -s "$work/post.lua" "http://$REST/v1/auth/token/validate")
-	local rate p50 p99
-	rate=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
-	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
-	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-	grep -q 'Non-2xx' <<<"$out" && { echo "crosscheck: wrk saw errors" >&2; }
-	echo "${rate%.*} $(to_us "$p50") $(to_us "$p99")"
+run_loadgen() { # variant rpc payload c
+	local conns=0 addr=$REST payload=$3
+	[[ $payload == - ]] && payload=100B
+	[[ $1 == rest-h2c || $1 == grpc ]] && conns=$(( H2_CONNS < $4 ? H2_CONNS : $4 ))
+	[[ $1 == grpc ]] && addr=$GRPC
+	if ! pin "$BIN/loadgen" -variant "$1" -target "$addr" -rpc "$2" -payload "$payload" -c "$4" -conns $conns -user $USER_PASS \
+		-duration "$DURATION" -warmup 1s -server-pid $server_pid -bench -progress off >"$work/loadgen.out" 2>"$work/loadgen.err"; then
+		echo "crosscheck: loadgen $1 $2 $3 c=$4 failed: $(tail -3 "$work/loadgen.err")" >&2
+		echo "0 - - - - failed"
+		return
+	fi
+	awk '$1 == "bound" { b = $2; sub(":", "", b) }
+		/^BenchmarkLoad/ { for (i = 1; i <= NF; i++) { u = $(i+1); if (u == "req/s") r = $i; if (u == "p50-ns") p = $i; if (u == "p99-ns") q = $i
+			if (u == "client-busy") cb = $i; if (u == "server-busy") sb = $i } }
+		END { printf "%.0f %.0f %.0f %.2f %.2f %s\n", r, p / 1000, q / 1000, cb, sb, (b == "" ? "?" : b) }' "$work/loadgen.out"
 }
 
-run_h2load() { # c: one connection carrying c streams, as loadgen's rest-h2c
-	local out
-	out=$(pin h2load -t1 -c1 -m "$1" -D "$secs" --warm-up-time=1 -d "$work/body.json" \
-		-H 'content-type: application/json' -H "authorization: Bearer $token" "http://$REST/v1/auth/token/validate")
-	grep -q ' 0 failed, 0 errored' <<<"$out" || echo "crosscheck: h2load saw failures" >&2
-	# h2load reports the mean and sd of request times, not percentiles.
-	local rate mean
-	rate=$(awk '/^finished in/ { gsub(",", ""); print $4 }' <<<"$out")
-	mean=$(awk '/^time for request:/ { print $6 }' <<<"$out")
-	echo "${rate%.*} $(to_us "$mean") -"
+run_wrk() { # script c
+	timed wrk wrk -t1 -c "$2" -d "$DURATION" --timeout 10s --latency -s "$work/$1" "$rest_url"
+	local out=$work/wrk.out rate p50 p99
+	rate=$(awk '/^Requests\/sec/ { print $2 }' "$out")
+	p50=$(awk '$1 == "50%" { print $2 }' "$out")
+	p99=$(awk '$1 == "99%" { print $2 }' "$out")
+	grep -E 'Non-2xx|Socket errors' "$out" >&2 && echo "crosscheck: wrk saw errors (above)" >&2
+	echo "${rate%.*} $(to_us "$p50") $(to_us "$p99") $tool_cpus $tool_srv"
 }
 
-run_ghz() { # c
-	local out
-	out=$(pin "$GHZ" --insecure --cpus 1 --connections 1 -c "$1" -z "$DURATION" \
-		--call auth.v1.AuthService.ValidateToken -d "$body" $GRPC)
-	local rate p50 p99
-	rate=$(awk '/Requests\/sec:/ { print $2 }' <<<"$out")
-	p50=$(awk '/ 50 % in/ { print $4 $5 }' <<<"$out")
-	p99=$(awk '/ 99 % in/ { print $4 $5 }' <<<"$out")
-	echo "${rate%.*} $(to_us "$p50") $(to_us "$p99")"
+# h2load_run ADDR SIZE ARGS... runs h2load for DURATION over H2_CONNS
+# connections and checks that every successful call received SIZE bytes
+# of DATA (a gRPC error is trailers only; calls cut at the end may add
+# partial answers, so at most c errors could hide behind them).
+h2load_run() {
+	local addr=$1 size=$2 c=$3
+	shift 3
+	local conns=$(( H2_CONNS < c ? H2_CONNS : c ))
+	timed h2load h2load -t1 -c $conns -m $(( (c + conns - 1) / conns )) -D "$secs" --log-file="$work/h2load.log" \
+		-H "$auth" "$@" "http://$addr"
+	local out=$work/h2load.out ok data rate
+	ok=$(awk '/^requests:/ { print $8 }' "$out")
+	data=$(awk '/^traffic:/ { v = $(NF-1); gsub(/[()]/, "", v); print v }' "$out")
+	grep -q ' 0 failed, 0 errored, 0 timeout' "$out" || echo "crosscheck: h2load saw failures: $(grep '^requests:' "$out")" >&2
+	if [[ -n $ok && -n $data ]] && (( data < ok * size )); then
+		echo "crosscheck: h2load received $data DATA bytes for $ok successes of $size bytes: $(( (ok * size - data) / size )) or more calls failed" >&2
+	fi
+	rate=$(awk '/^finished in/ { gsub(",", ""); print $4 }' "$out")
+	# Percentiles of the response times h2load logs per request (µs).
+	read -r p50 p99 < <(cut -f3 "$work/h2load.log" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- -"; exit }
+		i = int(NR * 0.50); if (i < 1) i = 1; j = int(NR * 0.99); if (j < 1) j = 1; print v[i], v[j] }')
+	echo "${rate%.*} $p50 $p99 $tool_cpus $tool_srv"
+}
+
+run_h2load_rest() { # c
+	local body=()
+	[[ $rest_method == POST ]] && body=(-d "$work/body.json" -H 'content-type: application/json')
+	h2load_run "$REST${rest_url#http://$REST}" "$h2c_size" "$1" "${body[@]}"
+}
+
+run_h2load_grpc() { # c
+	h2load_run "$GRPC$grpc_path" "$grpc_size" "$1" -d "$work/frame.bin" -H 'content-type: application/grpc' -H 'te: trailers'
+}
+
+run_ghz() { # rpc payload c
+	local call data
+	case $1 in
+	GetTransaction) call=transaction.v1.TransactionService.GetTransaction data="{\"id\":\"${rest_url##*/}\"}" ;;
+	ValidateToken) call=auth.v1.AuthService.ValidateToken data="{\"token\":\"$token\"}" ;;
+	esac
+	local conns=$(( H2_CONNS < $3 ? H2_CONNS : $3 ))
+	timed ghz "$GHZ" --insecure --cpus 1 --connections $conns -c "$3" -z "$DURATION" --call "$call" -d "$data" \
+		--metadata "{\"authorization\":\"Bearer $token\"}" $GRPC
+	local out=$work/ghz.out ok total p50 p99 bad
+	ok=$(awk '$1 == "[OK]" { print $2 }' "$out")
+	total=$(awk '$1 == "Total:" { print $2 $3 }' "$out")
+	p50=$(awk '/ 50 % in/ { print $4 $5 }' "$out")
+	p99=$(awk '/ 99 % in/ { print $4 $5 }' "$out")
+	# ghz closes its connection at the end of -z with calls in flight: up to
+	# c of them end Unavailable; anything else is an error.
+	bad=$(awk '/^Status code distribution:/ { s = 1; next } s && NF == 0 { s = 0 } s && $1 != "[OK]" { n += $2 } END { print n + 0 }' "$out")
+	(( bad > $3 )) && echo "crosscheck: ghz saw $bad failed calls: $(grep -A5 '^Error distribution' "$out" | tr -s ' \n' ' ')" >&2
+	echo "$(awk -v n="${ok:-0}" -v t="$(to_us "${total:-0}")" 'BEGIN { printf "%.0f", (t > 0 ? n / t * 1e6 : 0) }') $(to_us "$p50") $(to_us "$p99") $tool_cpus $tool_srv"
 }
 
 # --- rows ------------------------------------------------------------------
-printf '%-9s %3s  %-7s %9s %9s %6s %-11s %-20s %-20s %-13s\n' variant c tool "loadgen/s" "tool/s" ratio "(rounds)" "p50 µs loadgen|tool" "p99 µs loadgen|tool" "CPUs cli|srv"
-row() { # variant addr c conns tool-name tool-function target-ratio
-	local variant=$1 addr=$2 c=$3 conns=$4 name=$5 fn=$6 want=$7
-	if ! have "${name/ghz/$GHZ}"; then
-		printf '%-9s %3s  %-7s skipped: %s is not installed\n' "$variant" "$c" "$name" "$name"
-		return
-	fi
-	local lsum=0 tsum=0 l t ratios=""
-	for _ in $(seq "$ROUNDS"); do
-		l=$(loadgen "$variant" "$addr" "$c" "$conns")
-		t=$($fn "$c")
-		lsum=$((lsum + ${l%% *}))
-		tsum=$((tsum + ${t%% *}))
-		ratios+="$(awk -v a="${l%% *}" -v b="${t%% *}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')"
+fmt='%-14s %-5s %5s %-10s %-6s %9s %9s %6s %-11s %-13s %-15s %-11s %-11s %-12s %s\n'
+printf "$fmt" rpc payload c variant tool "loadgen/s" "tool/s" ratio "(rounds)" "p50 µs l|t" "p99 µs l|t" "CPUs l|t" "srv CPUs l|t" "bound" ""
+want_row() { [[ " $ROWS " == *" $1 "* ]]; }
+tool_bin() { case $1 in ghz) echo "$GHZ" ;; *) echo "$1" ;; esac; }
+
+# cell RPC PAYLOAD C runs ROUNDS rounds of every selected row of one condition.
+cell() {
+	local rpc=$1 payload=$2 c=$3 variant tool key round l t
+	prepare "$rpc" "$payload"
+	declare -A lsum=() tsum=() ratios=() last_l=() last_t=() skip=()
+	local keys=()
+	for key in $ROWS; do
+		variant=${key%%:*} tool=${key#*:}
+		[[ $variant == rest-proto && $rpc != GetTransaction ]] && continue
+		keys+=("$key")
+		if ! have "$(tool_bin "$tool")"; then skip[$key]="$tool is not installed"; fi
+		if [[ $variant == rest || $variant == rest-proto ]] && (( c + 256 > fd_limit )); then skip[$key]="needs $((c + 256)) open files, limit $fd_limit"; fi
 	done
-	local spread
-	spread=$(tr ' ' '\n' <<<"$ratios" | sed '/^$/d' | sort -n | sed -n '1p;$p' | paste -sd- -)
-	read -r _ lp50 lp99 lcpu scpu <<<"$l"
-	read -r _ tp50 tp99 <<<"$t"
-	local ratio
-	ratio=$(awk -v a=$lsum -v b=$tsum 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-	local verdict=""
-	[[ $c == 64 ]] && verdict=$(awk -v r="$ratio" -v w="$want" 'BEGIN { print (r >= w ? "target ≥" w "× met" : "target ≥" w "× MISSED") }')
-	printf '%-9s %3s  %-7s %9d %9d %6s %-11s %-20s %-20s %-13s %s\n' "$variant" "$c" "$name" $((lsum / ROUNDS)) $((tsum / ROUNDS)) "$ratio" "($spread)" \
-		"$lp50|$tp50" "$lp99|$tp99" "$lcpu|$scpu" "$verdict"
+	for round in $(seq "$ROUNDS"); do
+		local done_variant=""
+		for key in "${keys[@]}"; do
+			[[ -n ${skip[$key]:-} ]] && continue
+			variant=${key%%:*} tool=${key#*:}
+			# loadgen runs once per variant and round, compared with each tool.
+			if [[ $done_variant != "$variant" ]]; then
+				l=$(run_loadgen "$variant" "$rpc" "$payload" "$c")
+				done_variant=$variant
+			fi
+			case $key in
+			rest:wrk) t=$(run_wrk req.lua "$c") ;;
+			rest-proto:wrk) t=$(run_wrk req-proto.lua "$c") ;;
+			rest-h2c:h2load) t=$(run_h2load_rest "$c") ;;
+			grpc:h2load) t=$(run_h2load_grpc "$c") ;;
+			grpc:ghz) t=$(run_ghz "$rpc" "$payload" "$c") ;;
+			*) echo "crosscheck: no row $key" >&2; exit 2 ;;
+			esac
+			lsum[$key]=$(( ${lsum[$key]:-0} + ${l%% *} ))
+			tsum[$key]=$(( ${tsum[$key]:-0} + ${t%% *} ))
+			ratios[$key]+="$(awk -v a="${l%% *}" -v b="${t%% *}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')"
+			last_l[$key]=$l last_t[$key]=$t
+		done
+	done
+	for key in "${keys[@]}"; do
+		variant=${key%%:*} tool=${key#*:}
+		if [[ -n ${skip[$key]:-} ]]; then
+			printf '%-14s %-5s %5s %-10s %-6s skipped: %s\n' "$rpc" "$payload" "$c" "$variant" "$tool" "${skip[$key]}"
+			continue
+		fi
+		local lp50 lp99 lcpu lsrv bound tp50 tp99 tcpu tsrv ratio spread verdict="" want=1.0
+		read -r _ lp50 lp99 lcpu lsrv bound <<<"${last_l[$key]}"
+		read -r _ tp50 tp99 tcpu tsrv <<<"${last_t[$key]}"
+		spread=$(tr ' ' '\n' <<<"${ratios[$key]}" | sed '/^$/d' | sort -n | sed -n '1p;$p' | paste -sd- -)
+		ratio=$(awk -v a="${lsum[$key]}" -v b="${tsum[$key]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		[[ $tool == ghz ]] && want=2.0
+		(( c >= 64 )) && verdict=$(awk -v r="$ratio" -v w="$want" 'BEGIN { print (r >= w ? "target ≥" w "× met" : "target ≥" w "× MISSED") }')
+		printf "$fmt" "$rpc" "$payload" "$c" "$variant" "$tool" $(( lsum[$key] / ROUNDS )) $(( tsum[$key] / ROUNDS )) "$ratio" "($spread)" \
+			"$lp50|$tp50" "$lp99|$tp99" "$lcpu|$tcpu" "$lsrv|$tsrv" "$bound" "$verdict"
+	done
 }
+
 steal0=$(awk '/^cpu / { print $9 }' /proc/stat)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
-for c in 64 1; do
-	row rest "$REST" $c 0 wrk run_wrk 1.0
-	row rest-h2c "$REST" $c 1 h2load run_h2load 1.0
-	row grpc "$GRPC" $c 1 ghz run_ghz 1.5
+for rpc in $RPCS; do
+	payloads=$PAYLOADS
+	[[ $rpc == ValidateToken ]] && payloads=-
+	for payload in $payloads; do
+		for c in $CONCS; do
+			cell "$rpc" "$payload" "$c"
+		done
+	done
 done
 steal1=$(awk '/^cpu / { print $9 }' /proc/stat)
 elapsed=$(( $(date +%s) - start ))
-awk -v s=$((steal1 - steal0)) -v t=$elapsed -v d="$DURATION" -v r="$ROUNDS" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
-	printf "steal %.3f CPUs on average over %ds; load average %s; each figure the mean of %s rounds of %s\n", s / 100 / (t > 0 ? t : 1), t, l, r, d
-	print "h2load reports a mean and no percentiles: its column shows the mean under p50. CPUs: loadgen'"'"'s own and the server'"'"'s, in the last loadgen round."
+awk -v s=$((steal1 - steal0)) -v t=$elapsed -v d="$DURATION" -v r="$ROUNDS" -v l0="$load0" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" -v hc="$H2_CONNS" 'BEGIN {
+	printf "steal %.3f CPUs on average over %ds; load average %s at the start, %s at the end; each rate the mean of %s rounds of %s\n", s / 100 / (t > 0 ? t : 1), t, l0, l, r, d
+	print "p50/p99 of the last round; h2load'"'"'s from its per-request log. CPUs: each driver'"'"'s own and the server'"'"'s meanwhile (loadgen over its window, a tool over its whole run), in the last round."
+	print "bound: loadgen'"'"'s class of its last window. HTTP/2 drivers use " hc " connection(s) (H2_CONNS); HTTP/1.1 drivers one per call in flight. ValidateToken has no payload class (-)."
 }'
