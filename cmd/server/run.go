@@ -20,6 +20,7 @@ import (
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/serverproc"
+	"restvsgrpc/restsvc"
 )
 
 // run is the whole command, minus the process: it serves until ctx ends,
@@ -99,10 +100,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		gs     *grpc.Server
 		// base is the parent of every REST request's context.
 		base, cutREST = context.WithCancel(context.Background())
+		calls         callCounts
 	)
 	defer cutREST()
 	if restLis != nil {
-		hs = newRESTServer(base, svc, cfg, cert)
+		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc)), cfg, cert)
 		scheme, proto := "http", "HTTP/1.1"
 		switch {
 		case cfg.tls && cfg.h2:
@@ -127,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	if grpcLis != nil {
-		var gopts []grpcsvc.Option
+		gopts := []grpcsvc.Option{grpcsvc.WithServerOptions(calls.grpcOptions()...)}
 		proto := "HTTP/2 cleartext"
 		if cfg.tls {
 			gopts = append(gopts, grpcsvc.WithServerOptions(grpc.Creds(credentials.NewTLS(tlsConfig(cert, "h2")))))
@@ -143,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	if debugLis != nil {
-		ds := newDebugServer(svc)
+		ds := newDebugServer(svc, &calls)
 		debugDone := make(chan struct{})
 		go func() {
 			defer close(debugDone)

@@ -58,9 +58,8 @@ func (p *proc) dial(t *testing.T) (*http.Client, *grpc.ClientConn) {
 	return &http.Client{Transport: tr}, conn
 }
 
-// serverGoroutines reads the goroutine count from the server's
-// /debug/stats.
-func serverGoroutines(t *testing.T, debugURL string) int {
+// serverStats reads the server's /debug/stats.
+func serverStats(t *testing.T, debugURL string) debugStats {
 	t.Helper()
 	resp, err := http.Get(debugURL + "/debug/stats")
 	if err != nil {
@@ -71,7 +70,28 @@ func serverGoroutines(t *testing.T, debugURL string) int {
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		t.Fatal(err)
 	}
-	return s.Goroutines
+	return s
+}
+
+// serverGoroutines reads the goroutine count from the server's
+// /debug/stats.
+func serverGoroutines(t *testing.T, debugURL string) int {
+	t.Helper()
+	return serverStats(t, debugURL).Goroutines
+}
+
+// debugURL returns the debug base URL from p's ready line.
+func (p *proc) debugURL(t *testing.T) string {
+	t.Helper()
+	for _, l := range p.stdout {
+		for _, f := range strings.Fields(l) {
+			if v, ok := strings.CutPrefix(f, "debug="); ok {
+				return v
+			}
+		}
+	}
+	t.Fatalf("no debug address in %q", p.stdout)
+	return ""
 }
 
 // TestShutdownUnderLoad sends SIGTERM to the binary while unary calls,
@@ -85,17 +105,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 	t.Parallel()
 	p := startServer(t, "-rest-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-debug-addr", "127.0.0.1:0",
 		"-user", "alice:s3cret-pass", "-bcrypt-cost", "8", "-grace", "60s")
-	var debugURL string
-	for _, l := range p.stdout {
-		for _, f := range strings.Fields(l) {
-			if v, ok := strings.CutPrefix(f, "debug="); ok {
-				debugURL = v
-			}
-		}
-	}
-	if debugURL == "" {
-		t.Fatalf("no debug address in %q", p.stdout)
-	}
+	debugURL := p.debugURL(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 
