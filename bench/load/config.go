@@ -29,10 +29,14 @@ const (
 // TargetConfig says what a target calls and how.
 type TargetConfig struct {
 	Variant string
-	// Addr is the server's host:port (the REST or the gRPC one).
-	Addr    string
-	RPC     RPC
-	Payload core.Payload
+	// Addr is the server's host:port (the REST or the gRPC one); with
+	// GRPCBalance, a comma-separated list of them.
+	Addr string
+	// GRPCBalance is "" (one address) or RoundRobin: grpc-go's client-side
+	// round_robin over every address of Addr.
+	GRPCBalance string
+	RPC         RPC
+	Payload     core.Payload
 	// Conns is the number of connections. For HTTP/1.1 it caps the calls
 	// in flight; 0 means one per worker for HTTP/1.1, one for HTTP/2.
 	Conns int

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 
@@ -51,12 +53,16 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 	}
 	n := max(cfg.Conns, 1)
 	for range n {
-		cc, err := grpc.NewClient(cfg.Addr,
+		addr, balance := cfg.Addr, []grpc.DialOption(nil)
+		if cfg.GRPCBalance == RoundRobin {
+			addr, balance = roundRobin(cfg.Addr)
+		}
+		cc, err := grpc.NewClient(addr, append(balance,
 			grpc.WithTransportCredentials(creds),
 			grpc.WithContextDialer(wirecount.GRPCDialer(nil, &t.wire)),
 			grpc.WithStatsHandler(&t.st),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(grpcwire.MaxRecvMsgSize)),
-		)
+		)...)
 		if err != nil {
 			t.Close()
 			return nil, fmt.Errorf("grpc client for %s: %w", cfg.Addr, err)
@@ -82,6 +88,25 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 		t.ids = transactionIDs(cfg.Payload)
 	}
 	return t, nil
+}
+
+// RoundRobin names grpc-go's client-side round_robin balancing policy.
+const RoundRobin = "round_robin"
+
+// roundRobin returns a target naming every address of the comma-separated
+// addrs through a resolver of its own, and the options that spread calls
+// over them round robin: client-side balancing, no proxy.
+func roundRobin(addrs string) (string, []grpc.DialOption) {
+	r := manual.NewBuilderWithScheme("balanced")
+	var state resolver.State
+	for a := range strings.SplitSeq(addrs, ",") {
+		state.Addresses = append(state.Addresses, resolver.Address{Addr: a})
+	}
+	r.InitialState(state)
+	return r.Scheme() + ":///" + addrs, []grpc.DialOption{
+		grpc.WithResolvers(r),
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`),
+	}
 }
 
 func (t *grpcTarget) Protocol() string { return t.proto }

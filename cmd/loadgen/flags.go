@@ -116,6 +116,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
 	fs.BoolVar(&t.SSE, "sse", false, "ListTransactions over rest or rest-h2c as server-sent events instead of NDJSON")
 	fs.IntVar(&cfg.workers, "c", 1, "concurrent calls (workers); in the open loop, the most calls in flight")
+	fs.StringVar(&t.GRPCBalance, "grpc-lb", "", "grpc: `policy` round_robin spreads calls over every address of a comma-separated -target (client-side balancing)")
 	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
 	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
 	fs.StringVar(&t.Client, "client", load.ClientLean, "HTTP client for unary REST calls: lean (fasthttp with prepared requests over HTTP/1.1, a minimal HTTP/2 client for rest-h2c) or nethttp (what a Go caller pays)")
@@ -224,6 +225,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-client %q: want lean or nethttp", t.Client)
 	case t.SSE && (t.RPC != load.ListTransactions || (name != variant.REST && name != variant.RESTH2C)):
 		return cfg, cli.Usagef("-sse is for ListTransactions over rest or rest-h2c")
+	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || name != variant.GRPC || t.TLS):
+		return cfg, cli.Usagef("-grpc-lb %q: want round_robin, with -variant grpc and without -tls", t.GRPCBalance)
 	case (t.Insecure || t.CAFile != "") && !t.TLS:
 		return cfg, cli.Usagef("-insecure and -cacert need -tls")
 	case cfg.progress != "auto" && cfg.progress != "on" && cfg.progress != "off":

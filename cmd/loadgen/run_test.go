@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/perf/benchfmt"
+	"google.golang.org/grpc"
 
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/cli"
@@ -32,7 +34,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	help := out.String()
 	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "client",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
-		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse"}
+		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb"}
 	for _, f := range flags {
 		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
 			t.Errorf("-help does not explain -%s", f)
@@ -64,6 +66,8 @@ func TestBadFlags(t *testing.T) {
 		{"insecure without tls", []string{"-insecure"}, "need -tls"},
 		{"chat too big", []string{"-rpc", "Chat", "-payload", "64KiB"}, "at most"},
 		{"bad client", []string{"-client", "curl"}, "-client"},
+		{"grpc-lb over rest", []string{"-grpc-lb", "round_robin"}, "-grpc-lb"},
+		{"bad grpc-lb", []string{"-variant", "grpc", "-grpc-lb", "random"}, "-grpc-lb"},
 		{"stray argument", []string{"now"}, "unexpected argument"},
 	}
 	for _, tc := range tests {
@@ -193,6 +197,45 @@ func TestRunWritesEveryOutput(t *testing.T) {
 				t.Errorf("hgrm:\n%s", h)
 			}
 		})
+	}
+}
+
+// TestGRPCRoundRobin runs -grpc-lb round_robin over three gRPC servers and
+// checks from each server's own count that every one of them was called.
+func TestGRPCRoundRobin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped with -short")
+	}
+	svc, err := core.New(core.WithUser("alice", "alice-password"), core.WithBcryptCost(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	counts := make([]atomic.Int64, 3)
+	for i := range counts {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			counts[i].Add(1)
+			return h(ctx, req)
+		})
+		gs := grpcsvc.NewServer(svc, grpcsvc.WithServerOptions(count))
+		go gs.Serve(l)
+		t.Cleanup(gs.Stop)
+		addrs = append(addrs, l.Addr().String())
+	}
+	args := []string{"-variant", "grpc", "-grpc-lb", "round_robin", "-target", strings.Join(addrs, ","),
+		"-user", "alice:alice-password", "-rpc", "GetTransaction", "-c", "4", "-n", "300", "-warmup", "0s"}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	for i := range counts {
+		if n := counts[i].Load(); n == 0 {
+			t.Errorf("server %d of 3 got no call", i)
+		}
 	}
 }
 
