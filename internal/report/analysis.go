@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 )
@@ -74,11 +75,14 @@ func groupsBy(series []*Series, vkey string) []*group {
 			// order): pool the samples, of every unit either has.
 			merged := *old
 			merged.Values = map[string][]float64{}
+			merged.Slices = map[string][]string{}
 			for u, v := range old.Values {
 				merged.Values[u] = slices.Clone(v)
+				merged.Slices[u] = padSlices(old.Slices[u], len(v))
 			}
 			for u, v := range s.Values {
 				merged.Values[u] = append(merged.Values[u], v...)
+				merged.Slices[u] = append(merged.Slices[u], padSlices(s.Slices[u], len(v))...)
 			}
 			g.By[s.Key(vkey)] = &merged
 			continue
@@ -111,14 +115,27 @@ func withCond(cond map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// padSlices returns l as long as n, "" filling in (series built by hand).
+func padSlices(l []string, n int) []string {
+	out := slices.Clone(l)
+	for len(out) < n {
+		out = append(out, "")
+	}
+	return out[:n]
+}
+
 // compareIn compares variant a (playing gRPC) against b (playing REST) in a
-// group on one unit. ok is false when either has no samples of the unit.
+// group on one unit, pair by pair. ok is false when either has no samples
+// of the unit.
 func (ru Rules) compareIn(g *group, a, b, unit string, better Better, kv ...string) (Comparison, bool) {
 	sa, sb := g.By[a], g.By[b]
 	if sa == nil || sb == nil || !sa.Has(unit) || !sb.Has(unit) {
 		return Comparison{}, false
 	}
-	return ru.Compare(withCond(g.Cond, kv...), sa.Values[unit], sb.Values[unit], better), true
+	x, y := Pairs(sa, sb, unit)
+	c := ru.Compare(withCond(g.Cond, kv...), unit, better, x, y)
+	c.GRPCBound, c.RESTBound = boundOf(sa), boundOf(sb)
+	return c, true
 }
 
 // restVariants returns the variants of g that are REST: neither grpc nor a floor.
@@ -149,29 +166,49 @@ func bestREST(g *group, unit string, better Better) string {
 	return best
 }
 
-// ratioRange summarises the gRPC/REST ratios of cs: "0.80×–1.25× (median 1.02×)".
-func ratioRange(cs []Comparison) string {
+// ratioSpan writes the range of the median gRPC ÷ REST ratios of cs:
+// "0.80–1.25×", or one ratio.
+func ratioSpan(cs []Comparison) string {
 	var rs []float64
 	for _, c := range cs {
-		if c.REST.OK() && c.GRPC.OK() && c.REST.Center != 0 {
-			rs = append(rs, c.Ratio)
+		if c.Ratio.OK() {
+			rs = append(rs, c.Ratio.Center)
 		}
 	}
-	if len(rs) == 0 {
+	return span(rs)
+}
+
+// gainSpan writes the range of gRPC's median gains over cs (how many times
+// better), or with rest set REST's (the inverse).
+func gainSpan(cs []Comparison, rest bool) string {
+	var gs []float64
+	for _, c := range cs {
+		if c.Ratio.OK() {
+			g, _, _ := c.Gain()
+			if rest {
+				g = 1 / g
+			}
+			gs = append(gs, g)
+		}
+	}
+	return span(gs)
+}
+
+func span(xs []float64) string {
+	if len(xs) == 0 {
 		return "—"
 	}
-	slices.Sort(rs)
-	med := Summarize(rs).Center
-	if len(rs) == 1 {
-		return fmtX(rs[0])
+	lo, hi := slices.Min(xs), slices.Max(xs)
+	if fmt.Sprintf("%.2g", lo) == fmt.Sprintf("%.2g", hi) {
+		return fmtF(lo) + "×"
 	}
-	return fmtX(rs[0]) + "–" + fmtX(rs[len(rs)-1]) + " (median " + fmtX(med) + ", " + plural(len(rs), "condition") + ")"
+	return fmtF(lo) + "–" + fmtF(hi) + "×"
 }
 
 func filterMetric(cs []Comparison, metric string) []Comparison {
 	var out []Comparison
 	for _, c := range cs {
-		if c.Cond["metric"] == metric {
+		if c.Unit == metric {
 			out = append(out, c)
 		}
 	}

@@ -26,16 +26,12 @@ func TestGroupsPoolsEveryUnit(t *testing.T) {
 	}
 }
 
-// The rules section names the fewest samples a test can decide with; at the
-// default alpha of 0.05 that is 4 a side (2/C(8,4) = 0.029, 2/C(6,3) = 0.1).
-func TestMinSamples(t *testing.T) {
+// The rules section names the fewest pairs with a bounded interval; at 95%
+// that is 6 (the range of 6 samples covers the median with probability
+// 1 - 2/64 = 0.969; of 5, 0.9375).
+func TestMinIntervalSamples(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		alpha float64
-		want  int
-	}{{0.05, 4}, {0.01, 5}, {0.2, 3}} {
-		if got := (Rules{Alpha: tt.alpha}).minSamples(); got != tt.want {
-			t.Errorf("minSamples at alpha %g = %d, want %d", tt.alpha, got, tt.want)
-		}
+	if got := MinIntervalSamples(); got != 6 {
+		t.Errorf("MinIntervalSamples() = %d, want 6", got)
 	}
 }

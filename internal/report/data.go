@@ -24,6 +24,10 @@ type Series struct {
 	Keys map[string]string
 	// Values holds the samples per unit, in input order.
 	Values map[string][]float64
+	// Slices holds, parallel to Values, the measurement slice of each
+	// sample (the "slice:" line in effect, "" if none): samples of two
+	// variants in one slice were measured back to back, as a pair.
+	Slices map[string][]string
 	// Config holds the provenance lines in effect for the first sample.
 	Config map[string]string
 	// Name is the full benchmark name as written.
@@ -100,7 +104,12 @@ func (d *Data) read(r io.Reader, name string) error {
 func (d *Data) add(r *benchfmt.Result) {
 	d.Lines++
 	cfg := map[string]string{}
+	slice := ""
 	for _, c := range r.Config {
+		if c.File && c.Key == "slice" {
+			slice = string(c.Value)
+			continue
+		}
 		if c.File {
 			v := string(c.Value)
 			cfg[c.Key] = v
@@ -120,6 +129,7 @@ func (d *Data) add(r *benchfmt.Result) {
 			Bench:  strings.TrimPrefix(string(base), "Benchmark"),
 			Keys:   map[string]string{},
 			Values: map[string][]float64{},
+			Slices: map[string][]string{},
 			Config: cfg,
 			Name:   full,
 		}
@@ -144,7 +154,33 @@ func (d *Data) add(r *benchfmt.Result) {
 	derive(line)
 	for u, v := range line {
 		s.Values[u] = append(s.Values[u], v)
+		s.Slices[u] = append(s.Slices[u], slice)
 	}
+}
+
+// Pairs returns the samples of a and b in unit that were measured as pairs:
+// matched by slice where every sample has one, else by position (the i-th
+// repetition of each, which cmd/report and go test -count run in turn).
+func Pairs(a, b *Series, unit string) (x, y []float64) {
+	va, vb := a.Values[unit], b.Values[unit]
+	la, lb := a.Slices[unit], b.Slices[unit]
+	labelled := len(la) == len(va) && len(lb) == len(vb) && !slices.Contains(la, "") && !slices.Contains(lb, "")
+	if !labelled {
+		n := min(len(va), len(vb))
+		return va[:n:n], vb[:n:n]
+	}
+	at := map[string]int{}
+	for i := len(lb) - 1; i >= 0; i-- {
+		at[lb[i]] = i
+	}
+	for i, l := range la {
+		if j, ok := at[l]; ok {
+			x = append(x, va[i])
+			y = append(y, vb[j])
+			delete(at, l)
+		}
+	}
+	return x, y
 }
 
 // derive adds the units the report reads that a line can imply: total CPU per

@@ -60,3 +60,31 @@ func TestReadSyntaxError(t *testing.T) {
 		t.Error("Read of a malformed line: got no error, want one")
 	}
 }
+
+// Samples pair by their slice when every one has a slice, whatever order
+// the lines came in; without slices, by position.
+func TestPairs(t *testing.T) {
+	t.Parallel()
+	const raw = `slice: a
+BenchmarkLoad/variant=rest/payload=1KiB-1	1	100 req/s
+BenchmarkLoad/variant=grpc/payload=1KiB-1	1	150 req/s
+slice: b
+BenchmarkLoad/variant=grpc/payload=1KiB-1	1	300 req/s
+slice: c
+BenchmarkLoad/variant=rest/payload=1KiB-1	1	50 req/s
+slice: b
+BenchmarkLoad/variant=rest/payload=1KiB-1	1	200 req/s
+`
+	d, err := report.Read(strings.NewReader(raw), "pairs.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, grpc := d.Series[0], d.Series[1]
+	x, y := report.Pairs(grpc, rest, "req/s")
+	if diff := cmp.Diff([][]float64{{150, 300}, {100, 200}}, [][]float64{x, y}); diff != "" {
+		t.Errorf("Pairs by slice (-want +got):\n%s", diff)
+	}
+	if _, ok := d.Provenance["slice"]; ok {
+		t.Error("slice lines are listed as provenance")
+	}
+}

@@ -75,21 +75,17 @@ func fmtSummary(s Summary, unit string) string {
 	return fmt.Sprintf("%s ±%.0f%%", out, pct)
 }
 
-// fmtRatio prints gRPC/REST as "0.62×", or "~" for no real difference.
+// fmtRatio prints the median of gRPC ÷ REST over the pairs with its
+// interval, "0.84× (0.80–0.90)", or "0.42× exact".
 func fmtRatio(c Comparison) string {
-	if !c.GRPC.OK() || !c.REST.OK() || c.REST.Center == 0 {
+	r := c.Ratio
+	switch {
+	case !r.OK():
 		return "—"
+	case r.Exact:
+		return fmtX(r.Center) + " exact"
+	case !r.Bounded():
+		return fmtX(r.Center) + " (unbounded)"
 	}
-	r := fmt.Sprintf("%.2f×", c.Ratio)
-	if c.Outcome == Unclear || c.Outcome == Same {
-		return r + " (~)"
-	}
-	return r
-}
-
-func fmtP(c Comparison) string {
-	if c.GRPC.Exact && c.REST.Exact {
-		return "exact"
-	}
-	return fmt.Sprintf("p=%.3f n=%d+%d", c.P, c.GRPC.N, c.REST.N)
+	return fmt.Sprintf("%s (%s–%s)", fmtX(r.Center), fmtF(r.Lo), fmtF(r.Hi))
 }

@@ -113,3 +113,62 @@ func TestEmptyInput(t *testing.T) {
 		t.Error("Build of a file without results: got no error, want one")
 	}
 }
+
+// The headline fits on a screen and reads as words: every measured cell and
+// verdict within its limit, no name keys, six rows.
+func TestHeadlineReadable(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"fixture.txt", "sparse.txt", "bound.txt"} {
+		r := build(t, raw)
+		for _, p := range report.HeadlineProblems(r.Table) {
+			t.Errorf("%s: %s", raw, p)
+		}
+		if n := strings.Count(r.Table, "\n") - 2; n != len(report.Rows) {
+			t.Errorf("%s: table has %d rows, want %d", raw, n, len(report.Rows))
+		}
+	}
+}
+
+// The check itself catches what it is for.
+func TestHeadlineProblems(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", report.MaxVerdict+1)
+	table := "| Row | Claim | Measured | Verdict |\n|---|---|---|---|\n" +
+		"| Speed | c | at payload=64KiB | **holds** |\n| Streaming | c | fine | **" + long + "** |\n"
+	got := report.HeadlineProblems(table)
+	if len(got) != 2 || !strings.Contains(got[0], `"payload=6"`) || !strings.Contains(got[1], "verdict of 201") {
+		t.Errorf("HeadlineProblems = %q, want the key and the long verdict", got)
+	}
+}
+
+// Throughput verdicts never rest on a row the driver (or latency) bounded:
+// in bound.txt, rest at 100 B and 64 callers ran out of client CPU with
+// 30% fewer calls per second than grpc, yet costs its server less CPU per
+// call; the verdict must read the latter.
+func TestThroughputVerdictsUseServerBoundRows(t *testing.T) {
+	t.Parallel()
+	r := build(t, "bound.txt")
+	for _, row := range []string{"Speed", "Ideal for"} {
+		v := r.Verdicts[row]
+		all := append(append(append(append(v.Wins, v.Losses...), v.Sames...), v.Uncertains...), v.Unclears...)
+		if len(all) == 0 {
+			t.Fatalf("%s: no comparisons", row)
+		}
+		for _, c := range all {
+			if c.Unit == "req/s" && (c.GRPCBound != report.ServerBound || c.RESTBound != report.ServerBound) {
+				t.Errorf("%s: compares calls per second at %v, where gRPC was %s and REST %s", row, c.Cond, c.GRPCBound, c.RESTBound)
+			}
+			if c.Cond["payload"] == "100B" && c.Cond["conc"] == "64" && (c.Unit != "server-cpu-ns/op" || c.Outcome != report.Loss) {
+				t.Errorf("%s: at 100B c=64 compared %s with outcome %v, want server CPU per call and a loss", row, c.Unit, c.Outcome)
+			}
+		}
+	}
+	if s := r.Verdicts["Speed"].String(); !strings.HasPrefix(s, "Holds for 64 KiB records") {
+		t.Errorf("Speed verdict %q, want it to hold for 64 KiB records only", s)
+	}
+	for _, want := range []string{"client-bound (client 0.97, server 0.60)", "server-bound (client 0.70, server 0.95)"} {
+		if !strings.Contains(string(r.Markdown), want) {
+			t.Errorf("REPORT.md lacks the bound class %q", want)
+		}
+	}
+}

@@ -70,8 +70,8 @@ func histKey(keys map[string]string) string {
 // cdfLine samples h's distribution for a plot: X is the number of nines of
 // the quantile (1 = 90%, 2 = 99%, …), up to where the sample count supports
 // it; Y is the latency in milliseconds.
-func cdfLine(name string, h *hdr.Histogram) line {
-	l := line{Name: name}
+func cdfLine(name string, color int, h *hdr.Histogram) line {
+	l := line{Name: name, Color: color, NoDots: true}
 	top := math.Min(4, math.Log10(float64(h.TotalCount())))
 	for x := 0.0; x <= top+1e-9; x += 0.1 {
 		q := (1 - math.Pow(10, -x)) * 100

@@ -23,8 +23,14 @@ type Summary struct {
 // OK reports whether the summary has any samples.
 func (s Summary) OK() bool { return s.N > 0 }
 
-// Summarize returns the median of values and its 95% confidence interval
-// (distribution-free, as benchstat computes it).
+// Bounded reports whether the interval is finite: exact, or from enough
+// samples for a distribution-free interval at Confidence.
+func (s Summary) Bounded() bool {
+	return s.OK() && (s.Exact || !math.IsInf(s.Lo, 0) && !math.IsInf(s.Hi, 0) && s.N >= MinIntervalSamples())
+}
+
+// Summarize returns the median of values and its exact distribution-free
+// confidence interval (from the order statistics, as benchstat computes it).
 func Summarize(values []float64) Summary {
 	if len(values) == 0 {
 		return Summary{}
@@ -38,27 +44,28 @@ func Summarize(values []float64) Summary {
 	return Summary{Center: sm.Center, Lo: sm.Lo, Hi: sm.Hi, N: len(v)}
 }
 
-// PValue is the Mann-Whitney U test's p-value that a and b come from the
-// same distribution. Two exact samples give 0 when they differ and 1 when
-// they are equal.
-func PValue(a, b []float64) float64 {
-	sa, sb := Summarize(a), Summarize(b)
-	if sa.Exact && sb.Exact {
-		if sa.Center == sb.Center {
-			return 1
+// MinIntervalSamples is the fewest samples for which the distribution-free
+// interval of a median reaches Confidence: the widest one, from the
+// smallest to the largest sample, covers the median with probability
+// 1 - 2·0.5ⁿ.
+func MinIntervalSamples() int {
+	n := 1
+	for 1-2*math.Pow(0.5, float64(n)) < Confidence {
+		n++
+	}
+	return n
+}
+
+// Ratios returns a[i] / b[i] for each pair whose b is not zero: the
+// per-pair ratios of two variants measured back to back.
+func Ratios(a, b []float64) []float64 {
+	var out []float64
+	for i := range min(len(a), len(b)) {
+		if b[i] != 0 {
+			out = append(out, a[i]/b[i])
 		}
-		return 0
 	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	c := benchmath.AssumeNothing.Compare(
-		benchmath.NewSample(x, &benchmath.DefaultThresholds),
-		benchmath.NewSample(y, &benchmath.DefaultThresholds))
-	if math.IsNaN(c.P) {
-		return 1
-	}
-	return c.P
+	return out
 }
 
 func parseDuration(s string) (float64, error) {

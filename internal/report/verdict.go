@@ -9,15 +9,14 @@ import (
 
 // Rules are the documented thresholds behind every verdict.
 type Rules struct {
-	// Alpha is the p-value below which a difference counts as real.
-	Alpha float64
-	// MinEffect is the relative difference (0.05 = 5%) below which a real
-	// difference is said not to matter.
+	// MinEffect is the relative difference (0.05 = 5%) below which a
+	// difference is said not to matter: gRPC wins at a condition when the
+	// whole confidence interval of its gain lies at or above 1+MinEffect.
 	MinEffect float64
 }
 
 // DefaultRules are the thresholds the report uses unless told otherwise.
-var DefaultRules = Rules{Alpha: 0.05, MinEffect: 0.05}
+var DefaultRules = Rules{MinEffect: 0.05}
 
 // Better says which direction of a unit is an improvement.
 type Better int
@@ -33,87 +32,135 @@ const (
 type Outcome int
 
 const (
-	// Unclear: too few samples for the test to ever reach Alpha.
+	// Unclear: too few pairs for a bounded interval.
 	Unclear Outcome = iota
-	// Same: no real difference, or one smaller than MinEffect.
+	// Same: the interval lies within MinEffect of no difference.
 	Same
-	// Win: gRPC is better by at least MinEffect, with p < Alpha.
+	// Win: gRPC is better by at least MinEffect over the whole interval.
 	Win
-	// Loss: gRPC is worse by at least MinEffect, with p < Alpha.
+	// Loss: gRPC is worse by at least MinEffect over the whole interval.
 	Loss
+	// Uncertain: the interval spans a threshold, so that a resample of
+	// the windows could decide either way.
+	Uncertain
 )
 
 func (o Outcome) String() string {
-	return [...]string{"unclear", "same", "gRPC wins", "gRPC loses"}[o]
+	return [...]string{"unclear", "same", "gRPC wins", "gRPC loses", "uncertain"}[o]
 }
 
 // A Comparison is gRPC against REST at one condition.
 type Comparison struct {
 	// Cond are the dimensions that define the condition, e.g. payload=1KiB.
 	Cond map[string]string
-	// GRPC and REST are the summaries compared.
+	// Unit is what was compared, e.g. req/s; Better its good direction.
+	Unit   string
+	Better Better
+	// GRPC and REST summarise each side's samples, for display.
 	GRPC, REST Summary
-	// Ratio is GRPC.Center / REST.Center.
-	Ratio float64
-	// P is the Mann-Whitney p-value.
-	P       float64
-	Outcome Outcome
+	// Ratio summarises the per-pair ratios gRPC ÷ REST: windows measured
+	// back to back, so that the machine's drift cancels.
+	Ratio Summary
+	// Bounds are each side's bound class ("" when not recorded).
+	GRPCBound, RESTBound string
+	Outcome              Outcome
+	// Why explains an Unclear or Uncertain outcome.
+	Why string
 }
 
-// Compare judges gRPC's samples g against REST's samples r in a unit where
-// better says which way is an improvement.
-func (ru Rules) Compare(cond map[string]string, g, r []float64, better Better) Comparison {
-	c := Comparison{Cond: cond, GRPC: Summarize(g), REST: Summarize(r)}
+// Gain is how many times better gRPC is: the ratio for a Higher unit, its
+// inverse for a Lower one. Lo and Hi bound it likewise.
+func (c Comparison) Gain() (center, lo, hi float64) {
+	r := c.Ratio
+	if c.Better == Higher {
+		return r.Center, r.Lo, r.Hi
+	}
+	inv := func(x float64) float64 {
+		if x == 0 {
+			return math.Inf(1)
+		}
+		return 1 / x
+	}
+	return inv(r.Center), inv(r.Hi), inv(r.Lo)
+}
+
+// Compare judges gRPC's samples g against REST's samples r in unit, where
+// g[i] and r[i] were measured as a pair (back to back in one slice).
+func (ru Rules) Compare(cond map[string]string, unit string, better Better, g, r []float64) Comparison {
+	c := Comparison{Cond: cond, Unit: unit, Better: better, GRPC: Summarize(g), REST: Summarize(r)}
 	if !c.GRPC.OK() || !c.REST.OK() {
+		c.Why = "one side has no samples"
 		return c
 	}
-	if c.REST.Center != 0 {
-		c.Ratio = c.GRPC.Center / c.REST.Center
+	if c.GRPC.Exact && c.REST.Exact {
+		// Counts that never vary: one exact ratio.
+		if c.REST.Center == 0 {
+			c.Outcome, c.Why = Unclear, "REST's value is zero"
+			return c
+		}
+		x := c.GRPC.Center / c.REST.Center
+		c.Ratio = Summary{Center: x, Lo: x, Hi: x, N: min(c.GRPC.N, c.REST.N), Exact: true}
+	} else {
+		// Equal ratios from varying samples are not exact counts.
+		c.Ratio = Summarize(Ratios(g, r))
+		c.Ratio.Exact = false
 	}
-	c.P = PValue(g, r)
-	exact := c.GRPC.Exact && c.REST.Exact
-	switch {
-	case c.P >= ru.Alpha && !exact && minPValue(len(g), len(r)) >= ru.Alpha:
+	if !c.Ratio.Bounded() {
 		c.Outcome = Unclear
-	case c.P >= ru.Alpha || c.REST.Center == 0:
-		c.Outcome = Same
-	default:
-		gain := c.Ratio - 1 // > 0: gRPC higher
-		if better == Lower {
-			gain = -gain
-		}
-		switch {
-		case gain >= ru.MinEffect:
-			c.Outcome = Win
-		case gain <= -ru.MinEffect:
-			c.Outcome = Loss
-		default:
-			c.Outcome = Same
-		}
+		c.Why = fmt.Sprintf("%s, fewer than the %d an interval needs", plural(c.Ratio.N, "pair"), MinIntervalSamples())
+		return c
+	}
+	c.Outcome = ru.outcome(c)
+	if c.Outcome == Uncertain {
+		_, lo, hi := c.Gain()
+		c.Why = fmt.Sprintf("gain interval %.2f–%.2f× spans the %s threshold", lo, hi, ru.spanned(lo, hi))
 	}
 	return c
 }
 
-// minSamples is the fewest samples per side with which a Mann-Whitney
-// test can reach Alpha.
-func (ru Rules) minSamples() int {
-	n := 1
-	for minPValue(n, n) >= ru.Alpha && n < 1000 {
-		n++
+// fmtThreshold writes a threshold exactly enough to tell it from 1: "1.05×".
+func fmtThreshold(x float64) string { return fmt.Sprintf("%.3g×", x) }
+
+func (ru Rules) up() float64   { return 1 + ru.MinEffect }
+func (ru Rules) down() float64 { return 1 / (1 + ru.MinEffect) }
+
+// outcome places the gain interval against the thresholds.
+func (ru Rules) outcome(c Comparison) Outcome {
+	_, lo, hi := c.Gain()
+	switch {
+	case lo >= ru.up():
+		return Win
+	case hi <= ru.down():
+		return Loss
+	case lo > ru.down() && hi < ru.up():
+		return Same
 	}
-	return n
+	return Uncertain
 }
 
-// minPValue is the smallest two-sided p-value a Mann-Whitney test of sizes
-// n1 and n2 can give: 2 / C(n1+n2, n1).
-func minPValue(n1, n2 int) float64 {
-	if n1 == 0 || n2 == 0 {
-		return 1
+func (ru Rules) spanned(lo, hi float64) string {
+	var ts []string
+	if lo < ru.down() && hi > ru.down() {
+		ts = append(ts, fmtThreshold(ru.down()))
 	}
-	lg1, _ := math.Lgamma(float64(n1 + n2 + 1))
-	lg2, _ := math.Lgamma(float64(n1 + 1))
-	lg3, _ := math.Lgamma(float64(n2 + 1))
-	return math.Min(1, 2/math.Exp(lg1-lg2-lg3))
+	if lo < ru.up() && hi > ru.up() {
+		ts = append(ts, fmtThreshold(ru.up()))
+	}
+	return strings.Join(ts, " and ")
+}
+
+// resolve returns the two outcomes an Uncertain comparison lies between:
+// the one further from a gRPC win first.
+func (ru Rules) resolve(c Comparison) (low, high Outcome) {
+	_, lo, hi := c.Gain()
+	low, high = Same, Same
+	if lo < ru.down() {
+		low = Loss
+	}
+	if hi > ru.up() {
+		high = Win
+	}
+	return low, high
 }
 
 // Kind is the verdict's category.
@@ -122,114 +169,149 @@ type Kind int
 const (
 	// NoData: nothing was measured for the claim.
 	NoData Kind = iota
-	// Inconclusive: measured, but too few samples to decide.
+	// Inconclusive: measured, but no condition decided.
 	Inconclusive
-	// Holds: gRPC wins at every condition measured.
+	// Holds: gRPC wins at every decided condition.
 	Holds
-	// HoldsOnlyWhen: gRPC wins at some conditions, stated in When.
+	// HoldsOnlyWhen: gRPC wins at some conditions, named in When.
 	HoldsOnlyWhen
 	// DoesNotHold: gRPC wins nowhere.
 	DoesNotHold
 )
 
+func (k Kind) String() string {
+	return [...]string{"no data", "inconclusive", "holds", "holds only when", "does not hold"}[k]
+}
+
 // A Verdict is the outcome of a claim over every condition measured.
 type Verdict struct {
 	Kind Kind
-	// When states the conditions under which a HoldsOnlyWhen claim holds.
+	// When names, in words, where a HoldsOnlyWhen claim holds.
 	When string
-	// Detail adds what happened where gRPC did not win.
-	Detail                        string
-	Wins, Losses, Sames, Unclears int
+	// Wins, Losses, Sames, Uncertains and Unclears are the comparisons by
+	// outcome.
+	Wins, Losses, Sames, Uncertains, Unclears []Comparison
+	// Uncertain is set when resolving the uncertain comparisons one way
+	// or the other would change Kind or When; Why names them.
+	Uncertain bool
+	Why       string
+	// Sentence is the verdict in one plain sentence, set by the row.
+	Sentence string
+}
+
+// Key is what two runs must agree on for the verdict to be stable: its
+// category and deciding conditions, or that it is uncertain.
+func (v Verdict) Key() string {
+	k := v.Kind.String()
+	if v.When != "" {
+		k += " " + v.When
+	}
+	if v.Uncertain {
+		k = "uncertain (" + k + ")"
+	}
+	return k
 }
 
 func (v Verdict) String() string {
-	var s string
-	switch v.Kind {
-	case NoData:
-		return "no data"
-	case Inconclusive:
-		s = "inconclusive (too few samples)"
-	case Holds:
-		s = "holds"
-	case HoldsOnlyWhen:
-		s = "holds only when " + v.When
-	case DoesNotHold:
-		s = "does not hold"
+	if v.Sentence != "" {
+		return v.Sentence
 	}
-	if v.Detail != "" {
-		s += "; " + v.Detail
-	}
-	return s
+	return v.Key()
 }
 
 // Decide turns comparisons into a verdict:
 //
 //   - no comparisons: no data;
-//   - every comparison Unclear: inconclusive;
-//   - gRPC wins every comparison that is not Unclear: holds;
-//   - gRPC wins some: holds only when (the winning conditions, condensed to
-//     one dimension's values where they line up with one);
+//   - no Win, Loss or Same: inconclusive;
+//   - gRPC wins every decided comparison: holds;
+//   - gRPC wins some: holds only when (the winning conditions in words,
+//     condensed to the dimensions that tell them apart);
 //   - gRPC wins none: does not hold.
 //
-// dims orders the dimensions tried when condensing.
-func Decide(cs []Comparison, dims []string) Verdict {
-	var v Verdict
-	var wins, rest []Comparison
-	for _, c := range cs {
-		switch c.Outcome {
-		case Win:
-			v.Wins++
-			wins = append(wins, c)
-		case Loss:
-			v.Losses++
-			rest = append(rest, c)
-		case Same:
-			v.Sames++
-			rest = append(rest, c)
-		case Unclear:
-			v.Unclears++
+// Uncertain comparisons are left out; when resolving all of them towards
+// a win, or all away from one, would give another Kind or When, the verdict
+// is marked Uncertain. dims orders the dimensions tried when condensing.
+func (ru Rules) Decide(cs []Comparison, dims []string) Verdict {
+	v := decide(cs, dims, 2)
+	if len(v.Uncertains) == 0 {
+		return v
+	}
+	for _, towards := range []bool{false, true} {
+		alt := make([]Comparison, 0, len(cs))
+		for _, c := range cs {
+			if c.Outcome == Uncertain {
+				low, high := ru.resolve(c)
+				c.Outcome = low
+				if towards {
+					c.Outcome = high
+				}
+			}
+			alt = append(alt, c)
+		}
+		if a := decide(alt, dims, 2); a.Kind != v.Kind || a.When != v.When {
+			v.Uncertain = true
 		}
 	}
-	decided := v.Wins + v.Losses + v.Sames
-	switch {
-	case len(cs) == 0:
-		v.Kind = NoData
-		return v
-	case decided == 0:
-		v.Kind = Inconclusive
-		return v
-	case v.Wins == decided:
-		v.Kind = Holds
-	case v.Wins > 0:
-		v.Kind = HoldsOnlyWhen
-		v.When = condense(wins, rest, dims)
-	default:
-		v.Kind = DoesNotHold
+	if v.Uncertain {
+		v.Why = "within the noise " + v.uncertainWhere(dims, 2)
 	}
-	var parts []string
-	if v.Losses > 0 {
-		parts = append(parts, fmt.Sprintf("gRPC is worse at %d of %d conditions", v.Losses, decided))
-	}
-	if v.Sames > 0 {
-		parts = append(parts, fmt.Sprintf("no difference that matters at %d of %d", v.Sames, decided))
-	}
-	if v.Unclears > 0 {
-		parts = append(parts, fmt.Sprintf("%d undecided for too few samples", v.Unclears))
-	}
-	v.Detail = strings.Join(parts, ", ")
 	return v
 }
 
-// condense describes the winning conditions. It first drops every
-// dimension that does not matter (constant, or one whose removal leaves
-// each remaining condition all won or all not won, tried in the order of
-// dims reversed so that "metric" and the like go first). If one dimension
-// is left, it names its winning values ("payload is 64KiB or 1MiB");
-// otherwise it lists the winning conditions, or the others after "not at"
-// when they are fewer.
-func condense(wins, rest []Comparison, dims []string) string {
+// uncertainWhere names the uncertain conditions against the decided ones.
+func (v Verdict) uncertainWhere(dims []string, n int) string {
+	decided := append(append(slices.Clone(v.Wins), v.Losses...), v.Sames...)
+	if w := Describe(v.Uncertains, decided, dims, n); w != "" {
+		return "at " + w
+	}
+	return "at " + plural(len(v.Uncertains), "condition")
+}
+
+// decide sorts cs by outcome and names the winning conditions, listing at
+// most n of them.
+func decide(cs []Comparison, dims []string, n int) Verdict {
+	var v Verdict
+	for _, c := range cs {
+		switch c.Outcome {
+		case Win:
+			v.Wins = append(v.Wins, c)
+		case Loss:
+			v.Losses = append(v.Losses, c)
+		case Same:
+			v.Sames = append(v.Sames, c)
+		case Uncertain:
+			v.Uncertains = append(v.Uncertains, c)
+		case Unclear:
+			v.Unclears = append(v.Unclears, c)
+		}
+	}
+	decided := len(v.Wins) + len(v.Losses) + len(v.Sames)
+	switch {
+	case len(cs) == 0:
+		v.Kind = NoData
+	case decided == 0:
+		v.Kind = Inconclusive
+	case len(v.Wins) == decided:
+		v.Kind = Holds
+	case len(v.Wins) > 0:
+		v.Kind = HoldsOnlyWhen
+		v.When = Describe(v.Wins, append(slices.Clone(v.Losses), v.Sames...), dims, n)
+	default:
+		v.Kind = DoesNotHold
+	}
+	return v
+}
+
+// Describe names, in words, the conditions of in as against those of out:
+// it drops every dimension that does not tell them apart (tried in the
+// order of dims reversed, so that "metric" and the like go first), then
+// names the values of the one dimension left ("records of 64 KiB and up")
+// or lists the conditions of in (or of out after "all but", when fewer).
+// It lists at most n conditions and counts the rest; it returns "" when no
+// dimension tells them apart.
+func Describe(in, out []Comparison, dims []string, n int) string {
 	keep := map[string]bool{}
-	for _, c := range append(slices.Clone(wins), rest...) {
+	for _, c := range append(slices.Clone(in), out...) {
 		for k := range c.Cond {
 			keep[k] = true
 		}
@@ -238,17 +320,17 @@ func condense(wins, rest []Comparison, dims []string) string {
 		var parts []string
 		for _, k := range sortedKeys(c.Cond, dims) {
 			if keep[k] {
-				parts = append(parts, k+"="+c.Cond[k])
+				parts = append(parts, k+"\x00"+c.Cond[k])
 			}
 		}
-		return strings.Join(parts, " ")
+		return strings.Join(parts, "\x01")
 	}
 	consistent := func() bool {
 		won := map[string]bool{}
-		for _, c := range wins {
+		for _, c := range in {
 			won[project(c)] = true
 		}
-		for _, c := range rest {
+		for _, c := range out {
 			if won[project(c)] {
 				return false
 			}
@@ -269,52 +351,54 @@ func condense(wins, rest []Comparison, dims []string) string {
 			left = append(left, k)
 		}
 	}
-	values := func(cs []Comparison) []string {
+	switch len(left) {
+	case 0:
+		return ""
+	case 1:
+		d := left[0]
+		var vals, all []string
+		for _, c := range in {
+			if v := c.Cond[d]; !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		for _, c := range append(slices.Clone(in), out...) {
+			if v := c.Cond[d]; !slices.Contains(all, v) {
+				all = append(all, v)
+			}
+		}
+		slices.SortFunc(vals, compareValue)
+		slices.SortFunc(all, compareValue)
+		return ValuesWords(d, vals, all)
+	}
+	words := func(cs []Comparison) []string {
 		var out []string
 		for _, c := range cs {
-			if p := project(c); !slices.Contains(out, p) {
-				out = append(out, p)
+			sub := map[string]string{}
+			for _, k := range left {
+				if v, ok := c.Cond[k]; ok {
+					sub[k] = v
+				}
+			}
+			if w := CondWords(sub, dims); !slices.Contains(out, w) {
+				out = append(out, w)
 			}
 		}
 		return out
 	}
-	if len(left) == 1 {
-		var vals []string
-		for _, c := range wins {
-			if v := c.Cond[left[0]]; !slices.Contains(vals, v) {
-				vals = append(vals, v)
-			}
-		}
-		slices.SortFunc(vals, compareValue)
-		if left[0] == "metric" {
-			for i, v := range vals {
-				if l, ok := metricLabels[v]; ok {
-					vals[i] = l
-				}
-			}
-			return "measured by " + orList(vals)
-		}
-		return left[0] + " is " + orList(vals)
-	}
-	w, r := values(wins), values(rest)
-	const max = 6
-	list := func(conds []string) string {
-		if len(conds) > max {
-			conds = append(conds[:max:max], fmt.Sprintf("%d more", len(conds)-max))
-		}
-		return strings.Join(conds, "; ")
-	}
+	w, r := words(in), words(out)
 	if len(r) < len(w) {
-		return "not at " + list(r)
+		return "all but " + listSome(r, n)
 	}
-	return "at " + list(w)
+	return listSome(w, n)
 }
 
-// metricLabels name the units in verdicts.
-var metricLabels = map[string]string{
-	"body-B/op": "body bytes", "wire-B/op": "wire bytes", "ns/op": "time per operation",
-	"p50-ns": "p50 latency", "p99-ns": "p99 latency", "req/s": "throughput",
-	"cpu-ns/op": "CPU per call", "msgs/s": "messages per second",
+// listSome joins up to n items with "; " and counts the rest.
+func listSome(items []string, n int) string {
+	if len(items) > n {
+		return strings.Join(items[:n], "; ") + fmt.Sprintf(" and %d more", len(items)-n)
+	}
+	return strings.Join(items, "; ")
 }
 
 // sortedKeys returns m's keys in the order of dims, then alphabetically.
@@ -345,95 +429,12 @@ func compareValue(a, b string) int {
 	return 0
 }
 
-func orList(vs []string) string {
-	switch len(vs) {
-	case 0:
-		return ""
-	case 1:
-		return vs[0]
-	}
-	return strings.Join(vs[:len(vs)-1], ", ") + " or " + vs[len(vs)-1]
-}
-
 // CondString writes a condition as "k=v k=v" in the order of dims, then any
-// other keys alphabetically.
+// other keys alphabetically: the raw form, for keys and lookups.
 func CondString(cond map[string]string, dims []string) string {
 	var parts []string
-	seen := map[string]bool{}
-	for _, d := range dims {
-		if v, ok := cond[d]; ok {
-			parts = append(parts, d+"="+v)
-			seen[d] = true
-		}
-	}
-	var other []string
-	for k := range cond {
-		if !seen[k] {
-			other = append(other, k)
-		}
-	}
-	slices.Sort(other)
-	for _, k := range other {
+	for _, k := range sortedKeys(cond, dims) {
 		parts = append(parts, k+"="+cond[k])
 	}
 	return strings.Join(parts, " ")
-}
-
-// A Crossover is a place along one dimension where the outcome changes.
-type Crossover struct {
-	Dim      string
-	From, To string // adjacent values of Dim
-	// Fixed are the other dimensions, held constant.
-	Fixed         map[string]string
-	Before, After Outcome
-}
-
-func (x Crossover) String() string {
-	fixed := CondString(x.Fixed, nil)
-	if fixed != "" {
-		fixed = " (" + fixed + ")"
-	}
-	return fmt.Sprintf("%s %s → %s: %s → %s%s", x.Dim, x.From, x.To, x.Before, x.After, fixed)
-}
-
-// Crossovers finds, along dimension dim with every other dimension held
-// fixed, each pair of adjacent values where the outcome changes (ignoring
-// Unclear outcomes).
-func Crossovers(cs []Comparison, dim string) []Crossover {
-	groups := map[string][]Comparison{}
-	var order []string
-	for _, c := range cs {
-		if _, ok := c.Cond[dim]; !ok || c.Outcome == Unclear {
-			continue
-		}
-		fixed := map[string]string{}
-		for k, v := range c.Cond {
-			if k != dim {
-				fixed[k] = v
-			}
-		}
-		key := CondString(fixed, nil)
-		if _, ok := groups[key]; !ok {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], c)
-	}
-	var out []Crossover
-	for _, key := range order {
-		g := groups[key]
-		slices.SortStableFunc(g, func(a, b Comparison) int { return compareValue(a.Cond[dim], b.Cond[dim]) })
-		for i := 1; i < len(g); i++ {
-			if g[i].Outcome != g[i-1].Outcome {
-				fixed := map[string]string{}
-				for k, v := range g[i].Cond {
-					if k != dim {
-						fixed[k] = v
-					}
-				}
-				out = append(out, Crossover{Dim: dim, From: g[i-1].Cond[dim], To: g[i].Cond[dim],
-					Fixed: fixed, Before: g[i-1].Outcome, After: g[i].Outcome})
-			}
-		}
-	}
-	return out
 }

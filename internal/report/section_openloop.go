@@ -1,0 +1,183 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ratePoint is one open-loop rate of one variant.
+type ratePoint struct {
+	rate float64
+	s    *Series
+}
+
+func (b *builder) openLoop() string {
+	var sec strings.Builder
+	sec.WriteString("## Latency against throughput (open loop)\n\n")
+	type curveSet struct {
+		cond map[string]string
+		by   map[string][]ratePoint
+	}
+	var sets []*curveSet
+	byKey := map[string]*curveSet{}
+	for _, s := range b.d.Select("Load", Filter{"mode": "open", "rate": "*"}) {
+		rate, err := strconv.ParseFloat(s.Key("rate"), 64)
+		if err != nil {
+			continue
+		}
+		cond := map[string]string{}
+		for k, v := range s.Keys {
+			if k != "rate" && k != "variant" && k != "mode" {
+				cond[k] = v
+			}
+		}
+		key := CondString(cond, nil)
+		cs := byKey[key]
+		if cs == nil {
+			cs = &curveSet{cond: cond, by: map[string][]ratePoint{}}
+			byKey[key] = cs
+			sets = append(sets, cs)
+		}
+		cs.by[s.Key("variant")] = append(cs.by[s.Key("variant")], ratePoint{rate, s})
+	}
+	if len(sets) == 0 {
+		sec.WriteString("No open-loop rate sweep was run, so there is no latency-throughput curve and no maximum rate under a p99 bound.\n\n")
+		return sec.String()
+	}
+	sort.SliceStable(sets, func(i, j int) bool { return lessCond(sets[i].cond, sets[j].cond) })
+	bound := float64(b.cfg.p99Bound.Nanoseconds())
+	fmt.Fprintf(&sec, "The load driver sends at fixed rates and times each call from its intended start (no coordinated omission). A rate counts as sustained when the achieved rate is within 5%% of the target and no call failed; the maximum rate is the highest sustained rate whose median p99 stays under %s.\n\n", fmtDuration(bound))
+	for i, cs := range sets {
+		vs := make([]string, 0, len(cs.by))
+		for v := range cs.by {
+			vs = append(vs, v)
+		}
+		sort.Slice(vs, func(i, j int) bool { return lessValue(vs[i], vs[j]) })
+		fmt.Fprintf(&sec, "### %s\n\n| variant | rates run | max rate with p99 < %s | p99 at that rate |\n|---|---|---|---|\n", CondWords(cs.cond, Dims), fmtDuration(bound))
+		var lines []line
+		okRates := map[string]map[float64]bool{}
+		for _, v := range vs {
+			pts := cs.by[v]
+			sort.Slice(pts, func(i, j int) bool { return pts[i].rate < pts[j].rate })
+			l := line{Name: v + " p99", Color: variantColor(v)}
+			l50 := line{Name: v + " p50", Color: variantColor(v), Dashed: true}
+			best, bestP99 := -1.0, 0.0
+			okRates[v] = map[float64]bool{}
+			for _, p := range pts {
+				got := Summarize(p.s.Values["req/s"]).Center
+				p99 := Summarize(p.s.Values["p99-ns"]).Center
+				l.X = append(l.X, got)
+				l.Y = append(l.Y, p99/1e6)
+				l50.X = append(l50.X, got)
+				l50.Y = append(l50.Y, med(p.s, "p50-ns")/1e6)
+				errs := Summarize(p.s.Values["errors/op"]).Center
+				if got >= 0.95*p.rate && p99 < bound && p.s.Has("p99-ns") && errs == 0 {
+					okRates[v][p.rate] = true
+					if p.rate > best {
+						best, bestP99 = p.rate, p99
+					}
+				}
+			}
+			lines = append(lines, l, l50)
+			mx, at := "none sustained", "—"
+			if best >= 0 {
+				mx, at = fmtValue(best, "req/s"), fmtDuration(bestP99)
+			}
+			fmt.Fprintf(&sec, "| %s | %d | %s | %s |\n", v, len(pts), mx, at)
+		}
+		sec.WriteString("\n")
+		title := "Latency against achieved rate, p50 and p99: " + CondWords(cs.cond, Dims)
+		svg := chart{Title: title, XLabel: "achieved rate (calls per second)", YLabel: "latency (ms, log scale)", LogY: true, Lines: lines, YFormat: fmtMs}.svg()
+		b.addPlot(&sec, fmt.Sprintf("latency-throughput-%d.svg", i+1), title, svg, "each point is one target rate; solid lines are p99, dashed p50, one color per variant. A curve that turns upward marks where that variant saturates; further right sustains more load at the same latency.")
+		b.percentilePlot(i+1, cs.cond, cs.by, okRates, vs, &sec)
+	}
+	return sec.String()
+}
+
+var percentileUnits = []struct{ unit, label string }{
+	{"p50-ns", "p50"}, {"p90-ns", "p90"}, {"p99-ns", "p99"}, {"p999-ns", "p99.9"}, {"max-ns", "max"},
+}
+
+// percentilePlot draws the latency percentiles of each variant at one rate:
+// the highest rate every variant sustained, or else the lowest rate run.
+func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]ratePoint, ok map[string]map[float64]bool, vs []string, w *strings.Builder) {
+	var common []float64
+	for _, p := range by[vs[0]] {
+		all := true
+		for _, v := range vs {
+			if !ok[v][p.rate] {
+				all = false
+			}
+		}
+		if all {
+			common = append(common, p.rate)
+		}
+	}
+	var rate float64
+	why := "the highest rate every variant sustained"
+	if len(common) > 0 {
+		rate = slices.Max(common)
+	} else {
+		rate = by[vs[0]][0].rate
+		why = "the lowest rate run (no rate was sustained by every variant)"
+	}
+	var cats []string
+	for _, pu := range percentileUnits {
+		cats = append(cats, pu.label)
+	}
+	var lines []line
+	for _, v := range vs {
+		l := line{Name: v, Color: variantColor(v)}
+		for _, p := range by[v] {
+			if p.rate != rate {
+				continue
+			}
+			for i, pu := range percentileUnits {
+				l.X = append(l.X, float64(i))
+				if p.s.Has(pu.unit) {
+					l.Y = append(l.Y, Summarize(p.s.Values[pu.unit]).Center/1e6)
+				} else {
+					l.Y = append(l.Y, math.NaN())
+				}
+			}
+		}
+		lines = append(lines, l)
+	}
+	title := fmt.Sprintf("Latency percentiles at %s calls/s", fmtSI(rate))
+	var ticks []tick
+	for i, c := range cats {
+		ticks = append(ticks, tick{float64(i), c})
+	}
+	svg := chart{Title: title, XLabel: "percentile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
+	b.addPlot(w, fmt.Sprintf("latency-percentiles-%d.svg", n), title, svg,
+		fmt.Sprintf("latency percentiles of every variant at %s calls/s (%s; %s); the lower line is faster, and the spread from p50 to max shows the tail.", fmtSI(rate), why, CondWords(cond, Dims)))
+	b.cdfPlot(n, rate, by, vs, w)
+}
+
+// cdfPlot draws the whole response-time distribution of each variant at one
+// rate, from the load driver's histograms, when they were given.
+func (b *builder) cdfPlot(n int, rate float64, by map[string][]ratePoint, vs []string, w *strings.Builder) {
+	if len(b.cfg.hists) == 0 {
+		return
+	}
+	var lines []line
+	for _, v := range vs {
+		for _, p := range by[v] {
+			if h := b.cfg.hists[histKey(p.s.Keys)]; p.rate == rate && h != nil {
+				lines = append(lines, cdfLine(fmt.Sprintf("%s (%d calls)", v, h.TotalCount()), variantColor(v), h))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	ticks := []tick{{0, "0%"}, {math.Log10(2), "50%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}}
+	title := fmt.Sprintf("Response-time distribution at %s calls/s", fmtSI(rate))
+	svg := chart{Title: title, XLabel: "quantile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
+	b.addPlot(w, fmt.Sprintf("latency-cdf-%d.svg", n), title, svg,
+		fmt.Sprintf("the whole response-time distribution at %s calls/s from the load driver's HDR histograms, all windows merged; read across at a quantile to compare variants, and see where each tail bends up.", fmtSI(rate)))
+}
