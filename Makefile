@@ -46,8 +46,12 @@ clean: ## Remove built binaries.
 PROFILE ?= quick
 
 .PHONY: report
-report: ## Measure and write results/<profile>/REPORT.md (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
+report: $(if $(shell command -v node),interop-deps) ## Measure and write results/<profile>/REPORT.md and REPORT.html (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
 	$(GO) run ./cmd/report -profile $(PROFILE) -readme README.md
+
+.PHONY: report-stability
+report-stability: $(if $(shell command -v node),interop-deps) ## Measure the profile twice (results/<profile>/stability-1, -2) and print every verdict that differs.
+	$(GO) run ./cmd/report -profile $(PROFILE) -stability
 
 SERVER_FLAGS ?= -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051
 

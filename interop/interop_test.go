@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ import (
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/internal/report"
 	"restvsgrpc/restsvc"
 	"restvsgrpc/restsvc/restwire"
 )
@@ -156,7 +158,11 @@ type (
 // TestNodeClient runs the Node client against the real servers and checks
 // every answer it got against the Go core's answer to the same call.
 func TestNodeClient(t *testing.T) {
-	node, flags := requireNode(t)
+	node, flags, skip := requireNode(t)
+	if skip != "" {
+		writeResult(t, report.Interop{Skipped: skip})
+		t.Skip(skip)
+	}
 	const user, password = "alice", "s3cret-pass"
 	svc, err := core.New(core.WithUser(user, password), core.WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
@@ -180,6 +186,16 @@ func TestNodeClient(t *testing.T) {
 	}
 	got := runNode(t, node, flags, restURL, grpcAddr, p)
 	t.Logf("node %s, @grpc/grpc-js %s, @grpc/proto-loader %s", got.Node, got.GRPCJS, got.ProtoLoader)
+	// completed records, per transport and call kind, whether every check
+	// of that kind passed; the result file is written however the test ends.
+	completed := map[string]map[string]bool{"grpc": {}, "rest": {}}
+	pass := func(transport, kind string, ok bool) {
+		if prev, seen := completed[transport][kind]; seen {
+			ok = ok && prev
+		}
+		completed[transport][kind] = ok
+	}
+	t.Cleanup(func() { writeResult(t, nodeClients(t, got.Node, flags, completed)) })
 	ctx := t.Context()
 
 	// The core's answers to the same calls.
@@ -239,7 +255,7 @@ func TestNodeClient(t *testing.T) {
 		decode(t, "proto_files", r["proto_files"], &files)
 		t.Logf("proto files loaded at run time: %s", strings.Join(files, ", "))
 
-		t.Run("ValidateUser", func(t *testing.T) {
+		pass("grpc", "unary", t.Run("ValidateUser", func(t *testing.T) {
 			login := ok[pbUserResult](t, r, "validate_user")
 			tok := checkToken(t, login.Token)
 			if login.IsValid != wantUser.IsValid || login.Message != wantUser.Message {
@@ -252,8 +268,8 @@ func TestNodeClient(t *testing.T) {
 			if wrong.IsValid != wantWrong.IsValid || wrong.Message != wantWrong.Message || wrong.Token != "" {
 				t.Errorf("wrong password: node got %+v; core answers %+v", wrong, wantWrong)
 			}
-		})
-		t.Run("ValidateToken", func(t *testing.T) {
+		}))
+		pass("grpc", "unary", t.Run("ValidateToken", func(t *testing.T) {
 			login := ok[pbUserResult](t, r, "validate_user")
 			want := checkToken(t, login.Token)
 			v := ok[pbTokenResult](t, r, "validate_token")
@@ -266,8 +282,8 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantBadToken, gotBad); diff != "" {
 				t.Errorf("ValidateToken(bad token): node's answer differs from core's (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("GetTransaction", func(t *testing.T) {
+		}))
+		pass("grpc", "unary", t.Run("GetTransaction", func(t *testing.T) {
 			tx := ok[pbTransaction](t, r, "get_transaction").proto(t)
 			if diff := cmp.Diff(protoconv.Transaction(wantTx), tx, protocmp.Transform()); diff != "" {
 				t.Errorf("GetTransaction: node's record differs from core's (-core +node):\n%s", diff)
@@ -275,8 +291,8 @@ func TestNodeClient(t *testing.T) {
 			if tx.GetStatus() == transactionv1.Status_STATUS_UNSPECIFIED || len(tx.GetLineItems()) == 0 || len(tx.GetMetadata()) == 0 {
 				t.Errorf("GetTransaction: record %v lacks a status, line items or metadata; the check proves little", tx)
 			}
-		})
-		t.Run("GetTransaction/bad token", func(t *testing.T) {
+		}))
+		pass("grpc", "unary", t.Run("GetTransaction/bad token", func(t *testing.T) {
 			e := failed[grpcError](t, r, "get_transaction_bad_token")
 			want := grpcError{Code: grpcwire.CodeOf(core.CodeOf(authErr)), CodeName: "UNAUTHENTICATED", Message: core.MessageOf(authErr)}
 			if want.Code != codes.Unauthenticated {
@@ -285,8 +301,8 @@ func TestNodeClient(t *testing.T) {
 			if e != want {
 				t.Errorf("node got %+v; want %+v", e, want)
 			}
-		})
-		t.Run("ListTransactions", func(t *testing.T) {
+		}))
+		pass("grpc", "server-stream", t.Run("ListTransactions", func(t *testing.T) {
 			f := ok[feed](t, r, "list_transactions")
 			if f.Count != len(wantIDs) {
 				t.Errorf("node counted %d records; core sends %d", f.Count, len(wantIDs))
@@ -294,16 +310,16 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantIDs, f.IDs); diff != "" {
 				t.Errorf("record ids in order (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("Upload", func(t *testing.T) {
+		}))
+		pass("grpc", "client-stream", t.Run("Upload", func(t *testing.T) {
 			u := ok[pbUploadSummary](t, r, "upload")
 			gotSum := core.UploadSummary{Filename: u.Filename, Bytes: parseInt(t, u.Bytes), Chunks: parseInt(t, u.Chunks), SHA256: u.SHA256}
 			// One gRPC message per chunk, so even Chunks matches.
 			if diff := cmp.Diff(wantUpload, gotSum); diff != "" {
 				t.Errorf("Upload: summary differs from core's (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("Chat", func(t *testing.T) {
+		}))
+		pass("grpc", "bidi", t.Run("Chat", func(t *testing.T) {
 			c := ok[chatResult](t, r, "chat")
 			gotEvents := make([]core.ChatEvent, len(c.Events))
 			for i, ev := range c.Events {
@@ -318,12 +334,12 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantChat, gotEvents, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
 				t.Errorf("Chat: events differ from core's (-core +node):\n%s", diff)
 			}
-		})
+		}))
 	})
 
 	t.Run("rest", func(t *testing.T) {
 		r := got.REST
-		t.Run("ValidateUser", func(t *testing.T) {
+		pass("rest", "unary", t.Run("ValidateUser", func(t *testing.T) {
 			login := ok[core.UserResult](t, r, "validate_user")
 			tok := checkToken(t, login.Token)
 			if login.IsValid != wantUser.IsValid || login.Message != wantUser.Message || !login.ExpiresAt.Equal(tok.ExpiresAt) {
@@ -333,8 +349,8 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantWrong, wrong); diff != "" {
 				t.Errorf("wrong password: (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("ValidateToken", func(t *testing.T) {
+		}))
+		pass("rest", "unary", t.Run("ValidateToken", func(t *testing.T) {
 			login := ok[core.UserResult](t, r, "validate_user")
 			want := checkToken(t, login.Token)
 			if diff := cmp.Diff(want, ok[core.TokenResult](t, r, "validate_token")); diff != "" {
@@ -343,14 +359,14 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantBadToken, ok[core.TokenResult](t, r, "validate_token_bad")); diff != "" {
 				t.Errorf("ValidateToken(bad token): (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("GetTransaction", func(t *testing.T) {
+		}))
+		pass("rest", "unary", t.Run("GetTransaction", func(t *testing.T) {
 			tx := ok[core.Transaction](t, r, "get_transaction")
 			if diff := cmp.Diff(wantTx, &tx); diff != "" {
 				t.Errorf("GET /v1/transactions/{id}: node's record differs from core's (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("GetTransaction/bad token", func(t *testing.T) {
+		}))
+		pass("rest", "unary", t.Run("GetTransaction/bad token", func(t *testing.T) {
 			e := failed[restError](t, r, "get_transaction_bad_token")
 			want := restError{Status: restwire.StatusOf(core.CodeOf(authErr)), Code: core.CodeOf(authErr).String(), Message: core.MessageOf(authErr)}
 			if want.Status != http.StatusUnauthorized {
@@ -359,8 +375,8 @@ func TestNodeClient(t *testing.T) {
 			if e != want {
 				t.Errorf("node got %+v; want %+v", e, want)
 			}
-		})
-		t.Run("ListTransactions", func(t *testing.T) {
+		}))
+		pass("rest", "server-stream", t.Run("ListTransactions", func(t *testing.T) {
 			f := ok[feed](t, r, "list_transactions")
 			if !strings.HasPrefix(f.ContentType, "application/x-ndjson") {
 				t.Errorf("feed Content-Type %q, want application/x-ndjson", f.ContentType)
@@ -371,8 +387,8 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantIDs, f.IDs); diff != "" {
 				t.Errorf("record ids in order (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("Upload", func(t *testing.T) {
+		}))
+		pass("rest", "client-stream", t.Run("Upload", func(t *testing.T) {
 			var how string
 			decode(t, "upload_body", r["upload_body"], &how)
 			reqs := uploads.requests()
@@ -387,8 +403,8 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantUpload, u, cmpopts.IgnoreFields(core.UploadSummary{}, "Chunks")); diff != "" {
 				t.Errorf("POST /v1/files: summary differs from core's (-core +node):\n%s", diff)
 			}
-		})
-		t.Run("Chat", func(t *testing.T) {
+		}))
+		pass("rest", "bidi", t.Run("Chat", func(t *testing.T) {
 			c := ok[restChat](t, r, "chat")
 			if c.Skipped != "" {
 				t.Fatalf("node skipped the WebSocket chat: %s", c.Skipped)
@@ -404,21 +420,21 @@ func TestNodeClient(t *testing.T) {
 			if diff := cmp.Diff(wantChat, c.Events, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
 				t.Errorf("GET /v1/chat: events differ from core's (-core +node):\n%s", diff)
 			}
-		})
+		}))
 	})
 }
 
-// requireNode returns the path of node and the flags the client needs,
-// skipping the test when node, a recent enough one, or the client's
+// requireNode returns the path of node and the flags the client needs, or
+// why the test must skip: node, a recent enough one, or the client's
 // packages are not installed.
-func requireNode(t *testing.T) (node string, flags []string) {
+func requireNode(t *testing.T) (node string, flags []string, skip string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not on PATH: install Node.js 20 or later, then run make interop-deps, to test the cross-language claim")
+		return "", nil, "node is not on PATH: install Node.js 20 or later, then run make interop-deps, to test the cross-language claim"
 	}
 	if _, err := os.Stat(filepath.FromSlash(nodeModules)); err != nil {
-		t.Skipf("interop/%s is missing: run make interop-deps (npm ci in interop/node) to test the cross-language claim", nodeModules)
+		return "", nil, fmt.Sprintf("interop/%s is missing: run make interop-deps (npm ci in interop/node) to test the cross-language claim", nodeModules)
 	}
 	out, err := exec.Command(node, "--version").Output()
 	if err != nil {
@@ -429,14 +445,69 @@ func requireNode(t *testing.T) (node string, flags []string) {
 		t.Fatal(err)
 	}
 	if major < 20 {
-		t.Skipf("node %s is too old: the client needs Node.js 20 or later (fetch with streamed bodies, WebSocket)", strings.TrimSpace(string(out)))
+		return "", nil, fmt.Sprintf("node %s is too old: the client needs Node.js 20 or later (fetch with streamed bodies, WebSocket)", strings.TrimSpace(string(out)))
 	}
 	if major < 22 {
 		// WebSocket is global from Node 22; Node 20 and 21 have it behind
 		// a flag.
 		flags = append(flags, "--experimental-websocket")
 	}
-	return node, flags
+	return node, flags, ""
+}
+
+// resultEnv names the file the test writes its result to, for the report's
+// Language support row (cmd/report sets it); unset, nothing is written.
+const resultEnv = "INTEROP_RESULT"
+
+// writeResult writes in to the file $INTEROP_RESULT names, if set.
+func writeResult(t *testing.T, in report.Interop) {
+	t.Helper()
+	path := os.Getenv(resultEnv)
+	if path == "" {
+		return
+	}
+	in.MeasuredBy = "go test ./interop -run TestNodeClient"
+	b, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Errorf("%s: %v", resultEnv, err)
+	}
+}
+
+// nodeClients describes the two Node clients and what they completed. The
+// gRPC client's libraries are those of node/package.json (it alone
+// imports any); the REST client uses only Node's fetch and WebSocket.
+func nodeClients(t *testing.T, version string, flags []string, completed map[string]map[string]bool) report.Interop {
+	t.Helper()
+	b, err := os.ReadFile("node/package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		t.Fatalf("node/package.json: %v", err)
+	}
+	var libs []string
+	for name, v := range pkg.Dependencies {
+		libs = append(libs, name+" "+v)
+	}
+	slices.Sort(libs)
+	lang := "JavaScript (Node.js " + version + ")"
+	kinds := func(transport string) map[string]bool {
+		out := map[string]bool{}
+		for _, k := range []string{"unary", "server-stream", "client-stream", "bidi"} {
+			out[k] = completed[transport][k]
+		}
+		return out
+	}
+	return report.Interop{Clients: []report.InteropClient{
+		{Language: lang, Transport: "grpc", Libraries: libs, Stubs: "stubs loaded from the .proto files at run time, none generated", Kinds: kinds("grpc")},
+		{Language: lang, Transport: "rest", Libraries: nil, Stubs: "hand-written requests (URLs, JSON, NDJSON lines, WebSocket frames)", Flags: flags, Kinds: kinds("rest")},
+	}}
 }
 
 // nodeMajor returns the major version of a "v20.20.2" version string.

@@ -16,6 +16,10 @@ type options struct {
 	skipRun bool
 	dryRun  bool
 	readme  string
+	// stability measures twice and compares the verdicts; compare
+	// compares two output directories' verdicts ("a,b").
+	stability bool
+	compare   string
 }
 
 const usageHeader = `Usage: report [flags]
@@ -40,9 +44,14 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "output `directory` (default results/<profile>)")
 	fs.BoolVar(&o.skipRun, "skip-run", false, "run nothing: regenerate the benchstat tables and REPORT.md from the raw files already in the output directory")
 	fs.BoolVar(&o.dryRun, "n", false, "print the plan (steps and time estimate) and exit")
+	fs.BoolVar(&o.stability, "stability", false, "measure the profile twice, into <out>/stability-1 and -2 (with -skip-run: re-render those), and print every verdict that differs; fails if any does")
+	fs.StringVar(&o.compare, "compare", "", "compare the verdicts of two output `directories` (\"a,b\", each with its verdicts.json) and print every one that differs; fails if any does")
 	fs.StringVar(&o.readme, "readme", "", "also put the measured table into this `file` (e.g. README.md), between its headline markers")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return o, err
+	}
+	if a, b, ok := strings.Cut(o.compare, ","); o.compare != "" && (!ok || a == "" || b == "") {
+		return o, cli.Usagef("-compare %q: want two directories, a,b", o.compare)
 	}
 	p, ok := profiles[*name]
 	if !ok {

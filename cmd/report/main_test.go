@@ -46,6 +46,11 @@ func TestMain(m *testing.M) {
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
+	if starts := os.Getenv("REPORT_FAKE_STARTS"); starts != "" {
+		f, _ := os.OpenFile(starts, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintln(f, os.Getpid())
+		f.Close()
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	os.WriteFile(*ready, []byte(`{"rest":"http://127.0.0.1:1","grpc":"127.0.0.1:2"}`), 0o644)
@@ -231,14 +236,14 @@ func TestCopyBenchLines(t *testing.T) {
 		want string
 	}{
 		{"json read", &windowInfo{Protocol: "HTTP/2.0", Discarded: 2, Flagged: true},
-			"proto: HTTP/2.0\nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\t2 discarded-windows\t1 steal-flagged\n"},
-		{"json unreadable", nil, "proto: \nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\n"},
+			"slice: -100B-c1-closed-w0s-0\nproto: HTTP/2.0\nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\t2 discarded-windows\t1 steal-flagged\n"},
+		{"json unreadable", nil, "slice: -100B-c1-closed-w0s-0\nproto: \nBenchmarkLoad/variant=grpc/work=0s-1\t10\t5 req/s\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out strings.Builder
-			if err := copyBenchLines(&out, strings.NewReader(in), window{}, tt.info); err != nil {
+			if err := copyBenchLines(&out, strings.NewReader(in), window{c: loadCase{payload: "100B", conc: 1}}, tt.info); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, out.String()); diff != "" {
@@ -410,17 +415,21 @@ func TestRunLoad(t *testing.T) {
 	}
 	var got []string
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "proto:") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "proto:") || strings.HasPrefix(l, "slice:") {
 			got = append(got, l)
 		}
 	}
 	want := []string{
+		"slice: GetTransaction-100B-c4-closed-w0s-0",
 		"proto: HTTP/1.1",
 		"BenchmarkLoad/rpc=GetTransaction/variant=rest/payload=100B/conc=4/mode=closed/work=0s-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"slice: GetTransaction-100B-c4-closed-w0s-0",
 		"proto: HTTP/2",
 		"BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=4/mode=closed/work=0s-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"slice: GetTransaction-100B-c4-closed-w100us-0",
 		"proto: HTTP/1.1",
 		"BenchmarkLoad/rpc=GetTransaction/variant=rest/payload=100B/conc=4/mode=closed/work=100us-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
+		"slice: GetTransaction-100B-c4-closed-w100us-0",
 		"proto: HTTP/2",
 		"BenchmarkLoad/rpc=GetTransaction/variant=grpc/payload=100B/conc=4/mode=closed/work=100us-1\t1000\t1000 req/s\t0.01 steal-cpu\t1 discarded-windows\t0 steal-flagged",
 	}
@@ -432,6 +441,32 @@ func TestRunLoad(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "3 calls failed") {
 		t.Errorf("stderr lacks the failed window's error:\n%s", stderr.String())
+	}
+}
+
+// Each slice (every variant of one repetition) runs on a server of its own.
+func TestRunLoadFreshServerPerSlice(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	dir := t.TempDir()
+	starts := filepath.Join(dir, "starts")
+	t.Setenv("REPORT_FAKE_STARTS", starts)
+	p := &profile{
+		variants: []string{"rest", "grpc"},
+		unary:    []loadCase{{"GetTransaction", "100B", 4}},
+		works:    []time.Duration{0},
+		windows:  3,
+	}
+	r := &runner{
+		o: options{profile: p, out: dir}, tmp: dir, pin: pinning{cpus: 1}, stderr: io.Discard,
+		prov: &provenance{}, bins: map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
+	}
+	r.prog = newProgress(io.Discard, 6, time.Minute, time.Now)
+	if err := r.runLoad(context.Background(), filepath.Join(dir, "load.txt"), dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(starts)
+	if n := strings.Count(string(b), "\n"); err != nil || n != 3 {
+		t.Errorf("%d servers started (%v), want 3: one per slice", n, err)
 	}
 }
 
@@ -481,5 +516,28 @@ func TestLoadgenArgs(t *testing.T) {
 				t.Errorf("loadgenArgs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// -compare prints each row and fails when a verdict's key differs.
+func TestCompareVerdicts(t *testing.T) {
+	t.Parallel()
+	write := func(speed string) string {
+		dir := t.TempDir()
+		js := `[{"row":"Speed","key":"` + speed + `","sentence":"s ` + speed + `"},{"row":"Protocol","key":"holds","sentence":"p"}]`
+		if err := os.WriteFile(filepath.Join(dir, "verdicts.json"), []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	a, b, c := write("holds only when 64 KiB records"), write("holds only when 64 KiB records"), write("uncertain (holds)")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-compare", a + "," + b}, &out, io.Discard); err != nil {
+		t.Errorf("same verdicts: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	err := run(context.Background(), []string{"-compare", a + "," + c}, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "DIFFERS  Speed:") || !strings.Contains(out.String(), "s uncertain (holds)") {
+		t.Errorf("differing verdicts: err %v, output:\n%s", err, out.String())
 	}
 }

@@ -163,6 +163,16 @@ func (w window) name() string {
 	return fmt.Sprintf("%s-%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.variant, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
 }
 
+// slice names the slice of w: the windows of every variant at one case,
+// rate, server work and repetition, which run back to back and pair up.
+func (w window) slice() string {
+	mode := "closed"
+	if w.rate > 0 {
+		mode = fmt.Sprintf("open-%d", w.rate)
+	}
+	return fmt.Sprintf("%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
+}
+
 // interleave returns the variants in the order of repetition rep: forward on
 // even repetitions, backward on odd ones (A B C D, D C B A, …), so that slow
 // drift of the machine touches every variant alike.
@@ -221,13 +231,19 @@ func (p *profile) windowCost() time.Duration {
 	return p.duration + p.warmup + 400*time.Millisecond // start, login, exit
 }
 
+// sliceCost estimates starting and stopping the server of one slice (its
+// login hashes a password: about 0.6 s on the reference machine).
+const sliceCost = 700 * time.Millisecond
+
 // estimate is the profile's expected wall time, builds excluded.
 func (p *profile) estimate(benchCost time.Duration) time.Duration {
-	n := 0
+	n, sl := 0, 0
 	for _, w := range p.works {
-		n += len(p.plan(w))
+		ws := p.plan(w)
+		n += len(ws)
+		sl += len(slicesOf(ws))
 	}
-	return time.Duration(n)*p.windowCost() + benchCost
+	return time.Duration(n)*p.windowCost() + time.Duration(sl)*sliceCost + benchCost
 }
 
 // durationName writes d as the benchmarks name it: "100us", "1ms", "0s".

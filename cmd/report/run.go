@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stdout)
 	if err != nil {
 		return err
+	}
+	return run1(ctx, o, stdout, stderr)
+}
+
+// run1 does what the parsed options ask.
+func run1(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	if o.compare != "" {
+		a, b, _ := strings.Cut(o.compare, ",")
+		return compareVerdicts(a, b, stdout)
+	}
+	if o.stability {
+		return stability(ctx, o, stdout, stderr)
 	}
 	if o.skipRun {
 		return render(ctx, o, stdout)
@@ -82,7 +95,8 @@ func (r *runner) printPlan() {
 		fmt.Fprintf(r.stdout, "go test -bench %q -count %d -benchtime %s ./bench\n", re, p.benchCount, p.benchTime)
 	}
 	for _, w := range p.works {
-		fmt.Fprintf(r.stdout, "server work %v: %d load-driver windows\n", w, len(p.plan(w)))
+		ws := p.plan(w)
+		fmt.Fprintf(r.stdout, "server work %v: %d load-driver windows in %d slices, each slice on a fresh server\n", w, len(ws), len(slicesOf(ws)))
 	}
 	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
 }
@@ -112,17 +126,17 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	_, err = os.Stat(filepath.Join(r.root, "bench"))
 	r.haveBench = err == nil
 
-	steps := 2 // build, render
-	planned := 30 * time.Second
+	steps := 3 // build, interop, render
+	planned := 60 * time.Second
 	if r.haveBench {
 		steps++
 		planned += r.benchCost()
 	}
 	if r.haveLoadgen {
 		for _, w := range p.works {
-			n := len(p.plan(w))
-			steps += n + 1
-			planned += time.Duration(n)*p.windowCost() + 2*time.Second
+			ws := p.plan(w)
+			steps += len(ws)
+			planned += time.Duration(len(ws))*p.windowCost() + time.Duration(len(slicesOf(ws)))*sliceCost
 		}
 	}
 	r.prog = newProgress(r.stderr, steps, planned, time.Now)
@@ -147,6 +161,8 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	} else {
 		fmt.Fprintln(r.stderr, "report: no cmd/loadgen: skipping the load-driver sweeps")
 	}
+	r.prog.step("cross-language test (go test ./interop)", 30*time.Second)
+	r.runInterop(ctx)
 	r.prog.step("benchstat tables and REPORT.md", 5*time.Second)
 	notes := []string{fmt.Sprintf("Measuring took %s (profile %s).", round(time.Since(start)), p.name)}
 	if len(r.failures) > 0 {
@@ -162,6 +178,24 @@ func (r *runner) measure(ctx context.Context) (err error) {
 		return fmt.Errorf("%d load-driver windows failed (see REPORT.md)", len(r.failures))
 	}
 	return nil
+}
+
+// runInterop runs the cross-language test, which writes interop.json for
+// the Language support row; where it cannot run its clients (no node, no
+// packages) the file says why, and a failure is reported, not fatal.
+func (r *runner) runInterop(ctx context.Context) {
+	if _, err := os.Stat(filepath.Join(r.root, "interop")); err != nil {
+		fmt.Fprintln(r.stderr, "report: no interop/ package: the Language support row will say so")
+		return
+	}
+	path, err := filepath.Abs(filepath.Join(r.o.out, "interop.json"))
+	if err == nil {
+		os.Remove(path)
+		err = r.command(ctx, []string{"INTEROP_RESULT=" + path}, nil, "go", "test", "-count=1", "-run", "^TestNodeClient$", "./interop")
+	}
+	if err != nil {
+		fmt.Fprintf(r.stderr, "report: cross-language test: %v\n", err)
+	}
 }
 
 // command runs name in the module root and returns its error with the tail
@@ -242,39 +276,60 @@ func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 	}
 	defer f.Close()
 	prov := r.prov.with("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries)).
-		with("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the proto: lines come from cmd/report and each run's loadgen JSON")
+		with("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the slice: and proto: lines come from cmd/report and each run's loadgen JSON; windows of one slice ran back to back on one freshly started server")
 	if err := prov.write(f); err != nil {
 		return err
 	}
 	for _, work := range p.works {
-		r.prog.step(fmt.Sprintf("start the server (work %v per call)", work), 2*time.Second)
-		srv, err := startServer(ctx, r.bins["server"], r.tmp, r.pin, work)
-		if err != nil {
-			return err
-		}
-		err = r.runWindows(ctx, srv, work, f, jsonDir)
-		if serr := srv.stop(); err == nil && serr != nil {
-			err = fmt.Errorf("server: %w", serr)
-		}
-		if err != nil {
-			return err
+		for _, sl := range slicesOf(p.plan(work)) {
+			if err := r.runSlice(ctx, sl, f, jsonDir); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (r *runner) runWindows(ctx context.Context, srv *server, work time.Duration, raw io.Writer, jsonDir string) error {
-	p := r.o.profile
-	ws := p.plan(work)
+// slicesOf cuts a plan into its slices: the windows of one repetition of one
+// case, every variant back to back.
+func slicesOf(ws []window) [][]window {
+	var out [][]window
 	for i, w := range ws {
+		if i == 0 || w.slice() != ws[i-1].slice() {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], w)
+	}
+	return out
+}
+
+// runSlice runs the windows of one slice on a freshly started server, so
+// that no slice inherits another's connections, heap or caches: a
+// long-lived server after a burst of connections ran measurably slower.
+func (r *runner) runSlice(ctx context.Context, ws []window, raw io.Writer, jsonDir string) error {
+	work := ws[0].work
+	srv, err := startServer(ctx, r.bins["server"], r.tmp, r.pin, work)
+	if err != nil {
+		return err
+	}
+	err = r.runWindows(ctx, srv, ws, raw, jsonDir)
+	if serr := srv.stop(); err == nil && serr != nil {
+		err = fmt.Errorf("server: %w", serr)
+	}
+	return err
+}
+
+func (r *runner) runWindows(ctx context.Context, srv *server, ws []window, raw io.Writer, jsonDir string) error {
+	p := r.o.profile
+	for _, w := range ws {
 		label := fmt.Sprintf("loadgen %s %s payload=%s conc=%d", w.variant, w.c.rpc, w.c.payload, w.c.conc)
 		if w.rate > 0 {
 			label += fmt.Sprintf(" rate=%d/s", w.rate)
 		}
-		if work > 0 {
-			label += fmt.Sprintf(" work=%v", work)
+		if w.work > 0 {
+			label += fmt.Sprintf(" work=%v", w.work)
 		}
-		r.prog.step(fmt.Sprintf("%s (window %d of %d at this work level)", label, i+1, len(ws)), p.windowCost())
+		r.prog.step(fmt.Sprintf("%s (slice %s)", label, w.slice()), p.windowCost())
 		r.windowsTotal++
 		var out bytes.Buffer
 		jsonPath := filepath.Join(jsonDir, w.name()+".json")
@@ -323,7 +378,8 @@ func readWindowJSON(path string) (windowInfo, error) {
 // copyBenchLines copies the benchmark lines of a load-driver run to the raw
 // file. It adds the server work to each name, the steal bookkeeping from the
 // run's JSON as two units (discarded-windows, steal-flagged), and precedes
-// them with the negotiated protocol as a "proto:" line. With info nil (the
+// them with the window's slice and the negotiated protocol as "slice:" and
+// "proto:" lines. With info nil (the
 // JSON could not be read) the units are left out rather than written as
 // zeros, and the "proto:" line is empty, so that the previous run's
 // protocol does not carry over.
@@ -337,7 +393,7 @@ func copyBenchLines(w io.Writer, r io.Reader, win window, info *windowInfo) erro
 		proto = info.Protocol
 		units = fmt.Sprintf("\t%d discarded-windows\t%d steal-flagged", info.Discarded, flagged)
 	}
-	if _, err := fmt.Fprintf(w, "proto: %s\n", proto); err != nil {
+	if _, err := fmt.Fprintf(w, "slice: %s\nproto: %s\n", win.slice(), proto); err != nil {
 		return err
 	}
 	sc := bufio.NewScanner(r)
@@ -462,22 +518,33 @@ func render(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := report.Build(d, report.WithP99Bound(o.profile.p99Bound), report.WithFiles(extra...), report.WithNotes(notes...), report.WithHistograms(hists))
+	interop, ierr := report.ReadInterop(filepath.Join(o.out, "interop.json"))
+	if errors.Is(ierr, fs.ErrNotExist) {
+		ierr = errors.New("no interop.json: the cross-language test did not run")
+	}
+	rep, err := report.Build(d, report.WithP99Bound(o.profile.p99Bound), report.WithFiles(extra...), report.WithNotes(notes...),
+		report.WithHistograms(hists), report.WithInterop(interop, ierr))
 	if err != nil {
 		return err
 	}
 	if err := rep.Write(o.out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "REPORT.md"))
+	if err := writeVerdicts(filepath.Join(o.out, "verdicts.json"), rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s and REPORT.html\n", filepath.Join(o.out, "REPORT.md"))
+	for _, p := range report.HeadlineProblems(rep.Table) {
+		fmt.Fprintf(stdout, "report: headline: %s\n", p)
+	}
 	if o.readme != "" {
 		if err := updateReadme(o.readme, filepath.ToSlash(filepath.Join(o.out, "REPORT.md")), o.profile.name, rep.Table); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "updated the headline of %s\n", o.readme)
 	}
-	for _, row := range []string{"Protocol", "Data format", "Speed", "Streaming", "Ideal for"} {
-		fmt.Fprintf(stdout, "  %-12s %s\n", row+":", rep.Verdicts[row])
+	for _, row := range report.Rows {
+		fmt.Fprintf(stdout, "  %-17s %s\n", row+":", rep.Verdicts[row])
 	}
 	return nil
 }

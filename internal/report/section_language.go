@@ -68,24 +68,32 @@ func LanguageVerdict(in *Interop) Verdict {
 	case len(equal)+len(worse) == 0:
 		return Verdict{Kind: Inconclusive, Sentence: "Inconclusive: no language ran both a gRPC and a REST client."}
 	}
-	s := "Does not hold: in " + orList(append(equal, worse...)) + " both transports' clients completed the same call kinds"
+	s := "Does not hold: in " + orList(append(equal, worse...)) + " both clients completed the same call kinds"
 	if len(equal) > 0 {
 		l := langs[equal[0]]
 		if l["grpc"].complete() {
-			s += fmt.Sprintf(" (all four); gRPC needed %s, REST %s", needs(l["grpc"]), needs(l["rest"]))
+			s = "Does not hold: in " + orList(equal) + fmt.Sprintf(" both clients completed all four call kinds; gRPC needed %s, REST %s", needs(l["grpc"]), needs(l["rest"]))
 		}
 	}
 	return Verdict{Kind: DoesNotHold, Sentence: s + "."}
 }
 
-// needs says what a client needed, briefly: "2 libraries, no hand-written calls".
+// needs says what a client needed, briefly: "2 libraries and stubs loaded
+// at run time".
 func needs(c InteropClient) string {
 	libs := "no library"
 	if len(c.Libraries) > 0 {
-		libs = plural(len(c.Libraries), "library")
-		libs = strings.Replace(libs, "librarys", "libraries", 1)
+		libs = strings.Replace(plural(len(c.Libraries), "library"), "librarys", "libraries", 1)
 	}
-	return libs + " and " + c.Stubs
+	switch {
+	case strings.Contains(c.Stubs, "hand-written"):
+		return libs + " but hand-written calls"
+	case strings.Contains(c.Stubs, "run time"):
+		return libs + " and stubs loaded at run time"
+	case strings.Contains(c.Stubs, "generated"):
+		return libs + " and generated stubs"
+	}
+	return libs
 }
 
 func (b *builder) language() (row, string) {

@@ -75,19 +75,26 @@ func HeadlineProblems(table string) []string {
 // REST is ahead (1.5× the calls per second)". fallback words a gain over
 // mixed units.
 func Sentence(v Verdict, dims []string, fallback string) string {
-	for _, n := range []int{2, 1} {
-		if s := sentence(v, dims, fallback, n, true); len([]rune(s)) <= MaxVerdict {
+	for _, n := range []int{2, 1, 0} {
+		if s := sentence(v, dims, fallback, max(n, 1), n > 0); len([]rune(s)) <= MaxVerdict {
 			return s
 		}
 		// Fewer conditions named: the verdict's own, and why it is uncertain.
 		if v.Kind == HoldsOnlyWhen {
-			v.When = Describe(v.Wins, append(append([]Comparison(nil), v.Losses...), v.Sames...), dims, 1)
+			v.When = Describe(v.Wins, append(append([]Comparison(nil), v.Losses...), v.Sames...), dims, max(n-1, 0))
 		}
 		if v.Uncertain {
-			v.Why = "within the noise " + v.uncertainWhere(dims, 1)
+			v.Why = "within the noise " + v.uncertainWhere(dims, max(n-1, 0))
 		}
 	}
-	return sentence(v, dims, fallback, 1, false)
+	// Counts alone; the section names every condition.
+	if v.Kind == HoldsOnlyWhen {
+		v.When = fmt.Sprintf("%d of %d decided conditions", len(v.Wins), len(v.Wins)+len(v.Losses)+len(v.Sames))
+	}
+	if v.Uncertain {
+		v.Why = "within the noise at " + plural(len(v.Uncertains), "condition")
+	}
+	return sentence(v, dims, fallback, 0, false)
 }
 
 // sentence writes v naming at most n conditions per clause, and REST's
@@ -111,6 +118,9 @@ func sentence(v Verdict, dims []string, fallback string, n int, rest bool) strin
 		s = "Holds at every condition measured (gRPC " + gainPhrase(v.Wins, false, fallback) + ")"
 	case HoldsOnlyWhen:
 		where := "for " + v.When
+		if n == 0 {
+			where = "at " + v.When
+		}
 		if rest, ok := strings.CutPrefix(v.When, "all but "); ok {
 			where = "everywhere except with " + rest
 		}

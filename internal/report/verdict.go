@@ -395,6 +395,9 @@ func Describe(in, out []Comparison, dims []string, n int) string {
 
 // listSome joins up to n items with "; " and counts the rest.
 func listSome(items []string, n int) string {
+	if n == 0 && len(items) > 1 {
+		return fmt.Sprintf("%d conditions (named in the section)", len(items))
+	}
 	if len(items) > n {
 		return strings.Join(items[:n], "; ") + fmt.Sprintf(" and %d more", len(items)-n)
 	}
