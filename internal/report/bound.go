@@ -1,29 +1,17 @@
 package report
 
-// Bound classes of a load-driver row (the driver's bench lines carry each
-// side's CPU use over the window as client-busy and server-busy, 0..1 of
-// the CPUs it may use).
-const (
-	ServerBound = "server-bound"
-	ClientBound = "client-bound"
-	Neither     = "neither"
-	// BusyThreshold is the share of its CPUs at which a side counts as
-	// the bottleneck.
-	BusyThreshold = 0.9
-)
+import "restvsgrpc/bench/result"
 
-// classify names what bounded a window from each side's CPU use.
-// TODO(lead): replace with bench/result.Classify when it lands, so that
-// the class has one implementation.
-func classify(clientBusy, serverBusy float64) string {
-	switch {
-	case serverBusy >= BusyThreshold:
-		return ServerBound
-	case clientBusy >= BusyThreshold:
-		return ClientBound
-	}
-	return Neither
-}
+// Bound classes of a load-driver row: its bench lines carry each side's CPU
+// use over the window as client-busy and server-busy (0..1 of the CPUs it
+// may use), which bench/result classifies.
+const (
+	ServerBound = string(result.ServerBound)
+	ClientBound = string(result.ClientBound)
+	// BusyThreshold is the share of its CPUs at which a side counts as the
+	// bottleneck.
+	BusyThreshold = result.BusyThreshold
+)
 
 // boundOf is the bound class of a series from its median CPU use on each
 // side, "" when the rows do not record it.
@@ -31,7 +19,7 @@ func boundOf(s *Series) string {
 	if s == nil || !s.Has("client-busy") || !s.Has("server-busy") {
 		return ""
 	}
-	return classify(Summarize(s.Values["client-busy"]).Center, Summarize(s.Values["server-busy"]).Center)
+	return string(result.Classify(Summarize(s.Values["client-busy"]).Center, Summarize(s.Values["server-busy"]).Center))
 }
 
 // throughputUnit is what a throughput comparison between a and b may read:
