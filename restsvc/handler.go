@@ -55,6 +55,7 @@ func NewHandler(svc *core.Service, opts ...Option) http.Handler {
 	})
 
 	r.GET(restwire.PathHealth, func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET(PathOpenAPI, serveOpenAPI)
 	r.POST(restwire.PathValidateUser, h.validateUser)
 	r.POST(restwire.PathValidateToken, h.validateToken)
 	r.GET(restwire.PathTransactions+"/:id", h.authenticate, h.getTransaction)
