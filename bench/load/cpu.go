@@ -147,3 +147,14 @@ func parsePIDStat(b []byte) (time.Duration, error) {
 	}
 	return time.Duration(sum) * clockTick, nil
 }
+
+// ProcessCPU returns the user and system CPU time process pid has used so
+// far, from /proc/PID/stat: the cost of a process beside the server, such
+// as a proxy.
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	return parsePIDStat(b)
+}
