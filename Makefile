@@ -100,6 +100,15 @@ compare: ## benchstat the newest (by name) results/raw/bench-*.txt, variants as 
 crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned server (DURATION=3s ROUNDS=2; RPCS, PAYLOADS, CONCS, ROWS, H2_CONNS pick rows; see the script).
 	BIN=$(BIN) bash bench/crosscheck/crosscheck.sh
 
+FLEET_FLAGS ?=
+
+.PHONY: fleet
+fleet: ## Three backends behind HAProxy L4/L7 and gRPC round robin, a backend killed mid-run, a veth network path: raw results into results/<profile>/raw (root for HAProxy and namespaces; FLEET_FLAGS='-sections balance -duration 10s').
+	@mkdir -p $(BIN) results/$(PROFILE)/raw
+	$(GO) build -o $(BIN)/server ./cmd/server
+	$(GO) build -o $(BIN)/loadgen ./cmd/loadgen
+	$(GO) run ./cmd/fleet -server $(BIN)/server -loadgen $(BIN)/loadgen -out results/$(PROFILE)/raw -profile $(PROFILE) $(FLEET_FLAGS)
+
 SOAK_DURATION ?= 5m
 SOAK_FLAGS ?=
 
