@@ -7,14 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,10 +24,13 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	authv1 "restvsgrpc/gen/auth/v1"
 	chatv1 "restvsgrpc/gen/chat/v1"
+	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/grpcsvc/grpcwire"
@@ -42,19 +43,16 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The Node client and the packages it needs, relative to this directory.
-const (
-	clientScript = "node/client.mjs"
-	nodeModules  = "node/node_modules"
-)
+const user, password = "alice", "s3cret-pass"
 
-// plan is what the Go side asks the Node client to do, sent as JSON on its
-// standard input; the field names are those client.mjs reads.
+// plan is what the Go side asks a client to do, sent as JSON on its
+// standard input; the field names are those the clients read.
 type plan struct {
 	User          string `json:"user"`
 	Password      string `json:"password"`
 	BadToken      string `json:"bad_token"`
 	TransactionID string `json:"transaction_id"`
+	UnknownID     string `json:"unknown_id"`
 	Account       string `json:"account"`
 	Payload       string `json:"payload"`
 	Limit         int    `json:"limit"`
@@ -63,461 +61,496 @@ type plan struct {
 	UploadChunk   int    `json:"upload_chunk"`
 	Room          string `json:"room"`
 	ChatMessages  int    `json:"chat_messages"`
+	// ChatFrom ends each message: "hello 3 from python".
+	ChatFrom string `json:"chat_from"`
+	// The unary loop: ValidateToken, one call at a time, for about
+	// RateSeconds or RateMaxCalls calls, whichever comes first.
+	RateSeconds  float64 `json:"rate_seconds"`
+	RateMaxCalls int     `json:"rate_max_calls"`
 }
 
-// nodeResult is the JSON object client.mjs prints. Each call's answer is
-// kept raw until a check decodes it: a call that failed in Node holds
+func newPlan(lang string) plan {
+	return plan{
+		User:          user,
+		Password:      password,
+		BadToken:      "not-a-token",
+		TransactionID: core.TransactionID(core.Payload1KiB, 42),
+		UnknownID:     core.TransactionID(core.Payload1KiB, 1<<40),
+		Account:       core.AccountID(3),
+		Payload:       string(core.Payload1KiB),
+		Limit:         100,
+		Filename:      "from-" + lang + ".bin",
+		UploadBytes:   1<<20 + 12345, // not a whole number of chunks
+		UploadChunk:   64 << 10,
+		Room:          "interop",
+		ChatMessages:  5,
+		ChatFrom:      lang,
+		RateSeconds:   1,
+		RateMaxCalls:  20000,
+	}
+}
+
+// clientResult is the JSON object every client prints. Each call's answer
+// is kept raw until a check decodes it: gRPC answers in protobuf's JSON
+// mapping, REST answers as the server sent them; a call that failed holds
 // {"error": ...} instead.
-type nodeResult struct {
-	Node         string                     `json:"node"`
-	GRPCJS       string                     `json:"grpc_js"`
-	ProtoLoader  string                     `json:"proto_loader"`
-	UploadSHA256 string                     `json:"upload_sha256"`
-	GRPC         map[string]json.RawMessage `json:"grpc"`
-	REST         map[string]json.RawMessage `json:"rest"`
+type clientResult struct {
+	Runtime      string              `json:"runtime"`
+	UploadSHA256 string              `json:"upload_sha256"`
+	Libraries    map[string][]string `json:"libraries"`
+	GRPC         map[string]json.RawMessage
+	REST         map[string]json.RawMessage
 }
 
-// The shapes of @grpc/proto-loader's decoded messages with the options
-// client.mjs loads them with: field names as in the .proto (keepCase),
-// 64-bit integers as decimal strings, enums by name, zero values present.
+func (r *clientResult) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Runtime      string                     `json:"runtime"`
+		UploadSHA256 string                     `json:"upload_sha256"`
+		Libraries    map[string][]string        `json:"libraries"`
+		GRPC         map[string]json.RawMessage `json:"grpc"`
+		REST         map[string]json.RawMessage `json:"rest"`
+	}
+	err := json.Unmarshal(b, &v)
+	*r = clientResult{v.Runtime, v.UploadSHA256, v.Libraries, v.GRPC, v.REST}
+	return err
+}
+
 type (
-	pbTimestamp struct {
-		Seconds string `json:"seconds"`
-		Nanos   int32  `json:"nanos"`
-	}
-	pbUserResult struct {
-		IsValid   bool         `json:"is_valid"`
-		Message   string       `json:"message"`
-		Token     string       `json:"token"`
-		ExpiresAt *pbTimestamp `json:"expires_at"`
-	}
-	pbTokenResult struct {
-		IsValid   bool         `json:"is_valid"`
-		Subject   string       `json:"subject"`
-		ExpiresAt *pbTimestamp `json:"expires_at"`
-		Message   string       `json:"message"`
-	}
-	pbLineItem struct {
-		SKU             string `json:"sku"`
-		Name            string `json:"name"`
-		Quantity        int32  `json:"quantity"`
-		UnitAmountMinor string `json:"unit_amount_minor"`
-	}
-	pbTransaction struct {
-		ID             string            `json:"id"`
-		AccountID      string            `json:"account_id"`
-		CounterpartyID string            `json:"counterparty_id"`
-		AmountMinor    string            `json:"amount_minor"`
-		Currency       string            `json:"currency"`
-		Status         string            `json:"status"`
-		CreatedAt      *pbTimestamp      `json:"created_at"`
-		UpdatedAt      *pbTimestamp      `json:"updated_at"`
-		Description    string            `json:"description"`
-		Metadata       map[string]string `json:"metadata"`
-		LineItems      []pbLineItem      `json:"line_items"`
-	}
-	pbUploadSummary struct {
-		Filename string `json:"filename"`
-		Bytes    string `json:"bytes"`
-		Chunks   string `json:"chunks"`
-		SHA256   string `json:"sha256"`
-	}
-	pbChatEvent struct {
-		Kind   string       `json:"kind"`
-		Room   string       `json:"room"`
-		Seq    string       `json:"seq"`
-		From   string       `json:"from"`
-		Text   string       `json:"text"`
-		SentAt *pbTimestamp `json:"sent_at"`
-	}
 	grpcError struct {
-		Code     codes.Code `json:"code"`
-		CodeName string     `json:"code_name"`
-		Message  string     `json:"message"`
+		Code    codes.Code `json:"code"`
+		Message string     `json:"message"`
 	}
 	restError struct {
 		Status  int    `json:"status"`
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	restChat struct {
-		Skipped  string           `json:"skipped"`
-		Protocol string           `json:"protocol"`
-		Events   []core.ChatEvent `json:"events"`
-	}
-	chatResult struct {
-		Events []pbChatEvent `json:"events"`
-	}
 	feed struct {
 		Count       int      `json:"count"`
 		IDs         []string `json:"ids"`
 		ContentType string   `json:"content_type"`
 	}
+	rate struct {
+		Calls   int     `json:"calls"`
+		Seconds float64 `json:"seconds"`
+	}
 )
 
-// TestNodeClient runs the Node client against the real servers and checks
-// every answer it got against the Go core's answer to the same call.
-func TestNodeClient(t *testing.T) {
-	node, flags, skip := requireNode(t)
-	if skip != "" {
-		writeResult(t, report.Interop{Skipped: skip})
-		t.Skip(skip)
-	}
-	const user, password = "alice", "s3cret-pass"
-	svc, err := core.New(core.WithUser(user, password), core.WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	restURL, grpcAddr, uploads := serve(t, svc)
+// language is one language's pair of clients.
+type language struct {
+	name string
+	// The hand-written client code of each transport, globs relative to
+	// this directory; the lines counted exclude blank and comment lines.
+	grpcFiles, restFiles []string
+	comment              string // the line comment marker
+	// How each client came to be, for the result.
+	grpcClient, restClient string
+	grpcStubs, restStubs   string
+	// setup readies the language (installing what is missing where it
+	// can) and returns its runner, or why the language must skip.
+	setup func(t *testing.T) (run runner, skip string)
+}
 
-	p := plan{
-		User:          user,
-		Password:      password,
-		BadToken:      "not-a-token",
-		TransactionID: core.TransactionID(core.Payload1KiB, 42),
-		Account:       core.AccountID(3),
-		Payload:       string(core.Payload1KiB),
-		Limit:         100,
-		Filename:      "from-node.bin",
-		UploadBytes:   1<<20 + 12345, // not a whole number of chunks
-		UploadChunk:   64 << 10,
-		Room:          "interop",
-		ChatMessages:  5,
+// runner runs a language's clients against the servers and returns what
+// they printed.
+type runner func(t *testing.T, restURL, grpcAddr string, p plan) clientResult
+
+var languages = []language{
+	{
+		name:       "Go",
+		grpcFiles:  []string{"../internal/client/grpc.go", "../grpcsvc/grpcwire/grpcwire.go"},
+		restFiles:  []string{"../internal/client/rest.go", "../restsvc/restwire/[a-z]*[a-z].go"},
+		comment:    "//",
+		grpcClient: "generated", grpcStubs: "generated stubs (gen/, protoc-gen-go-grpc) behind internal/client",
+		restClient: "hand-written", restStubs: "hand-written requests (net/http, restwire's routes, feed reader and chat frames)",
+		setup: func(*testing.T) (runner, string) { return runGo, "" },
+	},
+	{
+		name:       "JavaScript",
+		grpcFiles:  []string{"node/grpc.mjs"},
+		restFiles:  []string{"node/rest.mjs"},
+		comment:    "//",
+		grpcClient: "loaded", grpcStubs: "stubs loaded from the .proto files at run time, none generated",
+		restClient: "hand-written", restStubs: "hand-written requests (URLs, JSON, NDJSON lines, WebSocket frames)",
+		setup: setupNode,
+	},
+	{
+		name:       "Python",
+		grpcFiles:  []string{"python/grpc_calls.py"},
+		restFiles:  []string{"python/rest_calls.py"},
+		comment:    "#",
+		grpcClient: "generated", grpcStubs: "stubs generated from the .proto files by grpc_tools.protoc at test time",
+		restClient: "hand-written", restStubs: "hand-written requests (http.client, JSON, NDJSON lines, WebSocket frames)",
+		setup: setupPython,
+	},
+}
+
+// TestClients runs each language's gRPC and REST clients against the real
+// servers, checks every answer against the Go core's answer to the same
+// call, and, with $INTEROP_RESULT set, writes what each client completed
+// and needed there (see doc.go).
+func TestClients(t *testing.T) {
+	var result report.Interop
+	t.Cleanup(func() { writeResult(t, result) })
+	for _, lang := range languages {
+		t.Run(lang.name, func(t *testing.T) {
+			grpcC, restC := lang.describe(t)
+			defer func() { result.Clients = append(result.Clients, grpcC, restC) }()
+			run, skip := lang.setup(t)
+			if skip != "" {
+				grpcC.Skipped, restC.Skipped = skip, skip
+				t.Skip(skip)
+			}
+			svc, err := core.New(core.WithUser(user, password), core.WithBcryptCost(bcrypt.MinCost))
+			if err != nil {
+				t.Fatal(err)
+			}
+			restURL, grpcAddr, uploads := serve(t, svc)
+			p := newPlan(strings.ToLower(lang.name))
+			got := run(t, restURL, grpcAddr, p)
+			t.Logf("%s; gRPC: %s; REST: %s", got.Runtime, strings.Join(got.Libraries["grpc"], ", "), strings.Join(got.Libraries["rest"], ", "))
+			grpcC.Language = got.Runtime // "Python 3.11.2"
+			if !strings.HasPrefix(got.Runtime, lang.name+" ") {
+				grpcC.Language = lang.name + " (" + got.Runtime + ")" // "JavaScript (Node.js v20.20.2)"
+			}
+			restC.Language = grpcC.Language
+			grpcC.Libraries, restC.Libraries = got.Libraries["grpc"], got.Libraries["rest"]
+			w := expect(t, svc, p)
+			if got.UploadSHA256 != w.upload.SHA256 {
+				t.Errorf("SHA-256 of the upload by the client's own library = %s, by Go = %s: the two sides made different bytes", got.UploadSHA256, w.upload.SHA256)
+			}
+			t.Run("grpc", func(t *testing.T) { grpcC.Kinds = w.checkGRPC(t, got.GRPC) })
+			t.Run("rest", func(t *testing.T) { restC.Kinds = w.checkREST(t, got.REST, uploads) })
+			for _, c := range []struct {
+				client *report.InteropClient
+				r      map[string]json.RawMessage
+			}{{&grpcC, got.GRPC}, {&restC, got.REST}} {
+				var rt rate
+				decode(t, "unary_rate", c.r["unary_rate"], &rt)
+				c.client.UnaryCalls, c.client.UnarySeconds = rt.Calls, rt.Seconds
+				if rt.Calls > 0 && rt.Seconds > 0 {
+					c.client.UnaryCallsPerSecond = float64(rt.Calls) / rt.Seconds
+				}
+				t.Logf("%s: %d unary calls in %.2fs, one at a time: %.0f calls/s", c.client.Transport, rt.Calls, rt.Seconds, c.client.UnaryCallsPerSecond)
+			}
+		})
 	}
-	got := runNode(t, node, flags, restURL, grpcAddr, p)
-	t.Logf("node %s, @grpc/grpc-js %s, @grpc/proto-loader %s", got.Node, got.GRPCJS, got.ProtoLoader)
-	// completed records, per transport and call kind, whether every check
-	// of that kind passed; the result file is written however the test ends.
-	completed := map[string]map[string]bool{"grpc": {}, "rest": {}}
-	pass := func(transport, kind string, ok bool) {
-		if prev, seen := completed[transport][kind]; seen {
-			ok = ok && prev
+}
+
+// describe returns the language's two result entries, with what the test
+// counts from the files, and no call kind completed yet.
+func (l language) describe(t *testing.T) (grpcC, restC report.InteropClient) {
+	t.Helper()
+	entry := func(transport, client, stubs string, globs []string) report.InteropClient {
+		files, lines := countLines(t, globs, l.comment)
+		kinds := map[string]bool{}
+		for _, k := range callKinds {
+			kinds[k] = false
 		}
-		completed[transport][kind] = ok
+		return report.InteropClient{
+			Language: l.name, Transport: transport, Client: client, Stubs: stubs,
+			Files: files, HandWrittenLines: lines, Kinds: kinds,
+		}
 	}
-	t.Cleanup(func() { writeResult(t, nodeClients(t, got.Node, flags, completed)) })
-	ctx := t.Context()
+	return entry("grpc", l.grpcClient, l.grpcStubs, l.grpcFiles), entry("rest", l.restClient, l.restStubs, l.restFiles)
+}
 
-	// The core's answers to the same calls.
-	wantUser, err := svc.ValidateUser(ctx, user, password)
-	if err != nil {
+var callKinds = []string{"unary", "server-stream", "client-stream", "bidi"}
+
+// countLines counts the lines of code of the files globs match: lines
+// neither blank nor starting with the comment marker. Files are named
+// relative to the repository.
+func countLines(t *testing.T, globs []string, comment string) (files []string, lines int) {
+	t.Helper()
+	for _, g := range globs {
+		matches, err := filepath.Glob(filepath.FromSlash(g))
+		if err != nil || len(matches) == 0 {
+			t.Fatalf("no client file matches %s (%v): the count would be wrong", g, err)
+		}
+		for _, m := range matches {
+			if strings.HasSuffix(m, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for line := range strings.SplitSeq(string(b), "\n") {
+				if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, comment) {
+					lines++
+				}
+			}
+			f := filepath.ToSlash(m)
+			if rel, up := strings.CutPrefix(f, "../"); up {
+				f = rel
+			} else {
+				f = "interop/" + f
+			}
+			files = append(files, f)
+		}
+	}
+	return files, lines
+}
+
+// want is the core's answers to the calls every client makes.
+type want struct {
+	svc                  *core.Service
+	p                    plan
+	user, wrong          core.UserResult
+	badToken             core.TokenResult
+	tx                   *core.Transaction
+	authErr, notFoundErr error
+	ids                  []string
+	upload               core.UploadSummary
+	chat                 []core.ChatEvent
+}
+
+func expect(t *testing.T, svc *core.Service, p plan) *want {
+	t.Helper()
+	ctx := t.Context()
+	w := &want{svc: svc, p: p}
+	var err error
+	if w.user, err = svc.ValidateUser(ctx, p.User, p.Password); err != nil {
 		t.Fatal(err)
 	}
-	wantWrong, err := svc.ValidateUser(ctx, user, password+"-wrong")
-	if err != nil {
+	if w.wrong, err = svc.ValidateUser(ctx, p.User, p.Password+"-wrong"); err != nil {
 		t.Fatal(err)
 	}
-	wantBadToken, err := svc.ValidateToken(ctx, p.BadToken)
-	if err != nil {
+	if w.badToken, err = svc.ValidateToken(ctx, p.BadToken); err != nil {
 		t.Fatal(err)
 	}
-	wantTx, err := svc.GetTransaction(ctx, p.TransactionID)
-	if err != nil {
+	if w.tx, err = svc.GetTransaction(ctx, p.TransactionID); err != nil {
 		t.Fatal(err)
 	}
-	_, authErr := svc.Authenticate(p.BadToken)
-	if authErr == nil {
+	if _, w.authErr = svc.Authenticate(p.BadToken); w.authErr == nil {
 		t.Fatalf("core accepts %q as a token", p.BadToken)
 	}
-	var wantIDs []string
+	if _, w.notFoundErr = svc.GetTransaction(ctx, p.UnknownID); core.CodeOf(w.notFoundErr) != core.CodeNotFound {
+		t.Fatalf("core.GetTransaction(%q) = %v, want not_found", p.UnknownID, w.notFoundErr)
+	}
 	err = svc.ListTransactions(ctx, core.ListRequest{AccountID: p.Account, Payload: p.Payload, Limit: p.Limit},
-		func(tx *core.Transaction) error { wantIDs = append(wantIDs, tx.ID); return nil })
+		func(tx *core.Transaction) error { w.ids = append(w.ids, tx.ID); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantUpload := coreUpload(t, svc, p)
-	wantChat := coreChat(t, svc, p)
-	if len(wantChat) != p.ChatMessages {
-		t.Fatalf("core answered %d chat messages with %d events, want one ack each", p.ChatMessages, len(wantChat))
+	w.upload = coreUpload(t, svc, p)
+	w.chat = coreChat(t, svc, p)
+	if len(w.chat) != p.ChatMessages {
+		t.Fatalf("core answered %d chat messages with %d events, want one ack each", p.ChatMessages, len(w.chat))
 	}
+	return w
+}
 
-	// checkToken checks a token Node received: the core accepts it for the
-	// user, and says when it expires.
-	checkToken := func(t *testing.T, token string) core.TokenResult {
-		t.Helper()
-		if sub, err := svc.Authenticate(token); err != nil || sub != user {
-			t.Fatalf("core.Authenticate(token from node) = %q, %v; want %q, nil", sub, err, user)
+// token checks a token a client received: the core accepts it for the
+// user, and says when it expires.
+func (w *want) token(t *testing.T, token string) core.TokenResult {
+	t.Helper()
+	if sub, err := w.svc.Authenticate(token); err != nil || sub != user {
+		t.Fatalf("core.Authenticate(token the client got) = %q, %v; want %q, nil", sub, err, user)
+	}
+	r, err := w.svc.ValidateToken(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// kinds runs each named check as a subtest and records, per call kind,
+// whether all of that kind's checks passed.
+type kinds map[string]bool
+
+func (k kinds) run(t *testing.T, kind, name string, check func(t *testing.T)) {
+	ok := t.Run(name, check)
+	if prev, seen := k[kind]; seen {
+		ok = ok && prev
+	}
+	k[kind] = ok
+}
+
+// checkGRPC checks a client's gRPC answers, read in protobuf's JSON
+// mapping into the generated Go messages.
+func (w *want) checkGRPC(t *testing.T, r map[string]json.RawMessage) map[string]bool {
+	k := kinds{}
+	k.run(t, "unary", "ValidateUser", func(t *testing.T) {
+		login := okProto[*authv1.ValidateUserResponse](t, r, "validate_user")
+		tok := w.token(t, login.GetToken())
+		if login.GetIsValid() != w.user.IsValid || login.GetMessage() != w.user.Message || !login.GetExpiresAt().AsTime().Equal(tok.ExpiresAt) {
+			t.Errorf("got %v; core answers is_valid %v, message %q, expiry %v", login, w.user.IsValid, w.user.Message, tok.ExpiresAt)
 		}
-		r, err := svc.ValidateToken(ctx, token)
-		if err != nil {
-			t.Fatal(err)
+		wrong := okProto[*authv1.ValidateUserResponse](t, r, "validate_user_wrong_password")
+		if diff := cmp.Diff(protoconv.UserResult(w.wrong), wrong, protocmp.Transform()); diff != "" {
+			t.Errorf("wrong password (-core +client):\n%s", diff)
 		}
-		return r
-	}
-
-	if got.UploadSHA256 != wantUpload.SHA256 {
-		t.Errorf("SHA-256 of the upload by Node's crypto = %s, by Go = %s: the two sides made different bytes", got.UploadSHA256, wantUpload.SHA256)
-	}
-
-	t.Run("grpc", func(t *testing.T) {
-		r := got.GRPC
-		var files []string
-		decode(t, "proto_files", r["proto_files"], &files)
-		t.Logf("proto files loaded at run time: %s", strings.Join(files, ", "))
-
-		pass("grpc", "unary", t.Run("ValidateUser", func(t *testing.T) {
-			login := ok[pbUserResult](t, r, "validate_user")
-			tok := checkToken(t, login.Token)
-			if login.IsValid != wantUser.IsValid || login.Message != wantUser.Message {
-				t.Errorf("node got is_valid %v, message %q; core answers %v, %q", login.IsValid, login.Message, wantUser.IsValid, wantUser.Message)
-			}
-			if exp := login.ExpiresAt.time(t); !exp.Equal(tok.ExpiresAt) {
-				t.Errorf("node got expires_at %v; the token expires at %v", exp, tok.ExpiresAt)
-			}
-			wrong := ok[pbUserResult](t, r, "validate_user_wrong_password")
-			if wrong.IsValid != wantWrong.IsValid || wrong.Message != wantWrong.Message || wrong.Token != "" {
-				t.Errorf("wrong password: node got %+v; core answers %+v", wrong, wantWrong)
-			}
-		}))
-		pass("grpc", "unary", t.Run("ValidateToken", func(t *testing.T) {
-			login := ok[pbUserResult](t, r, "validate_user")
-			want := checkToken(t, login.Token)
-			v := ok[pbTokenResult](t, r, "validate_token")
-			gotTok := core.TokenResult{IsValid: v.IsValid, Subject: v.Subject, ExpiresAt: v.ExpiresAt.time(t), Message: v.Message}
-			if diff := cmp.Diff(want, gotTok); diff != "" {
-				t.Errorf("ValidateToken: node's answer differs from core's (-core +node):\n%s", diff)
-			}
-			bad := ok[pbTokenResult](t, r, "validate_token_bad")
-			gotBad := core.TokenResult{IsValid: bad.IsValid, Subject: bad.Subject, ExpiresAt: bad.ExpiresAt.time(t), Message: bad.Message}
-			if diff := cmp.Diff(wantBadToken, gotBad); diff != "" {
-				t.Errorf("ValidateToken(bad token): node's answer differs from core's (-core +node):\n%s", diff)
-			}
-		}))
-		pass("grpc", "unary", t.Run("GetTransaction", func(t *testing.T) {
-			tx := ok[pbTransaction](t, r, "get_transaction").proto(t)
-			if diff := cmp.Diff(protoconv.Transaction(wantTx), tx, protocmp.Transform()); diff != "" {
-				t.Errorf("GetTransaction: node's record differs from core's (-core +node):\n%s", diff)
-			}
-			if tx.GetStatus() == transactionv1.Status_STATUS_UNSPECIFIED || len(tx.GetLineItems()) == 0 || len(tx.GetMetadata()) == 0 {
-				t.Errorf("GetTransaction: record %v lacks a status, line items or metadata; the check proves little", tx)
-			}
-		}))
-		pass("grpc", "unary", t.Run("GetTransaction/bad token", func(t *testing.T) {
-			e := failed[grpcError](t, r, "get_transaction_bad_token")
-			want := grpcError{Code: grpcwire.CodeOf(core.CodeOf(authErr)), CodeName: "UNAUTHENTICATED", Message: core.MessageOf(authErr)}
-			if want.Code != codes.Unauthenticated {
-				t.Fatalf("grpcsvc maps core's %v to %v, not Unauthenticated", core.CodeOf(authErr), want.Code)
-			}
-			if e != want {
-				t.Errorf("node got %+v; want %+v", e, want)
-			}
-		}))
-		pass("grpc", "server-stream", t.Run("ListTransactions", func(t *testing.T) {
-			f := ok[feed](t, r, "list_transactions")
-			if f.Count != len(wantIDs) {
-				t.Errorf("node counted %d records; core sends %d", f.Count, len(wantIDs))
-			}
-			if diff := cmp.Diff(wantIDs, f.IDs); diff != "" {
-				t.Errorf("record ids in order (-core +node):\n%s", diff)
-			}
-		}))
-		pass("grpc", "client-stream", t.Run("Upload", func(t *testing.T) {
-			u := ok[pbUploadSummary](t, r, "upload")
-			gotSum := core.UploadSummary{Filename: u.Filename, Bytes: parseInt(t, u.Bytes), Chunks: parseInt(t, u.Chunks), SHA256: u.SHA256}
-			// One gRPC message per chunk, so even Chunks matches.
-			if diff := cmp.Diff(wantUpload, gotSum); diff != "" {
-				t.Errorf("Upload: summary differs from core's (-core +node):\n%s", diff)
-			}
-		}))
-		pass("grpc", "bidi", t.Run("Chat", func(t *testing.T) {
-			c := ok[chatResult](t, r, "chat")
-			gotEvents := make([]core.ChatEvent, len(c.Events))
-			for i, ev := range c.Events {
-				gotEvents[i] = ev.core(t)
-				if gotEvents[i].SentAt.IsZero() {
-					t.Errorf("event %d has no sent_at", i)
-				}
-				if want := uint64(i + 1); gotEvents[i].Kind == core.EventAck && gotEvents[i].Seq != want {
-					t.Errorf("ack %d echoes seq %d, want %d", i, gotEvents[i].Seq, want)
-				}
-			}
-			if diff := cmp.Diff(wantChat, gotEvents, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
-				t.Errorf("Chat: events differ from core's (-core +node):\n%s", diff)
-			}
-		}))
 	})
-
-	t.Run("rest", func(t *testing.T) {
-		r := got.REST
-		pass("rest", "unary", t.Run("ValidateUser", func(t *testing.T) {
-			login := ok[core.UserResult](t, r, "validate_user")
-			tok := checkToken(t, login.Token)
-			if login.IsValid != wantUser.IsValid || login.Message != wantUser.Message || !login.ExpiresAt.Equal(tok.ExpiresAt) {
-				t.Errorf("node got %+v; core answers is_valid %v, message %q, expiry %v", login, wantUser.IsValid, wantUser.Message, tok.ExpiresAt)
-			}
-			wrong := ok[core.UserResult](t, r, "validate_user_wrong_password")
-			if diff := cmp.Diff(wantWrong, wrong); diff != "" {
-				t.Errorf("wrong password: (-core +node):\n%s", diff)
-			}
-		}))
-		pass("rest", "unary", t.Run("ValidateToken", func(t *testing.T) {
-			login := ok[core.UserResult](t, r, "validate_user")
-			want := checkToken(t, login.Token)
-			if diff := cmp.Diff(want, ok[core.TokenResult](t, r, "validate_token")); diff != "" {
-				t.Errorf("ValidateToken: (-core +node):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantBadToken, ok[core.TokenResult](t, r, "validate_token_bad")); diff != "" {
-				t.Errorf("ValidateToken(bad token): (-core +node):\n%s", diff)
-			}
-		}))
-		pass("rest", "unary", t.Run("GetTransaction", func(t *testing.T) {
-			tx := ok[core.Transaction](t, r, "get_transaction")
-			if diff := cmp.Diff(wantTx, &tx); diff != "" {
-				t.Errorf("GET /v1/transactions/{id}: node's record differs from core's (-core +node):\n%s", diff)
-			}
-		}))
-		pass("rest", "unary", t.Run("GetTransaction/bad token", func(t *testing.T) {
-			e := failed[restError](t, r, "get_transaction_bad_token")
-			want := restError{Status: restwire.StatusOf(core.CodeOf(authErr)), Code: core.CodeOf(authErr).String(), Message: core.MessageOf(authErr)}
-			if want.Status != http.StatusUnauthorized {
-				t.Fatalf("restsvc maps core's %v to %d, not 401", core.CodeOf(authErr), want.Status)
-			}
-			if e != want {
-				t.Errorf("node got %+v; want %+v", e, want)
-			}
-		}))
-		pass("rest", "server-stream", t.Run("ListTransactions", func(t *testing.T) {
-			f := ok[feed](t, r, "list_transactions")
-			if !strings.HasPrefix(f.ContentType, "application/x-ndjson") {
-				t.Errorf("feed Content-Type %q, want application/x-ndjson", f.ContentType)
-			}
-			if f.Count != len(wantIDs) {
-				t.Errorf("node counted %d NDJSON records; core sends %d", f.Count, len(wantIDs))
-			}
-			if diff := cmp.Diff(wantIDs, f.IDs); diff != "" {
-				t.Errorf("record ids in order (-core +node):\n%s", diff)
-			}
-		}))
-		pass("rest", "client-stream", t.Run("Upload", func(t *testing.T) {
-			var how string
-			decode(t, "upload_body", r["upload_body"], &how)
-			reqs := uploads.requests()
-			want := []uploadRequest{{Proto: "HTTP/1.1", TransferEncoding: []string{"chunked"}, ContentLength: -1}}
-			if diff := cmp.Diff(want, reqs); diff != "" || how != "streamed" {
-				t.Errorf("node says its upload body was %q; the server saw (-want +got):\n%s", how, diff)
-			}
-			t.Logf("request body: %s by node, received as %+v", how, reqs)
-			u := ok[core.UploadSummary](t, r, "upload")
-			// Chunks counts the server's body reads, which depend on how
-			// TCP delivered the bytes: only the rest is comparable.
-			if diff := cmp.Diff(wantUpload, u, cmpopts.IgnoreFields(core.UploadSummary{}, "Chunks")); diff != "" {
-				t.Errorf("POST /v1/files: summary differs from core's (-core +node):\n%s", diff)
-			}
-		}))
-		pass("rest", "bidi", t.Run("Chat", func(t *testing.T) {
-			c := ok[restChat](t, r, "chat")
-			if c.Skipped != "" {
-				t.Fatalf("node skipped the WebSocket chat: %s", c.Skipped)
-			}
-			if c.Protocol != restwire.SubprotocolJSON {
-				t.Errorf("WebSocket subprotocol %q, want %q", c.Protocol, restwire.SubprotocolJSON)
-			}
-			for i, ev := range c.Events {
-				if ev.SentAt.IsZero() {
-					t.Errorf("event %d has no sent_at", i)
-				}
-			}
-			if diff := cmp.Diff(wantChat, c.Events, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
-				t.Errorf("GET /v1/chat: events differ from core's (-core +node):\n%s", diff)
-			}
-		}))
-	})
-}
-
-// requireNode returns the path of node and the flags the client needs, or
-// why the test must skip: node, a recent enough one, or the client's
-// packages are not installed.
-func requireNode(t *testing.T) (node string, flags []string, skip string) {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return "", nil, "node is not on PATH: install Node.js 20 or later, then run make interop-deps, to test the cross-language claim"
-	}
-	if _, err := os.Stat(filepath.FromSlash(nodeModules)); err != nil {
-		return "", nil, fmt.Sprintf("interop/%s is missing: run make interop-deps (npm ci in interop/node) to test the cross-language claim", nodeModules)
-	}
-	out, err := exec.Command(node, "--version").Output()
-	if err != nil {
-		t.Fatalf("node --version: %v", err)
-	}
-	major, err := nodeMajor(string(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if major < 20 {
-		return "", nil, fmt.Sprintf("node %s is too old: the client needs Node.js 20 or later (fetch with streamed bodies, WebSocket)", strings.TrimSpace(string(out)))
-	}
-	if major < 22 {
-		// WebSocket is global from Node 22; Node 20 and 21 have it behind
-		// a flag.
-		flags = append(flags, "--experimental-websocket")
-	}
-	return node, flags, ""
-}
-
-// resultEnv names the file the test writes its result to, for the report's
-// Language support row (cmd/report sets it); unset, nothing is written.
-const resultEnv = "INTEROP_RESULT"
-
-// writeResult writes in to the file $INTEROP_RESULT names, if set.
-func writeResult(t *testing.T, in report.Interop) {
-	t.Helper()
-	path := os.Getenv(resultEnv)
-	if path == "" {
-		return
-	}
-	in.MeasuredBy = "go test ./interop -run TestNodeClient"
-	b, err := json.MarshalIndent(in, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Errorf("%s: %v", resultEnv, err)
-	}
-}
-
-// nodeClients describes the two Node clients and what they completed. The
-// gRPC client's libraries are those of node/package.json (it alone
-// imports any); the REST client uses only Node's fetch and WebSocket.
-func nodeClients(t *testing.T, version string, flags []string, completed map[string]map[string]bool) report.Interop {
-	t.Helper()
-	b, err := os.ReadFile("node/package.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkg struct {
-		Dependencies map[string]string `json:"dependencies"`
-	}
-	if err := json.Unmarshal(b, &pkg); err != nil {
-		t.Fatalf("node/package.json: %v", err)
-	}
-	var libs []string
-	for name, v := range pkg.Dependencies {
-		libs = append(libs, name+" "+v)
-	}
-	slices.Sort(libs)
-	lang := "JavaScript (Node.js " + version + ")"
-	kinds := func(transport string) map[string]bool {
-		out := map[string]bool{}
-		for _, k := range []string{"unary", "server-stream", "client-stream", "bidi"} {
-			out[k] = completed[transport][k]
+	k.run(t, "unary", "ValidateToken", func(t *testing.T) {
+		login := okProto[*authv1.ValidateUserResponse](t, r, "validate_user")
+		want := protoconv.TokenResult(w.token(t, login.GetToken()))
+		if diff := cmp.Diff(want, okProto[*authv1.ValidateTokenResponse](t, r, "validate_token"), protocmp.Transform()); diff != "" {
+			t.Errorf("(-core +client):\n%s", diff)
 		}
-		return out
+		if diff := cmp.Diff(protoconv.TokenResult(w.badToken), okProto[*authv1.ValidateTokenResponse](t, r, "validate_token_bad"), protocmp.Transform()); diff != "" {
+			t.Errorf("bad token (-core +client):\n%s", diff)
+		}
+	})
+	k.run(t, "unary", "GetTransaction", func(t *testing.T) {
+		tx := okProto[*transactionv1.Transaction](t, r, "get_transaction")
+		if diff := cmp.Diff(protoconv.Transaction(w.tx), tx, protocmp.Transform()); diff != "" {
+			t.Errorf("the record differs from core's (-core +client):\n%s", diff)
+		}
+		if tx.GetStatus() == transactionv1.Status_STATUS_UNSPECIFIED || len(tx.GetLineItems()) == 0 || len(tx.GetMetadata()) == 0 {
+			t.Errorf("record %v lacks a status, line items or metadata; the check proves little", tx)
+		}
+	})
+	for _, c := range []struct {
+		name, call string
+		err        error
+		code       codes.Code
+	}{
+		{"GetTransaction/bad token", "get_transaction_bad_token", w.authErr, codes.Unauthenticated},
+		{"GetTransaction/unknown id", "get_transaction_unknown", w.notFoundErr, codes.NotFound},
+	} {
+		k.run(t, "unary", c.name, func(t *testing.T) {
+			want := grpcError{Code: grpcwire.CodeOf(core.CodeOf(c.err)), Message: core.MessageOf(c.err)}
+			if want.Code != c.code {
+				t.Fatalf("grpcwire maps core's %v to %v, not %v", core.CodeOf(c.err), want.Code, c.code)
+			}
+			if e := failed[grpcError](t, r, c.call); e != want {
+				t.Errorf("got %+v; want %+v", e, want)
+			}
+		})
 	}
-	return report.Interop{Clients: []report.InteropClient{
-		{Language: lang, Transport: "grpc", Libraries: libs, Stubs: "stubs loaded from the .proto files at run time, none generated", Kinds: kinds("grpc")},
-		{Language: lang, Transport: "rest", Libraries: nil, Stubs: "hand-written requests (URLs, JSON, NDJSON lines, WebSocket frames)", Flags: flags, Kinds: kinds("rest")},
-	}}
+	k.run(t, "server-stream", "ListTransactions", func(t *testing.T) { w.checkFeed(t, ok[feed](t, r, "list_transactions")) })
+	k.run(t, "client-stream", "Upload", func(t *testing.T) {
+		// One gRPC message per chunk, so even Chunks matches.
+		if diff := cmp.Diff(protoconv.UploadSummary(w.upload), okProto[*filev1.UploadSummary](t, r, "upload"), protocmp.Transform()); diff != "" {
+			t.Errorf("the summary differs from core's (-core +client):\n%s", diff)
+		}
+	})
+	k.run(t, "bidi", "Chat", func(t *testing.T) {
+		var c struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		c.Events = nil
+		decode(t, "chat", okRaw(t, r, "chat"), &c)
+		events := make([]core.ChatEvent, len(c.Events))
+		for i, raw := range c.Events {
+			var m chatv1.ChatEvent
+			unmarshalProto(t, "chat event", raw, &m)
+			events[i] = protoconv.FromChatEvent(&m)
+		}
+		w.checkChat(t, events)
+	})
+	return k
 }
 
-// nodeMajor returns the major version of a "v20.20.2" version string.
-func nodeMajor(v string) (int, error) {
-	s, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(v), "v"), ".")
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("node --version printed %q, not vMAJOR.MINOR.PATCH", v)
+// checkREST checks a client's REST answers, read as the Go client reads
+// them, into the core's types.
+func (w *want) checkREST(t *testing.T, r map[string]json.RawMessage, uploads *uploadLog) map[string]bool {
+	k := kinds{}
+	k.run(t, "unary", "ValidateUser", func(t *testing.T) {
+		login := ok[core.UserResult](t, r, "validate_user")
+		tok := w.token(t, login.Token)
+		if login.IsValid != w.user.IsValid || login.Message != w.user.Message || !login.ExpiresAt.Equal(tok.ExpiresAt) {
+			t.Errorf("got %+v; core answers is_valid %v, message %q, expiry %v", login, w.user.IsValid, w.user.Message, tok.ExpiresAt)
+		}
+		if diff := cmp.Diff(w.wrong, ok[core.UserResult](t, r, "validate_user_wrong_password")); diff != "" {
+			t.Errorf("wrong password (-core +client):\n%s", diff)
+		}
+	})
+	k.run(t, "unary", "ValidateToken", func(t *testing.T) {
+		want := w.token(t, ok[core.UserResult](t, r, "validate_user").Token)
+		if diff := cmp.Diff(want, ok[core.TokenResult](t, r, "validate_token")); diff != "" {
+			t.Errorf("(-core +client):\n%s", diff)
+		}
+		if diff := cmp.Diff(w.badToken, ok[core.TokenResult](t, r, "validate_token_bad")); diff != "" {
+			t.Errorf("bad token (-core +client):\n%s", diff)
+		}
+	})
+	k.run(t, "unary", "GetTransaction", func(t *testing.T) {
+		tx := ok[core.Transaction](t, r, "get_transaction")
+		if diff := cmp.Diff(w.tx, &tx); diff != "" {
+			t.Errorf("the record differs from core's (-core +client):\n%s", diff)
+		}
+	})
+	for _, c := range []struct {
+		name, call string
+		err        error
+		status     int
+	}{
+		{"GetTransaction/bad token", "get_transaction_bad_token", w.authErr, http.StatusUnauthorized},
+		{"GetTransaction/unknown id", "get_transaction_unknown", w.notFoundErr, http.StatusNotFound},
+	} {
+		k.run(t, "unary", c.name, func(t *testing.T) {
+			want := restError{Status: restwire.StatusOf(core.CodeOf(c.err)), Code: core.CodeOf(c.err).String(), Message: core.MessageOf(c.err)}
+			if want.Status != c.status {
+				t.Fatalf("restwire maps core's %v to %d, not %d", core.CodeOf(c.err), want.Status, c.status)
+			}
+			if e := failed[restError](t, r, c.call); e != want {
+				t.Errorf("got %+v; want %+v", e, want)
+			}
+		})
 	}
-	return n, nil
+	k.run(t, "server-stream", "ListTransactions", func(t *testing.T) {
+		f := ok[feed](t, r, "list_transactions")
+		if !strings.HasPrefix(f.ContentType, restwire.ContentTypeNDJSON) {
+			t.Errorf("feed Content-Type %q, want %s", f.ContentType, restwire.ContentTypeNDJSON)
+		}
+		w.checkFeed(t, f)
+	})
+	k.run(t, "client-stream", "Upload", func(t *testing.T) {
+		var how string
+		decode(t, "upload_body", r["upload_body"], &how)
+		reqs := uploads.requests()
+		want := []uploadRequest{{Proto: "HTTP/1.1", TransferEncoding: []string{"chunked"}, ContentLength: -1}}
+		if diff := cmp.Diff(want, reqs); diff != "" || how != "streamed" {
+			t.Errorf("the client says its upload body was %q; the server saw (-want +got):\n%s", how, diff)
+		}
+		// Chunks counts the server's body reads, which depend on how TCP
+		// delivered the bytes: only the rest is comparable.
+		if diff := cmp.Diff(w.upload, ok[core.UploadSummary](t, r, "upload"), cmpopts.IgnoreFields(core.UploadSummary{}, "Chunks")); diff != "" {
+			t.Errorf("the summary differs from core's (-core +client):\n%s", diff)
+		}
+	})
+	k.run(t, "bidi", "Chat", func(t *testing.T) {
+		c := ok[struct {
+			Skipped  string           `json:"skipped"`
+			Protocol string           `json:"protocol"`
+			Events   []core.ChatEvent `json:"events"`
+		}](t, r, "chat")
+		if c.Skipped != "" {
+			t.Fatalf("the client skipped the WebSocket chat: %s", c.Skipped)
+		}
+		if c.Protocol != restwire.SubprotocolJSON {
+			t.Errorf("WebSocket subprotocol %q, want %q", c.Protocol, restwire.SubprotocolJSON)
+		}
+		w.checkChat(t, c.Events)
+	})
+	return k
+}
+
+func (w *want) checkFeed(t *testing.T, f feed) {
+	t.Helper()
+	if f.Count != len(w.ids) {
+		t.Errorf("the client counted %d records; core sends %d", f.Count, len(w.ids))
+	}
+	if diff := cmp.Diff(w.ids, f.IDs); diff != "" {
+		t.Errorf("record ids in order (-core +client):\n%s", diff)
+	}
+}
+
+func (w *want) checkChat(t *testing.T, events []core.ChatEvent) {
+	t.Helper()
+	for i, ev := range events {
+		if ev.SentAt.IsZero() {
+			t.Errorf("event %d has no sent_at", i)
+		}
+		if want := uint64(i + 1); ev.Kind == core.EventAck && ev.Seq != want {
+			t.Errorf("ack %d echoes seq %d, want %d", i, ev.Seq, want)
+		}
+	}
+	if diff := cmp.Diff(w.chat, events, cmpopts.IgnoreFields(core.ChatEvent{}, "SentAt")); diff != "" {
+		t.Errorf("events differ from core's (-core +client):\n%s", diff)
+	}
 }
 
 // uploadLog records how upload requests reached the REST server, so that
@@ -535,7 +568,7 @@ type uploadRequest struct {
 
 func (l *uploadLog) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/v1/files" {
+		if r.Method == http.MethodPost && r.URL.Path == restwire.PathFiles {
 			l.mu.Lock()
 			l.reqs = append(l.reqs, uploadRequest{r.Proto, r.TransferEncoding, r.ContentLength})
 			l.mu.Unlock()
@@ -582,34 +615,35 @@ func serve(t *testing.T, svc *core.Service) (restURL, grpcAddr string, uploads *
 	return "http://" + rl.Addr().String(), gl.Addr().String(), uploads
 }
 
-// runNode runs the client with p on its standard input and decodes what it
-// prints.
-func runNode(t *testing.T, node string, flags []string, restURL, grpcAddr string, p plan) nodeResult {
+// runProcess runs a client process with p on its standard input and
+// decodes what it prints.
+func runProcess(t *testing.T, env []string, name string, args []string, p plan) clientResult {
 	t.Helper()
 	in, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A bound that only a hung client reaches; it asserts no timing.
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append(flags, clientScript, restURL, grpcAddr)...)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s", clientScript, err, stderr.String())
+		t.Fatalf("%s %s: %v\nstderr:\n%s", name, strings.Join(args, " "), err, stderr.String())
 	}
-	var r nodeResult
+	var r clientResult
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		t.Fatalf("node printed no JSON object: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		t.Fatalf("%s printed no JSON object: %v\nstdout:\n%s\nstderr:\n%s", name, err, stdout.String(), stderr.String())
 	}
 	return r
 }
 
-// coreUpload uploads the bytes client.mjs makes, chunked as it chunks them,
-// straight to the core.
+// coreUpload uploads the bytes the clients make, chunked as they chunk
+// them, straight to the core.
 func coreUpload(t *testing.T, svc *core.Service, p plan) core.UploadSummary {
 	t.Helper()
 	data := uploadData(p.UploadBytes)
@@ -632,7 +666,7 @@ func coreUpload(t *testing.T, svc *core.Service, p plan) core.UploadSummary {
 	return s
 }
 
-// uploadData is client.mjs's upload file: byte i is (i*131 + 17) mod 251.
+// uploadData is the clients' upload file: byte i is (i*131 + 17) mod 251.
 func uploadData(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
@@ -641,7 +675,7 @@ func uploadData(n int) []byte {
 	return b
 }
 
-// coreChat runs the chat session client.mjs runs, straight on the core,
+// coreChat runs the chat session the clients run, straight on the core,
 // and returns the events the member receives.
 func coreChat(t *testing.T, svc *core.Service, p plan) []core.ChatEvent {
 	t.Helper()
@@ -651,7 +685,7 @@ func coreChat(t *testing.T, svc *core.Service, p plan) []core.ChatEvent {
 			return core.ChatMessage{}, io.EOF
 		}
 		next++
-		return core.ChatMessage{Room: p.Room, Seq: uint64(next), Text: "hello " + strconv.Itoa(next) + " from node"}, nil
+		return core.ChatMessage{Room: p.Room, Seq: uint64(next), Text: chatText(next, p)}, nil
 	}
 	var events []core.ChatEvent
 	send := func(ev core.ChatEvent) error { events = append(events, ev); return nil }
@@ -661,14 +695,17 @@ func coreChat(t *testing.T, svc *core.Service, p plan) []core.ChatEvent {
 	return events
 }
 
+// chatText is message seq's text: "hello 3 from python".
+func chatText(seq int, p plan) string { return "hello " + strconv.Itoa(seq) + " from " + p.ChatFrom }
+
 // decode unmarshals raw into v, failing the test if it cannot.
 func decode(t *testing.T, name string, raw json.RawMessage, v any) {
 	t.Helper()
 	if raw == nil {
-		t.Fatalf("node printed no %q", name)
+		t.Fatalf("the client printed no %q", name)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("node's %q: %v\n%s", name, err, raw)
+		t.Fatalf("the client's %q: %v\n%s", name, err, raw)
 	}
 }
 
@@ -682,106 +719,73 @@ func errorOf(t *testing.T, name string, raw json.RawMessage) json.RawMessage {
 	return e.Error
 }
 
-// ok returns the answer of a call that must have succeeded in Node.
-func ok[T any](t *testing.T, results map[string]json.RawMessage, name string) T {
+// okRaw returns the answer of a call that must have succeeded.
+func okRaw(t *testing.T, results map[string]json.RawMessage, name string) json.RawMessage {
 	t.Helper()
 	raw := results[name]
 	if e := errorOf(t, name, raw); e != nil {
-		t.Fatalf("%s failed in node: %s", name, e)
+		t.Fatalf("%s failed in the client: %s", name, e)
 	}
+	return raw
+}
+
+// ok returns the answer of a call that must have succeeded.
+func ok[T any](t *testing.T, results map[string]json.RawMessage, name string) T {
+	t.Helper()
 	var v T
-	decode(t, name, raw, &v)
+	decode(t, name, okRaw(t, results, name), &v)
 	return v
 }
 
-// failed returns the error of a call that must have failed in Node.
+// okProto returns the gRPC answer of a call that must have succeeded, read
+// from protobuf's JSON mapping.
+func okProto[M interface {
+	proto.Message
+	*P
+}, P any](t *testing.T, results map[string]json.RawMessage, name string) M {
+	t.Helper()
+	m := M(new(P))
+	unmarshalProto(t, name, okRaw(t, results, name), m)
+	return m
+}
+
+func unmarshalProto(t *testing.T, name string, raw json.RawMessage, m proto.Message) {
+	t.Helper()
+	if err := protojson.Unmarshal(raw, m); err != nil {
+		t.Fatalf("the client's %q is not a %s in protobuf's JSON mapping: %v\n%s", name, m.ProtoReflect().Descriptor().FullName(), err, raw)
+	}
+}
+
+// failed returns the error of a call that must have failed.
 func failed[E any](t *testing.T, results map[string]json.RawMessage, name string) E {
 	t.Helper()
 	raw := results[name]
 	e := errorOf(t, name, raw)
 	if e == nil {
-		t.Fatalf("%s succeeded in node, want an error: %s", name, raw)
+		t.Fatalf("%s succeeded in the client, want an error: %s", name, raw)
 	}
 	var v E
 	decode(t, name, e, &v)
 	return v
 }
 
-func parseInt(t *testing.T, s string) int64 {
+// resultEnv names the file the test writes its result to, for the report's
+// Language support row (cmd/report sets it); unset, nothing is written.
+const resultEnv = "INTEROP_RESULT"
+
+// writeResult writes in to the file $INTEROP_RESULT names, if set.
+func writeResult(t *testing.T, in report.Interop) {
 	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
+	path := os.Getenv(resultEnv)
+	if path == "" {
+		return
+	}
+	in.MeasuredBy = "go test ./interop -run TestClients"
+	b, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
-		t.Fatalf("node sent a 64-bit integer as %q: %v", s, err)
+		t.Fatal(err)
 	}
-	return n
-}
-
-func parseUint(t *testing.T, s string) uint64 {
-	t.Helper()
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		t.Fatalf("node sent a 64-bit integer as %q: %v", s, err)
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Errorf("%s: %v", resultEnv, err)
 	}
-	return n
-}
-
-// pb returns ts as a protobuf Timestamp; nil stays nil.
-func (ts *pbTimestamp) pb(t *testing.T) *timestamppb.Timestamp {
-	t.Helper()
-	if ts == nil {
-		return nil
-	}
-	return &timestamppb.Timestamp{Seconds: parseInt(t, ts.Seconds), Nanos: ts.Nanos}
-}
-
-// time returns ts as a time, the zero time for an absent timestamp (as
-// protoconv decodes one).
-func (ts *pbTimestamp) time(t *testing.T) time.Time {
-	t.Helper()
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.pb(t).AsTime()
-}
-
-// proto returns the record as the generated Go message, so that it can be
-// compared with what the Go server encodes.
-func (x pbTransaction) proto(t *testing.T) *transactionv1.Transaction {
-	t.Helper()
-	status, known := transactionv1.Status_value[x.Status]
-	if !known {
-		t.Fatalf("node decoded status %q, which transaction.v1.Status lacks", x.Status)
-	}
-	m := &transactionv1.Transaction{
-		Id:             x.ID,
-		AccountId:      x.AccountID,
-		CounterpartyId: x.CounterpartyID,
-		AmountMinor:    parseInt(t, x.AmountMinor),
-		Currency:       x.Currency,
-		Status:         transactionv1.Status(status),
-		CreatedAt:      x.CreatedAt.pb(t),
-		UpdatedAt:      x.UpdatedAt.pb(t),
-		Description:    x.Description,
-		Metadata:       x.Metadata,
-	}
-	for _, li := range x.LineItems {
-		m.LineItems = append(m.LineItems, &transactionv1.LineItem{
-			Sku: li.SKU, Name: li.Name, Quantity: li.Quantity, UnitAmountMinor: parseInt(t, li.UnitAmountMinor),
-		})
-	}
-	return m
-}
-
-// core returns the event as the core's type, through protoconv as the Go
-// client converts it.
-func (ev pbChatEvent) core(t *testing.T) core.ChatEvent {
-	t.Helper()
-	kind, known := chatv1.ChatEvent_Kind_value[ev.Kind]
-	if !known {
-		t.Fatalf("node decoded event kind %q, which chat.v1.ChatEvent.Kind lacks", ev.Kind)
-	}
-	return protoconv.FromChatEvent(&chatv1.ChatEvent{
-		Kind: chatv1.ChatEvent_Kind(kind), Room: ev.Room, Seq: parseUint(t, ev.Seq),
-		From: ev.From, Text: ev.Text, SentAt: ev.SentAt.pb(t),
-	})
 }

@@ -191,7 +191,7 @@ func (r *runner) runInterop(ctx context.Context) {
 	path, err := filepath.Abs(filepath.Join(r.o.out, "interop.json"))
 	if err == nil {
 		os.Remove(path)
-		err = r.command(ctx, []string{"INTEROP_RESULT=" + path}, nil, "go", "test", "-count=1", "-run", "^TestNodeClient$", "./interop")
+		err = r.command(ctx, []string{"INTEROP_RESULT=" + path}, nil, "go", "test", "-count=1", "-run", "^TestClients$", "./interop")
 	}
 	if err != nil {
 		fmt.Fprintf(r.stderr, "report: cross-language test: %v\n", err)

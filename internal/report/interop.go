@@ -37,6 +37,23 @@ type InteropClient struct {
 	// bidi) to whether every call of that kind returned what the Go core
 	// returns for it.
 	Kinds map[string]bool `json:"kinds"`
+	// Client is how the client came to be: "generated" (stubs generated
+	// from the .proto files), "loaded" (stubs built from them at run time)
+	// or "hand-written".
+	Client string `json:"client,omitempty"`
+	// Files are the hand-written client files of this transport, relative
+	// to the repository, and HandWrittenLines their lines of code (blank
+	// and comment-only lines not counted), as the test counted them.
+	Files            []string `json:"files,omitempty"`
+	HandWrittenLines int      `json:"hand_written_lines"`
+	// UnaryCalls ValidateToken calls, made one at a time by one thread,
+	// took UnarySeconds: UnaryCallsPerSecond is reported, never asserted.
+	UnaryCalls          int     `json:"unary_calls"`
+	UnarySeconds        float64 `json:"unary_seconds"`
+	UnaryCallsPerSecond float64 `json:"unary_calls_per_second"`
+	// Skipped, when set, says why this language did not run here; Kinds
+	// are then all false.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // ReadInterop reads a cross-language result file.

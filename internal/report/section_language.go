@@ -40,6 +40,9 @@ func LanguageVerdict(in *Interop) Verdict {
 	langs := map[string]map[string]InteropClient{}
 	var order []string
 	for _, c := range in.Clients {
+		if c.Skipped != "" {
+			continue // not run here: no verdict either way
+		}
 		if langs[c.Language] == nil {
 			langs[c.Language] = map[string]InteropClient{}
 			order = append(order, c.Language)
