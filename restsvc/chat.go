@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"time"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc/restwire"
@@ -20,6 +22,11 @@ var chatAccept = &websocket.AcceptOptions{Subprotocols: restwire.Subprotocols}
 // sends what is still due and closes with 1000. A failed session closes
 // with a status from restwire.CloseStatusOf and the reason "<code>: <message>".
 func (h *handler) chat(c *gin.Context) {
+	// A session may outlast the server's unary timeout, whose deadlines
+	// the hijacked connection would keep.
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	conn, err := websocket.Accept(c.Writer, c.Request, chatAccept)
 	if err != nil {
 		// Accept has answered the client already.

@@ -3,7 +3,9 @@ package restsvc
 import (
 	"errors"
 	"io"
+	"net/http"
 	"sync"
+	"time"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
@@ -31,7 +33,11 @@ func (h *handler) upload(c *gin.Context) {
 	buf := uploadBufs.Get().(*[uploadBufSize]byte)
 	defer uploadBufs.Put(buf)
 	body := c.Request.Body
+	// The server's unary timeout does not bound an upload; a stall does.
+	deadline := readProgress(c, h.stall)
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
 	for {
+		deadline.touch()
 		n, rerr := body.Read(buf[:])
 		if n > 0 {
 			if _, err := up.Write(buf[:n]); err != nil {

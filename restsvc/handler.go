@@ -3,6 +3,7 @@ package restsvc
 import (
 	"log"
 	"net/http"
+	"time"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc/restwire"
@@ -25,6 +26,7 @@ func WithPanicLog(l *log.Logger) Option { return func(h *handler) { h.panicLog =
 type handler struct {
 	svc      *core.Service
 	maxBody  int64
+	stall    time.Duration
 	panicLog *log.Logger
 }
 
@@ -36,7 +38,7 @@ func init() {
 // NewHandler returns the REST service over svc: a gin engine in release
 // mode, without request logging, recovering panics into a JSON 500.
 func NewHandler(svc *core.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, maxBody: restwire.DefaultMaxBodyBytes}
+	h := &handler{svc: svc, maxBody: restwire.DefaultMaxBodyBytes, stall: DefaultStallTimeout}
 	for _, o := range opts {
 		o(h)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"restvsgrpc/internal/backpressure"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/hostile"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc"
 	"restvsgrpc/restsvc/restwire"
@@ -329,16 +329,7 @@ func TestDeadlineStopsWork(t *testing.T) {
 func noHandler() bool { return !inStacks("core.(*Service).ListTransactions") }
 
 // inStacks reports whether any goroutine's stack names fn.
-func inStacks(fn string) bool {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Contains(string(buf[:n]), fn)
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
+var inStacks = hostile.InStacks
 
 // TestCutUploadIsFailed checks that an upload whose chunked body ends
 // mid-chunk (the connection closed) is counted failed, never complete, and

@@ -2,6 +2,7 @@ package restsvc
 
 import (
 	"net/http"
+	"time"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
@@ -30,7 +31,7 @@ func (h *handler) listTransactions(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s := newStream(c)
+	s := newStream(c, h.stall, req.Interval)
 	err = h.svc.ListTransactions(c.Request.Context(), req, s.send)
 	switch {
 	case err == nil:
@@ -44,15 +45,22 @@ func (h *handler) listTransactions(c *gin.Context) {
 
 // stream writes one feed. It is used by one goroutine.
 type stream struct {
-	w       gin.ResponseWriter
-	feed    restwire.Feed
-	enc     *restwire.FeedEncoder
-	started bool
+	w        gin.ResponseWriter
+	feed     restwire.Feed
+	enc      *restwire.FeedEncoder
+	started  bool
+	deadline *progress // of each write
+	paced    bool      // records come slower than the deadline moves
 }
 
-func newStream(c *gin.Context) *stream {
+// newStream starts a feed's stream. A feed may run longer than the
+// server's unary timeout: its read deadline is cleared (over HTTP/1.1 the
+// server's wait for the next request would otherwise cancel the feed at
+// it), and its writes get a deadline of stall instead.
+func newStream(c *gin.Context, stall, interval time.Duration) *stream {
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Time{})
 	f := restwire.FeedOf(c.Request.Header.Get("Accept"))
-	return &stream{w: c.Writer, feed: f, enc: restwire.NewFeedEncoder(f)}
+	return &stream{w: c.Writer, feed: f, enc: restwire.NewFeedEncoder(f), deadline: writeProgress(c, stall), paced: interval >= stall/4}
 }
 
 func (s *stream) start() {
@@ -76,10 +84,14 @@ func (s *stream) send(t *core.Transaction) error {
 	if err != nil {
 		return err
 	}
+	s.deadline.touch()
 	if _, err := s.w.Write(b); err != nil {
 		return err
 	}
 	s.w.Flush()
+	if s.paced {
+		s.deadline.clear()
+	}
 	return nil
 }
 
