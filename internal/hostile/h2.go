@@ -96,13 +96,20 @@ type Event struct {
 }
 
 // Events reads frames until stop returns true for one, the server closes
-// the connection (a last Event of Kind "closed"), or timeout passes (no
-// error: the caller checks what it got). It acknowledges SETTINGS and
-// PING, and grants no flow-control window.
+// the connection (a last Event of Kind "closed", passed to stop too), or
+// timeout passes (no error: the caller checks what it got). It
+// acknowledges SETTINGS and PING, and grants no flow-control window.
 func (c *H2) Events(timeout time.Duration, stop func(Event) bool) ([]Event, error) {
 	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
 	defer c.conn.SetReadDeadline(time.Time{})
 	var evs []Event
+	closed := func() ([]Event, error) {
+		ev := Event{Kind: "closed"}
+		if stop != nil {
+			stop(ev)
+		}
+		return append(evs, ev), nil
+	}
 	for {
 		f, err := c.fr.ReadFrame()
 		if err != nil {
@@ -110,7 +117,7 @@ func (c *H2) Events(timeout time.Duration, stop func(Event) bool) ([]Event, erro
 				return evs, nil
 			}
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || isReset(err) {
-				return append(evs, Event{Kind: "closed"}), nil
+				return closed()
 			}
 			return evs, err
 		}
@@ -119,7 +126,7 @@ func (c *H2) Events(timeout time.Duration, stop func(Event) bool) ([]Event, erro
 		case *http2.SettingsFrame:
 			if !f.IsAck() {
 				if err := c.fr.WriteSettingsAck(); err != nil {
-					return append(evs, Event{Kind: "closed"}), nil
+					return closed()
 				}
 			}
 			continue

@@ -1,0 +1,134 @@
+package hostile_test
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+	"google.golang.org/protobuf/proto"
+
+	transactionv1 "restvsgrpc/gen/transaction/v1"
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/hostile"
+	"restvsgrpc/restsvc"
+)
+
+// TestStalledStreams pins finding 3: one connection that opened 150
+// ListTransactions streams of 1 MiB records and granted no flow-control
+// window held about 858 MB. What one connection can hold is bounded by its
+// stream limit (streams over it are refused) and by the stall timeout
+// (streams that make no progress are cut: over gRPC the connection is
+// closed, over rest-h2c each stream is reset), and the heap at the peak
+// stays within the limit's worth of streams.
+func TestStalledStreams(t *testing.T) {
+	maxStreams := scale(4, 32)
+	open := scale(12, 150)
+	const stall = 300 * time.Millisecond
+	tg := serve(t, limits{
+		grpc:    []grpcsvc.Option{grpcsvc.WithMaxConcurrentStreams(uint32(maxStreams)), grpcsvc.WithStallTimeout(stall)},
+		rest:    []restsvc.ServerOption{restsvc.WithMaxConcurrentStreams(maxStreams)},
+		handler: []restsvc.Option{restsvc.WithStallTimeout(stall)},
+	})
+	auth := hpack.HeaderField{Name: "authorization", Value: "Bearer " + tg.token}
+	msg, _ := proto.Marshal(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Payload: string(core.Payload1MiB), Limit: 400})
+	for _, tt := range []struct {
+		name string
+		addr string
+		open func(c *hostile.H2) error
+	}{
+		{"grpc", tg.grpc, func(c *hostile.H2) error {
+			id, err := c.Open(c.Block(hostile.GRPCRequest(tg.grpc, "/"+transactionv1.TransactionService_ServiceDesc.ServiceName+"/ListTransactions", auth)...), false)
+			if err != nil {
+				return err
+			}
+			return c.Data(id, hostile.GRPCMessage(msg), true)
+		}},
+		{"rest-h2c", tg.rest, func(c *hostile.H2) error {
+			_, err := c.Open(c.Block(hostile.HTTPRequest("GET", tg.rest, "/v1/transactions?account=acct-0001&payload=1MiB&limit=400", auth)...), true)
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base := hostile.Measure()
+			// A stream window of zero: the server may send headers, no data.
+			c, err := hostile.DialH2(tt.addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			peak := hostile.WatchHeap(20 * time.Millisecond)
+			for range open {
+				if err := tt.open(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ended := map[uint32]bool{}
+			refused := 0
+			closed := false
+			evs, err := c.Events(30*time.Second, func(ev hostile.Event) bool {
+				switch ev.Kind {
+				case "rst":
+					if ev.Code == http2.ErrCodeRefusedStream || ev.Code == http2.ErrCodeProtocol {
+						refused++
+					}
+					ended[ev.Stream] = true
+				case "closed":
+					closed = true
+				}
+				return closed || len(ended) == open
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			held := peak() - base.Heap
+			t.Logf("%d streams opened on one connection with no window: %d refused, %d reset, connection closed %v; heap peak +%d bytes (%d events)", open, refused, len(ended), closed, held, len(evs))
+			if refused < open-maxStreams {
+				t.Errorf("%d streams refused, want at least %d (the limit is %d)", refused, open-maxStreams, maxStreams)
+			}
+			if !closed && len(ended) < open {
+				t.Errorf("%d of %d stalled streams were cut, want all (or the connection closed)", len(ended), open)
+			}
+			if bound := int64(maxStreams)*8<<20 + 16<<20; held > bound {
+				t.Errorf("heap peak grew by %d bytes, want at most %d (%d streams of about 6 MB)", held, bound, maxStreams)
+			}
+			c.Close()
+			eventually(t, "the stalled feeds' handlers to end", func() bool { return !hostile.InStacks("core.(*Service).ListTransactions") })
+			tg.recovered(t, base)
+		})
+	}
+	t.Run("rest", func(t *testing.T) {
+		// HTTP/1.1: one connection per feed, and the client never reads.
+		base := hostile.Measure()
+		peak := hostile.WatchHeap(20 * time.Millisecond)
+		conns := make([]net.Conn, open)
+		for i := range conns {
+			conn, err := hostile.Dial(tg.rest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conns[i] = conn
+			if _, err := fmt.Fprintf(conn, "GET /v1/transactions?account=acct-0001&payload=1MiB&limit=400 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tg.token); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cut := eventually(t, "the stalled feeds' handlers to end", func() bool { return !hostile.InStacks("core.(*Service).ListTransactions") })
+		held := peak() - base.Heap
+		closed := 0
+		for _, conn := range conns {
+			// What the socket buffers hold, then the server's close.
+			if _, ok := hostile.ReadUntilClosed(conn, 10*time.Second); ok {
+				closed++
+			}
+		}
+		t.Logf("%d feeds over HTTP/1.1 that were never read: handlers cut %v, %d connections closed by the server; heap peak +%d bytes", open, cut, closed, held)
+		if closed < open {
+			t.Errorf("%d of %d connections of stalled feeds were closed, want all", closed, open)
+		}
+		tg.recovered(t, base)
+	})
+}
