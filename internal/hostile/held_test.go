@@ -130,8 +130,8 @@ func TestHeldConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		// A feed paced at one record a day keeps a call open.
-		msg, _ := proto.Marshal(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Limit: 10, IntervalMs: 86_400_000})
+		// A feed paced at one record a minute keeps a call open.
+		msg, _ := proto.Marshal(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Limit: 10, IntervalMs: 60_000})
 		id, err := c.Open(c.Block(hostile.GRPCRequest(aged.grpc, "/"+transactionv1.TransactionService_ServiceDesc.ServiceName+"/ListTransactions", hpack.HeaderField{Name: "authorization", Value: "Bearer " + aged.token})...), false)
 		if err != nil {
 			t.Fatal(err)
