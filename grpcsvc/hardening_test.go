@@ -301,3 +301,20 @@ func TestDeadlineStopsWork(t *testing.T) {
 	}
 
 }
+
+// TestReflectionFlag checks that server reflection, on by default for
+// grpcurl, can be turned off for production.
+func TestReflectionFlag(t *testing.T) {
+	t.Parallel()
+	svc, err := core.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "grpc.reflection.v1.ServerReflection"
+	for _, on := range []bool{true, false} {
+		_, got := grpcsvc.NewServer(svc, grpcsvc.WithReflection(on)).GetServiceInfo()[name]
+		if got != on {
+			t.Errorf("WithReflection(%v): %s registered %v", on, name, got)
+		}
+	}
+}

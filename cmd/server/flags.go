@@ -11,7 +11,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/cli"
+	"restvsgrpc/restsvc"
 )
 
 // config is the parsed command line.
@@ -30,6 +32,20 @@ type config struct {
 	grace              time.Duration
 	readyFile          string
 	debugAddr          string
+	reflection         bool
+	limits             limits
+}
+
+// limits are what one client may hold of the servers.
+type limits struct {
+	maxHeaderBytes int
+	maxStreams     int
+	unaryTimeout   time.Duration
+	stallTimeout   time.Duration
+	handshake      time.Duration
+	idle           time.Duration
+	maxAge         time.Duration
+	ageGrace       time.Duration
 }
 
 type user struct{ name, password string }
@@ -65,6 +81,13 @@ and shuts down gracefully on SIGINT or SIGTERM.
 Example:
   server -rest-addr 127.0.0.1:8080 -grpc-addr 127.0.0.1:50051 -user alice:s3cret-pass
 
+Limits on what one client may hold (each a flag below, with its default):
+headers of -max-header-bytes (decoded), -max-streams per HTTP/2 connection,
+a unary REST request read and answered within -unary-timeout, any stream cut
+after -stall-timeout without progress, gRPC handshakes within
+-grpc-handshake-timeout, idle gRPC connections closed after -grpc-max-idle
+and every gRPC connection after -grpc-max-age (+ -grpc-max-age-grace).
+
 Flags:
 `
 
@@ -90,6 +113,16 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Int64Var(&cfg.maxUpload, "max-upload", 1<<30, "largest upload in `bytes`")
 	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight calls and streams may run before they are cut")
 	fs.StringVar(&cfg.readyFile, "ready-file", "", "once listening, write the addresses as JSON to `file` (written whole, by rename)")
+	fs.BoolVar(&cfg.reflection, "reflection", true, "serve gRPC server reflection (lists every service and message to anyone; on for grpcurl in development, turn it off in production)")
+	l := &cfg.limits
+	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", restsvc.MaxHeaderBytes, "largest request headers in `bytes`, on both servers (over HTTP/2: the header list as decoded, so HPACK references cannot inflate it)")
+	fs.IntVar(&l.maxStreams, "max-streams", int(grpcsvc.DefaultMaxConcurrentStreams), "most concurrent streams (calls) one HTTP/2 connection may carry, on both servers (`count`); more are refused")
+	fs.DurationVar(&l.unaryTimeout, "unary-timeout", restsvc.UnaryTimeout, "REST: time to read a whole request, body included, and write its answer; feeds, uploads and chat are bound by -stall-timeout instead (0: none)")
+	fs.DurationVar(&l.stallTimeout, "stall-timeout", restsvc.DefaultStallTimeout, "a stream that makes no progress this long is cut: a feed or gRPC stream whose client stopped reading, a REST upload whose client stopped sending (gRPC closes the connection, REST over HTTP/2 resets the stream)")
+	fs.DurationVar(&l.handshake, "grpc-handshake-timeout", grpcsvc.DefaultConnectionTimeout, "gRPC: time a new connection may take for TLS and the HTTP/2 preface (REST: -unary-timeout and a 5s header timeout)")
+	fs.DurationVar(&l.idle, "grpc-max-idle", grpcsvc.DefaultMaxConnectionIdle, "gRPC: close a connection that carries no call this long (REST closes idle keep-alive connections after 120s)")
+	fs.DurationVar(&l.maxAge, "grpc-max-age", grpcsvc.DefaultMaxConnectionAge, "gRPC: send GOAWAY to a connection this old (±10% jitter), so that no connection lives forever (0: never)")
+	fs.DurationVar(&l.ageGrace, "grpc-max-age-grace", grpcsvc.DefaultMaxConnectionAgeGrace, "gRPC: after GOAWAY for age, how long calls in flight may run before the connection is closed (0: forever)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads, calls begun per server) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return cfg, err
@@ -119,6 +152,14 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-max-upload %d: must be positive", cfg.maxUpload)
 	case cfg.grace < 0:
 		return cfg, cli.Usagef("-grace %v: must not be negative", cfg.grace)
+	case l.maxHeaderBytes < 4<<10:
+		return cfg, cli.Usagef("-max-header-bytes %d: want at least 4096", l.maxHeaderBytes)
+	case l.maxStreams < 1 || l.maxStreams > 1<<20:
+		return cfg, cli.Usagef("-max-streams %d: want 1 to %d", l.maxStreams, 1<<20)
+	case l.stallTimeout <= 0 || l.handshake <= 0 || l.idle <= 0:
+		return cfg, cli.Usagef("-stall-timeout, -grpc-handshake-timeout and -grpc-max-idle must be positive")
+	case l.unaryTimeout < 0 || l.maxAge < 0 || l.ageGrace < 0:
+		return cfg, cli.Usagef("-unary-timeout, -grpc-max-age and -grpc-max-age-grace must not be negative")
 	}
 	return cfg, nil
 }

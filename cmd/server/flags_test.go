@@ -28,6 +28,10 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "nothing to serve", args: []string{"-rest-addr", "", "-grpc-addr", ""}, want: "nothing to serve"},
 		{name: "bcrypt cost too low", args: []string{"-bcrypt-cost", "1"}, want: "-bcrypt-cost 1"},
 		{name: "negative work", args: []string{"-work", "-1ms"}, want: "-work"},
+		{name: "header limit too small", args: []string{"-max-header-bytes", "4095"}, want: "-max-header-bytes 4095"},
+		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
+		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
+		{name: "negative unary timeout", args: []string{"-unary-timeout", "-1s"}, want: "-unary-timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

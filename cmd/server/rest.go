@@ -13,7 +13,12 @@ import (
 // first with -h2. Cancelling base ends the streams and chat sessions still
 // running.
 func newRESTServer(base context.Context, h http.Handler, cfg config, cert tls.Certificate) *http.Server {
-	opts := []restsvc.ServerOption{restsvc.WithBaseContext(base)}
+	opts := []restsvc.ServerOption{
+		restsvc.WithBaseContext(base),
+		restsvc.WithMaxHeaderBytes(cfg.limits.maxHeaderBytes),
+		restsvc.WithMaxConcurrentStreams(cfg.limits.maxStreams),
+		restsvc.WithUnaryTimeout(cfg.limits.unaryTimeout),
+	}
 	if cfg.h2c {
 		opts = append(opts, restsvc.WithH2C())
 	}

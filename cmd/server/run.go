@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	defer cutREST()
 	if restLis != nil {
-		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc)), cfg, cert)
+		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc, restsvc.WithStallTimeout(cfg.limits.stallTimeout))), cfg, cert)
 		scheme, proto := "http", "HTTP/1.1"
 		switch {
 		case cfg.tls && cfg.h2:
@@ -129,15 +129,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	if grpcLis != nil {
-		gopts := []grpcsvc.Option{grpcsvc.WithServerOptions(calls.grpcOptions()...)}
+		l := cfg.limits
+		gopts := []grpcsvc.Option{
+			grpcsvc.WithServerOptions(calls.grpcOptions()...),
+			grpcsvc.WithMaxHeaderListSize(uint32(l.maxHeaderBytes)),
+			grpcsvc.WithMaxConcurrentStreams(uint32(l.maxStreams)),
+			grpcsvc.WithStallTimeout(l.stallTimeout),
+			grpcsvc.WithConnectionTimeout(l.handshake),
+			grpcsvc.WithMaxConnectionIdle(l.idle),
+			grpcsvc.WithMaxConnectionAge(l.maxAge, l.ageGrace),
+			grpcsvc.WithReflection(cfg.reflection),
+		}
 		proto := "HTTP/2 cleartext"
 		if cfg.tls {
-			gopts = append(gopts, grpcsvc.WithServerOptions(grpc.Creds(credentials.NewTLS(tlsConfig(cert, "h2")))))
+			gopts = append(gopts, grpcsvc.WithCredentials(credentials.NewTLS(tlsConfig(cert, "h2"))))
 			proto = "HTTP/2 over TLS"
 		}
 		gs = grpcsvc.NewServer(svc, gopts...)
 		ready.GRPC = grpcLis.Addr().String()
-		fmt.Fprintf(stdout, "grpc listening on %s (%s; health and reflection enabled)\n", ready.GRPC, proto)
+		services := "health and reflection enabled"
+		if !cfg.reflection {
+			services = "health enabled, reflection off"
+		}
+		fmt.Fprintf(stdout, "grpc listening on %s (%s; %s)\n", ready.GRPC, proto, services)
 		wg.Go(func() {
 			if err := gs.Serve(grpcLis); err != nil {
 				served <- fmt.Errorf("grpc: %w", err)
