@@ -33,6 +33,10 @@ test: $(if $(shell command -v node),interop-deps) ## Run all tests with the race
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -short -count=1 ./bench/...
 
+.PHONY: redteam
+redteam: ## Run the hostile-client probes (internal/hostile) at the full scale of the attacks they pin.
+	$(GO) test -count=1 -v -timeout 30m ./internal/hostile -args -redteam
+
 .PHONY: lint
 lint: ## go vet, gofmt and staticcheck.
 	$(GO) vet ./...
