@@ -62,7 +62,7 @@ type Report struct {
 	Table string
 }
 
-// Write writes REPORT.md and the plots into dir.
+// Write writes REPORT.md, REPORT.html and the plots into dir.
 func (r *Report) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -71,6 +71,9 @@ func (r *Report) Write(dir string) error {
 		if err := os.WriteFile(filepath.Join(dir, p.File), p.SVG, 0o644); err != nil {
 			return err
 		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "REPORT.html"), r.HTML(), 0o644); err != nil {
+		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "REPORT.md"), r.Markdown, 0o644)
 }
