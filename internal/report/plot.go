@@ -54,12 +54,12 @@ const (
 
 // frame is the drawing area of one figure.
 type frame struct {
-	buf                      bytes.Buffer
-	x0, x1, y0, y1           float64 // plot area: x0 left, y0 bottom (larger)
-	yMin, yMax, xMin, xMax   float64
-	logX, logY               bool
-	legendY                  float64
-	titleLines, ylabel, xlab string
+	buf                    bytes.Buffer
+	x0, x1, y0, y1         float64 // plot area: x0 left, y0 bottom (larger)
+	yMin, yMax, xMin, xMax float64
+	logX, logY             bool
+	legendY                float64
+	ylabel, xlab           string
 }
 
 func newFrame(title, xlabel, ylabel string) *frame {
@@ -257,10 +257,6 @@ func barChart(title, ylabel string, bars []figBar, logY bool, ref float64, yf fu
 	var yt []tick
 	f.yMin, f.yMax, yt = scale(slices.Min(vals), slices.Max(vals), logY, !logY, yf)
 	f.xMin, f.xMax = 0, float64(len(cats))
-	var xt []tick
-	for i, c := range cats {
-		xt = append(xt, tick{float64(i) + 0.5, c})
-	}
 	f.axes(yt, nil)
 	groupW := (f.x1 - f.x0) / float64(len(cats))
 	barW := math.Min(36, groupW*0.8/float64(len(series)))

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -174,19 +173,6 @@ func headline(gs []*group) *group {
 		}
 		if best == nil || better(g, best) {
 			best = g
-		}
-	}
-	return best
-}
-
-// maxThroughput is each variant's best median throughput over gs.
-func maxThroughput(gs []*group, unit string) map[string]float64 {
-	best := map[string]float64{}
-	for _, g := range gs {
-		for v, s := range g.By {
-			if s.Has(unit) && !slices.Contains(Floors, v) {
-				best[v] = math.Max(best[v], med(s, unit))
-			}
 		}
 	}
 	return best
