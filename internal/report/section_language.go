@@ -75,7 +75,11 @@ func LanguageVerdict(in *Interop) Verdict {
 	if len(equal) > 0 {
 		l := langs[equal[0]]
 		if l["grpc"].complete() {
-			s = "Does not hold: in " + orList(equal) + fmt.Sprintf(" both clients completed all four call kinds; gRPC needed %s, REST %s", needs(l["grpc"]), needs(l["rest"]))
+			var short []string
+			for _, e := range equal {
+				short = append(short, shortLanguage(e))
+			}
+			s = "Does not hold: in " + orList(short) + fmt.Sprintf(" both clients completed all four call kinds; gRPC needed %s, REST %s", needs(l["grpc"]), needs(l["rest"]))
 		}
 	}
 	return Verdict{Kind: DoesNotHold, Sentence: s + "."}
@@ -138,21 +142,37 @@ func (b *builder) language() (row, string) {
 			cells = append(cells, map[bool]string{true: "completed", false: "failed"}[c.Kinds[k]])
 		}
 		sec.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-		lib := "built-ins"
-		if len(c.Libraries) > 0 {
-			lib = strings.Join(shortNames(c.Libraries), " + ")
-		}
-		parts = append(parts, fmt.Sprintf("%s %d of 4 call kinds (%s)", transportName(c.Transport), c.done(), lib))
 	}
 	sec.WriteString("\n")
+	// The measured cell: per language, call kinds completed and libraries
+	// needed on each transport; the table above has the rest.
 	var langs []string
+	per := map[string][]string{}
 	for _, c := range in.Clients {
-		if !slices.Contains(langs, c.Language) {
-			langs = append(langs, c.Language)
+		l := shortLanguage(c.Language)
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
 		}
+		libs := "no library"
+		if len(c.Libraries) > 0 {
+			libs = strings.Replace(plural(len(c.Libraries), "library"), "librarys", "libraries", 1)
+		}
+		per[l] = append(per[l], fmt.Sprintf("%s %d/4 (%s)", transportName(c.Transport), c.done(), libs))
 	}
-	r.measured = strings.Join(langs, ", ") + ": " + strings.Join(parts, "; ")
+	for _, l := range langs {
+		parts = append(parts, l+" "+strings.Join(per[l], ", "))
+	}
+	r.measured = "call kinds completed: " + strings.Join(parts, "; ")
 	return r, sec.String()
+}
+
+// shortLanguage drops the runtime version: "JavaScript (Node.js v20)" → "JavaScript".
+func shortLanguage(l string) string {
+	name, _, _ := strings.Cut(l, " (")
+	if f := strings.Fields(name); len(f) > 1 && strings.ContainsAny(f[len(f)-1], "0123456789") {
+		name = strings.Join(f[:len(f)-1], " ")
+	}
+	return name
 }
 
 func transportName(t string) string {
@@ -160,13 +180,4 @@ func transportName(t string) string {
 		return "gRPC"
 	}
 	return "REST"
-}
-
-// shortNames drops the versions of "name version" libraries.
-func shortNames(libs []string) []string {
-	out := make([]string, len(libs))
-	for i, l := range libs {
-		out[i], _, _ = strings.Cut(l, " ")
-	}
-	return out
 }
