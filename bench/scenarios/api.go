@@ -1,0 +1,108 @@
+// Package scenarios holds the suite's runs as scenarios of grpc's
+// distributed benchmark engine (grpc.testing.Scenario, proto3 JSON, for
+// qps_json_driver and cmd/worker), and the syntax of the names by which a
+// scenario asks a worker for one of our variants.
+//
+// A scenario of ours sets server_type OTHER_SERVER with other_server_api
+// a variant (rest, rest-proto, rest-h2c, grpc), and client_type
+// OTHER_CLIENT with other_client_api "VARIANT/RPC" or "VARIANT/RPC/CLIENT":
+//
+//	grpc/GetTransaction
+//	rest/ValidateToken/nethttp
+//
+// RPC is a call of bench/load (ValidateToken, GetTransaction, ValidateUser,
+// ListTransactions, Upload, Chat) and CLIENT the REST HTTP client of its
+// unary calls (lean, the default, or nethttp). The payload class comes
+// from payload_config.simple_params: the larger of req_size and resp_size
+// must be a class's size in bytes (100, 1024, 65536, 1048576), or 0 for
+// the default class, 100B. The files are written by
+// `go test ./bench/scenarios -update` and checked by the same test.
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+
+	"restvsgrpc/bench/load"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
+)
+
+// ClientAPI is what other_client_api names.
+type ClientAPI struct {
+	Variant string
+	RPC     load.RPC
+	Client  string // load.ClientLean or load.ClientNetHTTP
+}
+
+// String returns the API in the syntax ParseClientAPI reads, without the
+// client when it is the default.
+func (a ClientAPI) String() string {
+	s := a.Variant + "/" + string(a.RPC)
+	if a.Client != "" && a.Client != load.ClientLean {
+		s += "/" + a.Client
+	}
+	return s
+}
+
+// ParseClientAPI parses other_client_api.
+func ParseClientAPI(s string) (ClientAPI, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return ClientAPI{}, fmt.Errorf("%q: want VARIANT/RPC or VARIANT/RPC/CLIENT, e.g. grpc/GetTransaction", s)
+	}
+	v, err := ParseServerAPI(parts[0])
+	if err != nil {
+		return ClientAPI{}, err
+	}
+	rpc, err := load.ParseRPC(parts[1])
+	if err != nil {
+		return ClientAPI{}, err
+	}
+	a := ClientAPI{Variant: v, RPC: rpc, Client: load.ClientLean}
+	if len(parts) == 3 {
+		if parts[2] != load.ClientLean && parts[2] != load.ClientNetHTTP {
+			return ClientAPI{}, fmt.Errorf("client %q: want %s or %s", parts[2], load.ClientLean, load.ClientNetHTTP)
+		}
+		a.Client = parts[2]
+	}
+	return a, nil
+}
+
+// ParseServerAPI parses other_server_api: a variant.
+func ParseServerAPI(s string) (string, error) {
+	for _, v := range variant.All {
+		if s == v {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("variant %q: want one of %s", s, strings.Join(variant.All, ", "))
+}
+
+// PayloadOf maps a scenario's message sizes onto a payload class: the
+// larger of the two must be a class's size in bytes exactly; 0 is the
+// default class.
+func PayloadOf(reqSize, respSize int32) (core.Payload, error) {
+	n := int(max(reqSize, respSize))
+	if n == 0 {
+		return core.Payload100B, nil
+	}
+	var sizes []string
+	for _, p := range core.Payloads {
+		if p.Bytes() == n {
+			return p, nil
+		}
+		sizes = append(sizes, fmt.Sprintf("%d (%s)", p.Bytes(), p))
+	}
+	return "", fmt.Errorf("%d bytes is no payload class: want 0 or one of %s", n, strings.Join(sizes, ", "))
+}
+
+// Sizes returns the req_size and resp_size that stand for payload p in a
+// call of rpc: the direction in which the payload travels carries it.
+func Sizes(rpc load.RPC, p core.Payload) (reqSize, respSize int32) {
+	switch rpc {
+	case load.Upload, load.Chat:
+		return int32(p.Bytes()), 0
+	}
+	return 0, int32(p.Bytes())
+}
