@@ -53,8 +53,11 @@ func TestEndedCallsStopWork(t *testing.T) {
 			n++
 			return nil
 		})
-		if core.CodeOf(err) != core.CodeDeadlineExceeded || n != 1 {
-			t.Errorf("ListTransactions = %v after %d records, want deadline_exceeded after 1 (a record a minute)", err, n)
+		// At most the first record is due before the deadline (a loaded
+		// machine may not even send that one); the feed must not wait the
+		// minute until the second.
+		if core.CodeOf(err) != core.CodeDeadlineExceeded || n > 1 {
+			t.Errorf("ListTransactions = %v after %d records, want deadline_exceeded after at most 1 (a record a minute)", err, n)
 		}
 	})
 }
