@@ -30,6 +30,12 @@ func (h *handler) upload(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// A declared length over the limit is refused before the body is
+	// read, so that net/http never answers "100 Continue" to it.
+	if err := up.Declare(c.Request.ContentLength); err != nil {
+		fail(c, err)
+		return
+	}
 	buf := uploadBufs.Get().(*[uploadBufSize]byte)
 	defer uploadBufs.Put(buf)
 	body := c.Request.Body

@@ -51,6 +51,18 @@ func (s *Service) NewUpload(filename string) (*Upload, error) {
 	return &Upload{s: s, filename: filename, h: sha256.New()}, nil
 }
 
+// Declare checks the size a client announced before sending a byte of it,
+// so that a transport can refuse an upload over the limit without asking
+// for its body (HTTP's "Expect: 100-continue"). Over the limit it fails
+// with CodeTooLarge and the upload is failed.
+func (u *Upload) Declare(size int64) error {
+	if size > u.s.cfg.maxUpload {
+		u.Abort()
+		return Errorf(CodeTooLarge, "upload is larger than %d bytes", u.s.cfg.maxUpload)
+	}
+	return nil
+}
+
 // Write adds a chunk. Past the size limit it fails with CodeTooLarge and the
 // upload is failed.
 func (u *Upload) Write(p []byte) (int, error) {
@@ -60,9 +72,8 @@ func (u *Upload) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if u.bytes+int64(len(p)) > u.s.cfg.maxUpload {
-		u.Abort()
-		return 0, Errorf(CodeTooLarge, "upload is larger than %d bytes", u.s.cfg.maxUpload)
+	if err := u.Declare(u.bytes + int64(len(p))); err != nil {
+		return 0, err
 	}
 	u.h.Write(p)
 	u.bytes += int64(len(p))
