@@ -255,7 +255,7 @@ func start(b testing.TB, v string, e env) *target {
 // login issues the benchmark user's token from the core directly: the
 // password hash is ValidateUser's own benchmark, not every setup's.
 func login(svc *core.Service) (string, error) {
-	res, err := svc.ValidateUser(context.Background(), benchUser, benchPW)
+	res, err := svc.ValidateUser(context.Background(), "", benchUser, benchPW)
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
@@ -97,11 +98,20 @@ type authServer struct {
 }
 
 func (s authServer) ValidateUser(ctx context.Context, req *authv1.ValidateUserRequest) (*authv1.ValidateUserResponse, error) {
-	r, err := s.svc.ValidateUser(ctx, req.GetUsername(), req.GetPassword())
+	r, err := s.svc.ValidateUser(ctx, peerAddr(ctx), req.GetUsername(), req.GetPassword())
 	if err != nil {
 		return nil, Status(err)
 	}
 	return protoconv.UserResult(r), nil
+}
+
+// peerAddr is the client's network address, for the core's per-address
+// login limit, or "" when the transport knows none.
+func peerAddr(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return ""
 }
 
 func (s authServer) ValidateToken(ctx context.Context, req *authv1.ValidateTokenRequest) (*authv1.ValidateTokenResponse, error) {

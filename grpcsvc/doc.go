@@ -29,9 +29,16 @@
 //	core.CodeTooLarge          codes.ResourceExhausted
 //	core.CodeCanceled          codes.Canceled
 //	core.CodeDeadlineExceeded  codes.DeadlineExceeded
-//	core.CodeUnavailable       codes.Unavailable
+//	core.CodeUnavailable       codes.Unavailable (with RetryInfo when the core says when)
 //	core.CodeInternal          codes.Internal
 //	core.CodeUnknown           codes.Internal
+//
+// A login refused by the core's login limits is Unavailable, where REST
+// answers 429: gRPC documents Unavailable as the transient condition to
+// retry with a backoff, and ResourceExhausted is already too_large's (what
+// grpc-go itself answers to a message over the size limit, which no retry
+// fixes), so the codes stay one-to-one and a client's inverse reads "retry
+// later", not "too large".
 //
 // Some answers come from grpc-go itself, before any handler runs, and pass
 // through unchanged: a message over the size limit is ResourceExhausted, and

@@ -310,10 +310,10 @@ func expect(t *testing.T, svc *core.Service, p plan) *want {
 	ctx := t.Context()
 	w := &want{svc: svc, p: p}
 	var err error
-	if w.user, err = svc.ValidateUser(ctx, p.User, p.Password); err != nil {
+	if w.user, err = svc.ValidateUser(ctx, "", p.User, p.Password); err != nil {
 		t.Fatal(err)
 	}
-	if w.wrong, err = svc.ValidateUser(ctx, p.User, p.Password+"-wrong"); err != nil {
+	if w.wrong, err = svc.ValidateUser(ctx, "", p.User, p.Password+"-wrong"); err != nil {
 		t.Fatal(err)
 	}
 	if w.badToken, err = svc.ValidateToken(ctx, p.BadToken); err != nil {

@@ -53,7 +53,9 @@ func (h *handler) validateUser(c *gin.Context) {
 	default:
 		return
 	}
-	res, err := h.svc.ValidateUser(c.Request.Context(), req.Username, req.Password)
+	// RemoteAddr, not gin's ClientIP: forwarding headers are the client's
+	// to write, and would let it pick the address its logins count against.
+	res, err := h.svc.ValidateUser(c.Request.Context(), c.Request.RemoteAddr, req.Username, req.Password)
 	if err != nil {
 		fail(c, err)
 		return

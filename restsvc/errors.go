@@ -3,6 +3,8 @@ package restsvc
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc/restwire"
@@ -11,8 +13,13 @@ import (
 )
 
 // fail answers err with its status and a {"code","message"} body and stops
-// the handler chain.
+// the handler chain; an error that says when to retry gets Retry-After, in
+// whole seconds rounded up.
 func fail(c *gin.Context, err error) {
+	var e *core.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	}
 	failStatus(c, restwire.StatusOf(core.CodeOf(err)), err)
 }
 

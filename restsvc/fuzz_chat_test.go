@@ -19,7 +19,7 @@ import (
 // error), and never hangs.
 func FuzzChatFrames(f *testing.F) {
 	fx := start(f)
-	tok, err := fx.svc.ValidateUser(context.Background(), user, password)
+	tok, err := fx.svc.ValidateUser(context.Background(), "", user, password)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func FuzzTransactionPath(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	login, err := svc.ValidateUser(f.Context(), user, password)
+	login, err := svc.ValidateUser(f.Context(), "", user, password)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -228,7 +228,7 @@ func TestStalledReaderBackPressure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := svc.ValidateUser(t.Context(), user, password)
+	tok, err := svc.ValidateUser(t.Context(), "", user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestCutUploadIsFailed(t *testing.T) {
 // token logs alice in on f's core directly and returns her token.
 func (f *fixture) token(t *testing.T) string {
 	t.Helper()
-	res, err := f.svc.ValidateUser(t.Context(), user, password)
+	res, err := f.svc.ValidateUser(t.Context(), "", user, password)
 	if err != nil || !res.IsValid {
 		t.Fatalf("ValidateUser = %+v, %v", res, err)
 	}

@@ -2,6 +2,8 @@ package restsvc_test
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -66,5 +68,64 @@ func TestExpectContinueOverLimit(t *testing.T) {
 				t.Errorf("first answer %s, want %d", resp.Status, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoginLimited checks that logins past the core's per-address limit
+// are answered 429 with Retry-After and the core's code, without a
+// compare; that the address counted is the connection's own, not a
+// forwarding header the client writes; and that a client on another
+// loopback address still logs in.
+func TestLoginLimited(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f := start(t, withCore(
+		core.WithClock(func() time.Time { return now }),
+		core.WithLoginLimits(core.LoginLimits{PerAddr: core.Rate{Burst: 2, Every: time.Hour}, Tracked: 10})))
+	login := func(c *http.Client, header ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.url+"/v1/auth/validate",
+			strings.NewReader(`{"username":"`+user+`","password":"`+password+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	c := httpClient(t, "rest")
+	for i := range 2 {
+		if resp, b := login(c); resp.StatusCode != http.StatusOK {
+			t.Fatalf("login %d within the burst: %s %s", i, resp.Status, b)
+		}
+	}
+	for _, h := range [][]string{nil, {"X-Forwarded-For", "203.0.113.7"}, {"X-Real-IP", "203.0.113.8"}} {
+		resp, b := login(c, h...)
+		var body struct{ Code, Message string }
+		_ = json.Unmarshal(b, &body)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "3600" ||
+			body.Code != core.CodeUnavailable.String() || body.Message != "too many logins from this address; retry later" {
+			t.Errorf("login past the burst (headers %q): %s, Retry-After %q, %s; want 429, 3600, unavailable",
+				h, resp.Status, resp.Header.Get("Retry-After"), b)
+		}
+	}
+	if compared, refused := f.svc.LoginCounts(); compared != 2 || refused != 3 {
+		t.Errorf("LoginCounts = %d compared, %d refused; want 2, 3", compared, refused)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+		return d.DialContext(ctx, network, addr)
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	if resp, b := login(&http.Client{Transport: tr}); resp.StatusCode != http.StatusOK {
+		t.Errorf("login from 127.0.0.2: %s %s, want 200", resp.Status, b)
 	}
 }

@@ -150,7 +150,7 @@ func TestOpenAPI(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 
-	login, err := f.svc.ValidateUser(t.Context(), user, password)
+	login, err := f.svc.ValidateUser(t.Context(), "", user, password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,10 +21,13 @@ const (
 	testPassword = "load-test-password"
 )
 
-// newService returns the core service with the test user.
+// newService returns the core service with the test user. Every target
+// logs the user in from one address, so the login rate limits are off.
 func newService(t *testing.T) *core.Service {
 	t.Helper()
-	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4))
+	limits := core.DefaultLoginLimits()
+	limits.PerUser, limits.PerAddr = core.Rate{}, core.Rate{}
+	svc, err := core.New(core.WithUser(testUser, testPassword), core.WithBcryptCost(4), core.WithLoginLimits(limits))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,8 @@ are counted, and a run whose achieved rate falls short of -rate by more than
 -rate-tolerance fails. -c then caps the calls in flight.
 
 Calls (-rpc): ValidateToken, GetTransaction, ValidateUser (unary, the last a
-bcrypt login each time); ListTransactions (server stream of -stream-msgs
+bcrypt login each time: cmd/server's login limits refuse one user logging in
+that often from one address unless its -login-* flags raise them); ListTransactions (server stream of -stream-msgs
 records); Upload (client stream of -stream-msgs chunks of -payload bytes);
 Chat (bidi: each call sends one message and waits for its acknowledgement on
 a stream kept open per worker).

@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 	fs.Bool("h2c", false, "")
 	fs.String("user", "", "")
 	fs.String("work", "", "")
+	fs.String("login-user-burst", "", "")
+	fs.String("login-addr-burst", "", "")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}

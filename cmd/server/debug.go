@@ -24,6 +24,8 @@ type debugStats struct {
 	NumGC            uint32 `json:"num_gc"`
 	UploadsCompleted int64  `json:"uploads_completed"`
 	UploadsFailed    int64  `json:"uploads_failed"`
+	LoginsCompared   int64  `json:"logins_compared"`
+	LoginsRefused    int64  `json:"logins_refused"`
 	// RESTCalls and GRPCCalls count the requests and RPCs each server
 	// began: behind a balancer, each backend's own share of the calls.
 	RESTCalls int64 `json:"rest_calls"`
@@ -63,6 +65,7 @@ func newDebugServer(svc *core.Service, calls *callCounts) *http.Server {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		completed, failed := svc.UploadCounts()
+		compared, refused := svc.LoginCounts()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(debugStats{
 			Goroutines:       runtime.NumGoroutine(),
@@ -71,6 +74,8 @@ func newDebugServer(svc *core.Service, calls *callCounts) *http.Server {
 			NumGC:            m.NumGC,
 			UploadsCompleted: completed,
 			UploadsFailed:    failed,
+			LoginsCompared:   compared,
+			LoginsRefused:    refused,
 			RESTCalls:        calls.rest.Load(),
 			GRPCCalls:        calls.grpc.Load(),
 		})

@@ -13,6 +13,7 @@ import (
 
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/cli"
+	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc"
 )
 
@@ -29,6 +30,7 @@ type config struct {
 	tokenKeyFile       string
 	tokenTTL           time.Duration
 	maxUpload          int64
+	login              core.LoginLimits
 	grace              time.Duration
 	readyFile          string
 	debugAddr          string
@@ -111,6 +113,14 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.tokenKeyFile, "token-key-file", "", "`file` holding the HMAC key that signs tokens (at least 16 bytes; trailing newlines ignored); without it a random key is made, so tokens do not survive a restart")
 	fs.DurationVar(&cfg.tokenTTL, "token-ttl", time.Hour, "how long issued tokens stay valid")
 	fs.Int64Var(&cfg.maxUpload, "max-upload", 1<<30, "largest upload in `bytes`")
+	cfg.login = core.DefaultLoginLimits()
+	fs.IntVar(&cfg.login.Concurrent, "login-concurrency", cfg.login.Concurrent, "password compares (logins) that may run at once, by default one per CPU (GOMAXPROCS); 0: no limit")
+	fs.IntVar(&cfg.login.Queue, "login-queue", cfg.login.Queue, "logins that may wait for a compare slot, by default four per CPU; past it a login is refused at once (REST 429 with Retry-After, gRPC Unavailable)")
+	fs.IntVar(&cfg.login.PerUser.Burst, "login-user-burst", cfg.login.PerUser.Burst, "logins one username (known or not) may attempt at once before -login-user-every applies; 0: no per-username limit")
+	fs.DurationVar(&cfg.login.PerUser.Every, "login-user-every", cfg.login.PerUser.Every, "after the burst, one more login per username per this `interval`")
+	fs.IntVar(&cfg.login.PerAddr.Burst, "login-addr-burst", cfg.login.PerAddr.Burst, "logins one client address (IPv6 by /64) may attempt at once before -login-addr-every applies; 0: no per-address limit (behind a proxy every client has the proxy's address)")
+	fs.DurationVar(&cfg.login.PerAddr.Every, "login-addr-every", cfg.login.PerAddr.Every, "after the burst, one more login per address per this `interval`")
+	fs.IntVar(&cfg.login.Tracked, "login-tracked", cfg.login.Tracked, "usernames, and addresses, the login rate limits remember (memory stays bounded: past it one is forgotten)")
 	fs.DurationVar(&cfg.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight calls and streams may run before they are cut")
 	fs.StringVar(&cfg.readyFile, "ready-file", "", "once listening, write the addresses as JSON to `file` (written whole, by rename)")
 	fs.BoolVar(&cfg.reflection, "reflection", true, "serve gRPC server reflection (lists every service and message to anyone; on for grpcurl in development, turn it off in production)")
@@ -150,6 +160,14 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-token-ttl %v: must be positive", cfg.tokenTTL)
 	case cfg.maxUpload <= 0:
 		return cfg, cli.Usagef("-max-upload %d: must be positive", cfg.maxUpload)
+	case cfg.login.Concurrent < 0 || cfg.login.Queue < 0 || cfg.login.Tracked < 0 || cfg.login.PerUser.Burst < 0 || cfg.login.PerAddr.Burst < 0:
+		return cfg, cli.Usagef("-login-concurrency, -login-queue, -login-tracked and the -login-*-burst flags must not be negative")
+	case cfg.login.PerUser.Burst > 0 && cfg.login.PerUser.Every <= 0:
+		return cfg, cli.Usagef("-login-user-every %v: must be positive with -login-user-burst", cfg.login.PerUser.Every)
+	case cfg.login.PerAddr.Burst > 0 && cfg.login.PerAddr.Every <= 0:
+		return cfg, cli.Usagef("-login-addr-every %v: must be positive with -login-addr-burst", cfg.login.PerAddr.Every)
+	case (cfg.login.PerUser.Burst > 0 || cfg.login.PerAddr.Burst > 0) && cfg.login.Tracked == 0:
+		return cfg, cli.Usagef("-login-tracked must be positive while a login rate limit is on")
 	case cfg.grace < 0:
 		return cfg, cli.Usagef("-grace %v: must not be negative", cfg.grace)
 	case l.maxHeaderBytes < 4<<10:

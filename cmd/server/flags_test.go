@@ -32,6 +32,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
 		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
 		{name: "negative unary timeout", args: []string{"-unary-timeout", "-1s"}, want: "-unary-timeout"},
+		{name: "negative login queue", args: []string{"-login-queue", "-1"}, want: "-login-queue"},
+		{name: "login rate without interval", args: []string{"-login-user-every", "0"}, want: "-login-user-every 0s"},
+		{name: "login rate, nothing tracked", args: []string{"-login-tracked", "0"}, want: "-login-tracked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +67,8 @@ func TestRunHelp(t *testing.T) {
 	if !strings.HasPrefix(out, "Usage: server [flags]") {
 		t.Errorf("help does not start with a usage header:\n%s", out)
 	}
-	for _, f := range []string{"rest-addr", "grpc-addr", "user", "tls", "cert", "key", "write-cert", "h2", "h2c", "seed", "work", "bcrypt-cost", "token-key-file", "token-ttl", "max-upload", "grace", "ready-file"} {
+	for _, f := range []string{"rest-addr", "grpc-addr", "user", "tls", "cert", "key", "write-cert", "h2", "h2c", "seed", "work", "bcrypt-cost", "token-key-file", "token-ttl", "max-upload", "grace", "ready-file",
+		"login-concurrency", "login-queue", "login-user-burst", "login-user-every", "login-addr-burst", "login-addr-every", "login-tracked"} {
 		if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
 			t.Errorf("help does not explain -%s", f)
 		}

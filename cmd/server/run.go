@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		core.WithBcryptCost(cfg.bcryptCost),
 		core.WithTokenTTL(cfg.tokenTTL),
 		core.WithMaxUpload(cfg.maxUpload),
+		core.WithLoginLimits(cfg.login),
 	}
 	if cfg.tokenKeyFile != "" {
 		key, err := readTokenKey(cfg.tokenKeyFile)

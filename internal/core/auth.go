@@ -49,13 +49,28 @@ const (
 // normal answer (IsValid false), not an error; malformed input is
 // CodeInvalidArgument. The password is compared with its bcrypt hash, which
 // costs far more CPU than any transport: benchmarks show it separately.
-func (s *Service) ValidateUser(ctx context.Context, username, password string) (UserResult, error) {
+//
+// from is the client's network address as the transport saw it
+// ("host:port" or a host), or "" when there is none (an in-process call),
+// which skips the per-address limit. A login over the LoginLimits is
+// refused with CodeUnavailable and a RetryAfter, without a compare; so is
+// one whose call ends while it waits for a compare slot.
+func (s *Service) ValidateUser(ctx context.Context, from, username, password string) (UserResult, error) {
 	if err := checkUsername(username); err != nil {
 		return UserResult{}, err
 	}
 	if err := checkPassword(password); err != nil {
 		return UserResult{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return UserResult{}, err
+	}
+	release, err := s.gate.admit(ctx, s.cfg.now(), from, username)
+	if err != nil {
+		return UserResult{}, err
+	}
+	defer release()
+	// The call may have ended while it waited: then no compare is spent.
 	if err := ctx.Err(); err != nil {
 		return UserResult{}, err
 	}
@@ -66,6 +81,7 @@ func (s *Service) ValidateUser(ctx context.Context, username, password string) (
 		// tell which usernames exist.
 		hash = s.dummy
 	}
+	s.gate.compared.Add(1)
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
 		return UserResult{Message: msgInvalidUser}, nil
 	}

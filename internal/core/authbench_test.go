@@ -16,7 +16,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	login, err := s.ValidateUser(context.Background(), "alice", "s3cret-pass")
+	login, err := s.ValidateUser(context.Background(), "", "alice", "s3cret-pass")
 	if err != nil {
 		b.Fatal(err)
 	}

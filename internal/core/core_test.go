@@ -79,7 +79,7 @@ func TestValidateUser(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := s.ValidateUser(ctx, tt.user, tt.pw)
+			got, err := s.ValidateUser(ctx, "", tt.user, tt.pw)
 			if tt.wantCode != core.CodeUnknown {
 				if core.CodeOf(err) != tt.wantCode {
 					t.Fatalf("err = %v, want code %v", err, tt.wantCode)
@@ -111,14 +111,14 @@ func TestTokens(t *testing.T) {
 	other := newService(t, core.WithClock(clock))
 	ctx := context.Background()
 
-	login, err := s.ValidateUser(ctx, "alice", "s3cret-pass")
+	login, err := s.ValidateUser(ctx, "", "alice", "s3cret-pass")
 	if err != nil || !login.IsValid {
 		t.Fatalf("login: %+v, %v", login, err)
 	}
 	if want := now.Add(time.Minute); !login.ExpiresAt.Equal(want) {
 		t.Errorf("ExpiresAt = %v, want %v", login.ExpiresAt, want)
 	}
-	foreign, _ := other.ValidateUser(ctx, "alice", "s3cret-pass")
+	foreign, _ := other.ValidateUser(ctx, "", "alice", "s3cret-pass")
 	tampered := []byte(login.Token)
 	tampered[5] ^= 1
 

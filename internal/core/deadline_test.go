@@ -29,7 +29,7 @@ func TestEndedCallsStopWork(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := s.ValidateUser(tt.ctx, "alice", "s3cret-pass")
+			r, err := s.ValidateUser(tt.ctx, "", "alice", "s3cret-pass")
 			if core.CodeOf(err) != tt.want || r.Token != "" {
 				t.Errorf("ValidateUser = %+v, %v; want no token and code %v", r, err, tt.want)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies a core error. Each transport maps it to its own status
@@ -65,6 +66,9 @@ func ParseCode(s string) Code {
 type Error struct {
 	Code    Code
 	Message string
+	// RetryAfter, when positive, is how long the client should wait
+	// before trying again (a login refused by the login limits).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Code.String() + ": " + e.Message }

@@ -16,7 +16,7 @@ func FuzzAuthenticate(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	login, err := s.ValidateUser(context.Background(), "alice", "s3cret-pass")
+	login, err := s.ValidateUser(context.Background(), "", "alice", "s3cret-pass")
 	if err != nil || !login.IsValid {
 		f.Fatalf("login: %+v, %v", login, err)
 	}

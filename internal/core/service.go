@@ -19,6 +19,7 @@ type Service struct {
 	rooms   rooms
 	work    work
 	uploads uploadStats
+	gate    *gate     // login limits
 	macs    sync.Pool // of *macState, HMAC-SHA256 keyed with cfg.tokenKey
 }
 
@@ -30,6 +31,7 @@ type config struct {
 	seed       uint64
 	work       time.Duration
 	maxUpload  int64
+	login      LoginLimits
 	now        func() time.Time
 }
 
@@ -75,6 +77,7 @@ func New(opts ...Option) (*Service, error) {
 		bcryptCost: bcrypt.DefaultCost,
 		seed:       1,
 		maxUpload:  1 << 30,
+		login:      DefaultLoginLimits(),
 		now:        time.Now,
 	}
 	for _, o := range opts {
@@ -95,10 +98,14 @@ func New(opts ...Option) (*Service, error) {
 	if cfg.work < 0 {
 		return nil, fmt.Errorf("work %v: must not be negative", cfg.work)
 	}
+	if err := cfg.login.check(); err != nil {
+		return nil, err
+	}
 	s := &Service{
 		cfg:    cfg,
 		users:  make(map[string][]byte, len(cfg.users)),
 		ledger: newLedger(cfg.seed),
+		gate:   newGate(cfg.login),
 	}
 	s.rooms.m = make(map[string]*room)
 	s.work.init(cfg.work)

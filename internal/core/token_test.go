@@ -18,7 +18,7 @@ func TestTokenOfRemovedUser(t *testing.T) {
 	before := newService(t, core.WithTokenKey(key), core.WithUser("bob", "bobs-password"))
 	after := newService(t, core.WithTokenKey(key)) // alice only
 	ctx := context.Background()
-	login, err := before.ValidateUser(ctx, "bob", "bobs-password")
+	login, err := before.ValidateUser(ctx, "", "bob", "bobs-password")
 	if err != nil || !login.IsValid {
 		t.Fatalf("login: %+v, %v", login, err)
 	}
@@ -41,7 +41,7 @@ func TestTokenHasOneSpelling(t *testing.T) {
 	t.Parallel()
 	s := newService(t)
 	ctx := context.Background()
-	login, err := s.ValidateUser(ctx, "alice", "s3cret-pass")
+	login, err := s.ValidateUser(ctx, "", "alice", "s3cret-pass")
 	if err != nil || !login.IsValid {
 		t.Fatalf("login: %+v, %v", login, err)
 	}

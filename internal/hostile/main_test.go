@@ -92,7 +92,7 @@ func serve(t *testing.T, l limits) *target {
 		gs.Stop()
 		wg.Wait()
 	})
-	res, err := svc.ValidateUser(t.Context(), user, password)
+	res, err := svc.ValidateUser(t.Context(), "", user, password)
 	if err != nil || !res.IsValid {
 		t.Fatalf("ValidateUser: %+v, %v", res, err)
 	}

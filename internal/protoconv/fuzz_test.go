@@ -27,7 +27,7 @@ func FuzzMessages(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok, err := svc.ValidateUser(context.Background(), "alice", "s3cret-pass")
+	tok, err := svc.ValidateUser(context.Background(), "", "alice", "s3cret-pass")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func FuzzMessages(f *testing.F) {
 		case 0:
 			var m authv1.ValidateUserRequest
 			if proto.Unmarshal(b, &m) == nil {
-				_, err := svc.ValidateUser(ctx, m.GetUsername(), m.GetPassword())
+				_, err := svc.ValidateUser(ctx, "", m.GetUsername(), m.GetPassword())
 				coded(err)
 			}
 		case 1:

@@ -21,6 +21,9 @@ const (
 )
 
 // StatusOf is the one mapping from a core code to an HTTP status.
+// Unavailable, the core's "try again later" (a login refused by its
+// limits, say), is 429 Too Many Requests, with Retry-After when the core
+// says how long.
 func StatusOf(code core.Code) int {
 	switch code {
 	case core.CodeInvalidArgument:
@@ -38,7 +41,7 @@ func StatusOf(code core.Code) int {
 	case core.CodeDeadlineExceeded:
 		return http.StatusGatewayTimeout
 	case core.CodeUnavailable:
-		return http.StatusServiceUnavailable
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -56,13 +59,14 @@ var codeOfStatus = func() map[int]core.Code {
 
 // CodeOfStatus is the inverse of StatusOf, for answers whose body names no
 // code (a proxy's, say). Other statuses map by class: 4xx to
-// invalid_argument (503-like 429 and 502 to unavailable), 5xx to internal.
+// invalid_argument (503 and 502, like 429, to unavailable), 5xx to
+// internal.
 func CodeOfStatus(status int) core.Code {
 	if c, ok := codeOfStatus[status]; ok {
 		return c
 	}
 	switch {
-	case status == http.StatusTooManyRequests || status == http.StatusBadGateway:
+	case status == http.StatusServiceUnavailable || status == http.StatusBadGateway:
 		return core.CodeUnavailable
 	case status >= 400 && status < 500:
 		return core.CodeInvalidArgument

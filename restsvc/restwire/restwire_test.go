@@ -24,7 +24,7 @@ func TestStatusOf(t *testing.T) {
 		{name: "too_large", code: core.CodeTooLarge, status: 413},
 		{name: "canceled", code: core.CodeCanceled, status: 499},
 		{name: "deadline_exceeded", code: core.CodeDeadlineExceeded, status: 504},
-		{name: "unavailable", code: core.CodeUnavailable, status: 503},
+		{name: "unavailable", code: core.CodeUnavailable, status: 429},
 		{name: "internal", code: core.CodeInternal, status: 500},
 		{name: "unknown", code: core.CodeUnknown, status: 500},
 	}
