@@ -154,6 +154,12 @@ func TestOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Drain one username's login bucket, so that its next login is a 429.
+	for range core.DefaultLoginLimits().PerUser.Burst {
+		if _, err := f.svc.ValidateUser(t.Context(), "", "limited", "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h := func(kv ...string) http.Header {
 		hd := http.Header{}
 		for i := 0; i < len(kv); i += 2 {
@@ -215,6 +221,8 @@ func TestOpenAPI(t *testing.T) {
 			body: []byte{0xff, 0xff, 0xff}, status: 400},
 		{name: "login unsupported media type", method: "POST", path: restwire.PathValidateUser, header: h(ctype, "text/plain"),
 			body: []byte("alice"), status: 415, rejected: true},
+		{name: "login over the limits", method: "POST", path: restwire.PathValidateUser, header: h(ctype, js),
+			body: jsonBody(map[string]string{"username": "limited", "password": "x"}), status: 429},
 		{name: "login too large", method: "POST", path: restwire.PathValidateUser, header: h(ctype, js),
 			body: jsonBody(map[string]string{"username": strings.Repeat("a", restwire.DefaultMaxBodyBytes), "password": ""}), status: 413},
 
