@@ -23,7 +23,7 @@ type fakeTarget struct {
 }
 
 func (f *fakeTarget) NewCaller(context.Context, int) (Caller, error) {
-	return callerFunc(func(ctx context.Context) (Outcome, error) {
+	return CallerFunc(func(ctx context.Context) (Outcome, error) {
 		n := f.made.Add(1)
 		if f.call == nil {
 			return Outcome{}, nil

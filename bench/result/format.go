@@ -40,6 +40,9 @@ func (r *Result) BenchName() string {
 	if r.Client == "nethttp" {
 		part("client", r.Client)
 	}
+	if r.CheckMode != "" {
+		part("check", r.CheckMode)
+	}
 	return b.String()
 }
 

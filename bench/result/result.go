@@ -25,9 +25,12 @@ type Result struct {
 	RPC     string `json:"rpc,omitempty"`
 	Payload string `json:"payload,omitempty"`
 	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
-	SSE     bool   `json:"sse,omitempty"`    // a REST feed as server-sent events
-	TLS     bool   `json:"tls"`
-	Conns   int    `json:"conns,omitempty"` // connections asked for
+	// CheckMode is the client mode: "bytes" (answers compared byte for
+	// byte, nothing decoded) or "decode" (decoded into Go values).
+	CheckMode string `json:"check,omitempty"`
+	SSE       bool   `json:"sse,omitempty"` // a REST feed as server-sent events
+	TLS       bool   `json:"tls"`
+	Conns     int    `json:"conns,omitempty"` // connections asked for
 	// Target is the server's address; StreamMsgs the messages per stream
 	// call; Args the driver's command line; GOMAXPROCS its own.
 	Target     string   `json:"target,omitempty"`

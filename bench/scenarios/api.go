@@ -5,14 +5,14 @@
 //
 // A scenario of ours sets server_type OTHER_SERVER with other_server_api
 // a variant (rest, rest-proto, rest-h2c, grpc), and client_type
-// OTHER_CLIENT with other_client_api "VARIANT/RPC" or "VARIANT/RPC/CLIENT":
+// OTHER_CLIENT with other_client_api "VARIANT/RPC" or "VARIANT/RPC/CHECK":
 //
 //	grpc/GetTransaction
-//	rest/ValidateToken/nethttp
+//	rest/ValidateToken/decode
 //
 // RPC is a call of bench/load (ValidateToken, GetTransaction, ValidateUser,
-// ListTransactions, Upload, Chat) and CLIENT the REST HTTP client of its
-// unary calls (lean, the default, or nethttp). The payload class comes
+// ListTransactions, Upload, Chat) and CHECK the client mode (bytes, the
+// default, or decode; see internal/client). The payload class comes
 // from payload_config.simple_params: the larger of req_size and resp_size
 // must be a class's size in bytes (100, 1024, 65536, 1048576), or 0 for
 // the default class, 100B. The files are written by
@@ -32,15 +32,15 @@ import (
 type ClientAPI struct {
 	Variant string
 	RPC     load.RPC
-	Client  string // load.ClientLean or load.ClientNetHTTP
+	Check   string // load.CheckBytes or load.CheckDecode
 }
 
 // String returns the API in the syntax ParseClientAPI reads, without the
-// client when it is the default.
+// client mode when it is the default.
 func (a ClientAPI) String() string {
 	s := a.Variant + "/" + string(a.RPC)
-	if a.Client != "" && a.Client != load.ClientLean {
-		s += "/" + a.Client
+	if a.Check != "" && a.Check != load.CheckBytes {
+		s += "/" + a.Check
 	}
 	return s
 }
@@ -49,7 +49,7 @@ func (a ClientAPI) String() string {
 func ParseClientAPI(s string) (ClientAPI, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) < 2 || len(parts) > 3 {
-		return ClientAPI{}, fmt.Errorf("%q: want VARIANT/RPC or VARIANT/RPC/CLIENT, e.g. grpc/GetTransaction", s)
+		return ClientAPI{}, fmt.Errorf("%q: want VARIANT/RPC or VARIANT/RPC/CHECK, e.g. grpc/GetTransaction", s)
 	}
 	v, err := ParseServerAPI(parts[0])
 	if err != nil {
@@ -59,12 +59,12 @@ func ParseClientAPI(s string) (ClientAPI, error) {
 	if err != nil {
 		return ClientAPI{}, err
 	}
-	a := ClientAPI{Variant: v, RPC: rpc, Client: load.ClientLean}
+	a := ClientAPI{Variant: v, RPC: rpc, Check: load.CheckBytes}
 	if len(parts) == 3 {
-		if parts[2] != load.ClientLean && parts[2] != load.ClientNetHTTP {
-			return ClientAPI{}, fmt.Errorf("client %q: want %s or %s", parts[2], load.ClientLean, load.ClientNetHTTP)
+		if parts[2] != load.CheckBytes && parts[2] != load.CheckDecode {
+			return ClientAPI{}, fmt.Errorf("client mode %q: want %s or %s", parts[2], load.CheckBytes, load.CheckDecode)
 		}
-		a.Client = parts[2]
+		a.Check = parts[2]
 	}
 	return a, nil
 }

@@ -12,8 +12,8 @@ import (
 func TestClientAPIRoundTrip(t *testing.T) {
 	for _, v := range variant.All {
 		for _, rpc := range load.RPCs {
-			for _, cl := range []string{load.ClientLean, load.ClientNetHTTP} {
-				a := ClientAPI{Variant: v, RPC: rpc, Client: cl}
+			for _, cl := range []string{load.CheckBytes, load.CheckDecode} {
+				a := ClientAPI{Variant: v, RPC: rpc, Check: cl}
 				got, err := ParseClientAPI(a.String())
 				if err != nil || got != a {
 					t.Errorf("ParseClientAPI(%q) = %+v, %v; want %+v", a, got, err, a)
@@ -21,7 +21,7 @@ func TestClientAPIRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if s := (ClientAPI{Variant: "grpc", RPC: load.Chat, Client: load.ClientLean}).String(); s != "grpc/Chat" {
+	if s := (ClientAPI{Variant: "grpc", RPC: load.Chat, Check: load.CheckBytes}).String(); s != "grpc/Chat" {
 		t.Errorf("the default client is written %q, want grpc/Chat", s)
 	}
 }
@@ -32,7 +32,7 @@ func TestParseClientAPIRefuses(t *testing.T) {
 		"grpc/GetTransaction/a/b":  "want VARIANT/RPC",
 		"soap/GetTransaction":      `variant "soap"`,
 		"grpc/Teleport":            `rpc "Teleport"`,
-		"rest/GetTransaction/curl": `client "curl"`,
+		"rest/GetTransaction/curl": `client mode "curl"`,
 	} {
 		if _, err := ParseClientAPI(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseClientAPI(%q) = %v, want an error saying %s", in, err, want)

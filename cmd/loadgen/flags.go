@@ -60,13 +60,24 @@ Chat (bidi: each call sends one message and waits for its acknowledgement on
 a stream kept open per worker).
 
 Variants (-variant): rest (HTTP/1.1, JSON), rest-proto (HTTP/1.1, protobuf
-bodies), rest-h2c (HTTP/2 cleartext, or h2 with -tls, JSON), grpc. Unary
-REST calls use lean clients by default (-client lean): fasthttp's client
-with requests prepared once over HTTP/1.1, as lean as wrk, and a minimal
-HTTP/2 client over rest-h2c that sends a call's headers and body in one
-write, as h2load does. -client nethttp uses net/http instead, which is what
-a Go REST caller really pays. REST streams use net/http; chat over REST is
-a WebSocket.
+bodies), rest-h2c (HTTP/2 cleartext, or h2 with -tls, JSON), grpc.
+
+Client modes (-check), the same for every variant and call:
+  bytes   (default) the server's capacity: no answer is decoded; each one
+          (each record of a feed, each chat event) is compared byte for byte
+          with the encoding the deterministic data set prescribes (-seed of
+          the server, given here as -data-seed), requests and upload chunks
+          are encoded once. Unary REST calls go through lean clients
+          (fasthttp over HTTP/1.1, as lean as wrk; a minimal HTTP/2 client
+          over rest-h2c, as h2load), gRPC through grpc-go with a codec that
+          passes raw message bytes. It is the default because the report's
+          throughput rows measure the server, and a driver that decodes may
+          run out of CPU first.
+  decode  what a Go caller pays: net/http and encoding/json into structs for
+          REST, grpc-go's generated stubs, the WebSocket library for chat;
+          every answer decoded and every field checked.
+Either mode fails a call on the first wrong byte, status or code, and says
+which call and what differed.
 
 The driver logs in once (ValidateUser) with -user and -password and reuses
 the token. Start the server with the same user:
@@ -120,7 +131,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&t.GRPCBalance, "grpc-lb", "", "grpc: `policy` round_robin spreads calls over every address of a comma-separated -target (client-side balancing)")
 	fs.IntVar(&t.Conns, "conns", 0, "connections; 0 means one per worker over HTTP/1.1 and one over HTTP/2 (grpc, rest-h2c)")
 	fs.IntVar(&cfg.streams, "streams", 0, "concurrent calls per connection: sets -c to conns × streams (HTTP/2 variants)")
-	fs.StringVar(&t.Client, "client", load.ClientLean, "HTTP client for unary REST calls: lean (fasthttp with prepared requests over HTTP/1.1, a minimal HTTP/2 client for rest-h2c) or nethttp (what a Go caller pays)")
+	fs.StringVar(&t.Check, "check", load.CheckBytes, "client `mode`: bytes (no decoding, answers compared byte for byte: the server's capacity) or decode (net/http+encoding/json, generated stubs: what a Go caller pays)")
+	fs.Uint64Var(&t.Seed, "data-seed", 1, "`seed` of the server's data set (its -seed), which answers are checked against")
 	fs.Float64Var(&cfg.rate, "rate", 0, "open loop: target `rate` in calls per second (0: closed loop)")
 	fs.StringVar(&cfg.arrivals, "arrivals", string(load.Constant), "open-loop arrivals: constant or poisson")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the Poisson arrivals")
@@ -188,9 +200,6 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		}
 		cfg.workers = max(t.Conns, 1) * cfg.streams
 	}
-	if t.Client == "fasthttp" {
-		t.Client = load.ClientLean // its former name
-	}
 	switch {
 	case t.User == "":
 		return cfg, cli.Usagef("-user is empty")
@@ -222,8 +231,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-retries %d: must not be negative", cfg.retries)
 	case cfg.serverPID < 0:
 		return cfg, cli.Usagef("-server-pid %d: must not be negative", cfg.serverPID)
-	case t.Client != load.ClientLean && t.Client != load.ClientNetHTTP:
-		return cfg, cli.Usagef("-client %q: want lean or nethttp", t.Client)
+	case t.Check != load.CheckBytes && t.Check != load.CheckDecode:
+		return cfg, cli.Usagef("-check %q: want bytes or decode", t.Check)
+	case t.Seed == 0:
+		return cfg, cli.Usagef("-data-seed 0: want the server's -seed, 1 by default")
 	case t.SSE && (t.RPC != load.ListTransactions || (name != variant.REST && name != variant.RESTH2C)):
 		return cfg, cli.Usagef("-sse is for ListTransactions over rest or rest-h2c")
 	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || name != variant.GRPC || t.TLS):

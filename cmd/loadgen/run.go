@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"restvsgrpc/bench/load"
-	"restvsgrpc/internal/variant"
 )
 
 // run is the whole command, minus the process.
@@ -84,9 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.target.RPC == load.ListTransactions || cfg.target.RPC == load.Upload {
 		res.StreamMsgs = cfg.target.StreamMsgs
 	}
-	if cfg.target.Variant != variant.GRPC && cfg.target.RPC.Kind() == "unary" {
-		res.Client = cfg.target.Client
-	}
+	res.CheckMode = cfg.target.Check
 
 	if err := res.WriteSummary(stdout); err != nil {
 		return err

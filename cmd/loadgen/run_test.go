@@ -32,7 +32,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("run -help: %v", err)
 	}
 	help := out.String()
-	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "client",
+	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "check", "data-seed",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
 		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb"}
 	for _, f := range flags {
@@ -65,7 +65,7 @@ func TestBadFlags(t *testing.T) {
 		{"bad arrivals", []string{"-rate", "10", "-arrivals", "bursty"}, "arrivals"},
 		{"insecure without tls", []string{"-insecure"}, "need -tls"},
 		{"chat too big", []string{"-rpc", "Chat", "-payload", "64KiB"}, "at most"},
-		{"bad client", []string{"-client", "curl"}, "-client"},
+		{"bad check", []string{"-check", "json"}, "-check"},
 		{"grpc-lb over rest", []string{"-grpc-lb", "round_robin"}, "-grpc-lb"},
 		{"bad grpc-lb", []string{"-variant", "grpc", "-grpc-lb", "random"}, "-grpc-lb"},
 		{"stray argument", []string{"now"}, "unexpected argument"},

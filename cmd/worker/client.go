@@ -214,7 +214,7 @@ func newVariantTarget(ctx context.Context, setup *pb.ClientConfig, cfg config) (
 		RPC:        api.RPC,
 		Payload:    p,
 		Conns:      int(setup.GetClientChannels()),
-		Client:     api.Client,
+		Check:      api.Check,
 		User:       cfg.user,
 		Password:   cfg.password,
 		StreamMsgs: int(setup.GetMessagesPerStream()),

@@ -39,11 +39,11 @@ Server role (ServerConfig):
                               with a user made from -user
 Client role (ClientConfig):
   SYNC_CLIENT, ASYNC_CLIENT   grpc's BenchmarkService, rpc_type UNARY or STREAMING
-  OTHER_CLIENT                other_client_api: VARIANT/RPC[/CLIENT], e.g.
-                              grpc/GetTransaction, rest/ValidateToken/nethttp;
+  OTHER_CLIENT                other_client_api: VARIANT/RPC[/CHECK], e.g.
+                              grpc/GetTransaction, rest/ValidateToken/decode;
                               RPC one of ValidateToken, GetTransaction, ValidateUser,
-                              ListTransactions, Upload, Chat; CLIENT lean (default)
-                              or nethttp, the REST client of unary calls
+                              ListTransactions, Upload, Chat; CHECK the client mode,
+                              bytes (default) or decode
   Both: load_params closed_loop or poisson (offered_load: calls/s of this worker),
   client_channels connections, outstanding_rpcs_per_channel calls in flight on
   each, messages_per_stream (stream messages per call for OTHER_CLIENT,

@@ -20,7 +20,7 @@ func TestFlags(t *testing.T) {
 		t.Errorf("grpc's --name=value form: %+v, %v", cfg, err)
 	}
 	var out bytes.Buffer
-	if _, err := parseFlags([]string{"-help"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "VARIANT/RPC[/CLIENT]") {
+	if _, err := parseFlags([]string{"-help"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "VARIANT/RPC[/CHECK]") {
 		t.Errorf("-help: %v, usage %q", err, out.String())
 	}
 	for _, args := range [][]string{{"-user", "nopassword"}, {"-driver_port", "70000"}, {"stray"}} {

@@ -512,6 +512,9 @@ type restChat struct {
 
 	mu  sync.Mutex // guards err
 	err error      // sticky, once the session has ended
+
+	// bytesIn and bytesOut count the frames' payloads.
+	bytesIn, bytesOut atomic.Int64
 }
 
 func (s *restChat) Send(m core.ChatMessage) error {
@@ -519,6 +522,7 @@ func (s *restChat) Send(m core.ChatMessage) error {
 	if err != nil {
 		return err
 	}
+	s.bytesOut.Add(int64(len(data)))
 	return s.conn.Write(s.ctx, s.frames.Type(), data)
 }
 
@@ -533,6 +537,7 @@ func (s *restChat) Recv() (core.ChatEvent, error) {
 	if err != nil {
 		return core.ChatEvent{}, s.fail(err)
 	}
+	s.bytesIn.Add(int64(len(data)))
 	if typ != s.frames.Type() {
 		return core.ChatEvent{}, s.fail(errors.New("chat: frame type does not match the subprotocol"))
 	}

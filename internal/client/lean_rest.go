@@ -1,4 +1,4 @@
-package load
+package client
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,16 +18,17 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	authv1 "restvsgrpc/gen/auth/v1"
-	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc/restwire"
 )
 
-// restTarget calls the gin service. Unary calls of rest and rest-proto go
-// through fasthttp's HostClient (or net/http with Client nethttp); streams
-// and rest-h2c use net/http; chat uses a WebSocket over HTTP/1.1.
+// restTarget calls the gin service. In bytes mode, unary calls of rest and
+// rest-proto go through fasthttp's HostClient, those of rest-h2c through
+// the minimal HTTP/2 client, streams through net/http, chat over a
+// WebSocket, none decoding. In decode mode every call goes through REST,
+// the client conformance proves.
 type restTarget struct {
 	cfg     TargetConfig
 	base    string // scheme://host:port
@@ -38,6 +38,8 @@ type restTarget struct {
 	authz   string // "Bearer <token>", made once
 	ids     []string
 	proto   atomic.Pointer[string]
+	or      *oracle
+	dec     []*REST // decode mode: one per net/http client
 
 	fast *fasthttp.HostClient // unary calls of rest and rest-proto with ClientLean
 	// hcs are net/http clients: one for HTTP/1.1 (conns capped by
@@ -100,7 +102,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 		tr.TLSClientConfig = wtc
 		t.ws = &http.Client{Transport: tr}
 	}
-	if !h2 && cfg.Client == ClientLean && cfg.RPC.Kind() == "unary" {
+	if !h2 && cfg.Check == CheckBytes && cfg.RPC.Kind() == "unary" {
 		maxConns := cfg.Conns
 		if maxConns == 0 {
 			maxConns = 1 << 16
@@ -121,11 +123,33 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			MaxIdleConnDuration:       time.Minute,
 		}
 	}
-	if err := t.login(ctx); err != nil {
+	login, err := t.login(ctx)
+	if err != nil {
 		t.Close()
 		return nil, err
 	}
-	if h2 && cfg.Client == ClientLean && cfg.RPC.Kind() == "unary" {
+	if t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, login, t.isProto); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if cfg.Check == CheckDecode {
+		for _, hc := range t.hcs {
+			opts := []RESTOption{WithVariant(cfg.Variant), WithProtoObserver(t.observe)}
+			if t.isProto {
+				opts = append(opts, WithProto())
+			}
+			if cfg.SSE {
+				opts = append(opts, WithSSE())
+			}
+			if t.ws != nil {
+				opts = append(opts, WithWebSocketClient(t.ws))
+			}
+			rc := NewREST(t.base, &http.Client{Transport: countingTransport{hc.Transport}}, opts...)
+			rc.SetToken(t.token)
+			t.dec = append(t.dec, rc)
+		}
+	}
+	if h2 && cfg.Check == CheckBytes && cfg.RPC.Kind() == "unary" {
 		for range max(cfg.Conns, 1) {
 			c, err := dialH2(ctx, dial, cfg.Addr, tc.Clone())
 			if err != nil {
@@ -142,43 +166,43 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 }
 
 // login calls ValidateUser once over net/http, checking the protocol.
-func (t *restTarget) login(ctx context.Context) error {
+func (t *restTarget) login(ctx context.Context) (core.UserResult, error) {
 	body, _ := json.Marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+restwire.PathValidateUser, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return core.UserResult{}, err
 	}
 	req.Header.Set("Content-Type", restwire.ContentTypeJSON)
 	resp, err := t.hcs[0].Do(req)
 	if err != nil {
 		if isRefused(err) {
-			return loginError(t.cfg, err)
+			return core.UserResult{}, loginError(t.cfg, err)
 		}
 		if t.cfg.Variant == variant.RESTH2C && !t.cfg.TLS {
-			return fmt.Errorf("the server at %s does not answer HTTP/2 cleartext (is it a REST server started with -h2c?): %v", t.cfg.Addr, err)
+			return core.UserResult{}, fmt.Errorf("the server at %s does not answer HTTP/2 cleartext (is it a REST server started with -h2c?): %v", t.cfg.Addr, err)
 		}
-		return fmt.Errorf("login to the %s server at %s: %v (is it the REST address?)", t.cfg.Variant, t.cfg.Addr, err)
+		return core.UserResult{}, fmt.Errorf("login to the %s server at %s: %v (is it the REST address?)", t.cfg.Variant, t.cfg.Addr, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("login: %w", err)
+		return core.UserResult{}, fmt.Errorf("login: %w", err)
 	}
 	if err := t.checkProto(resp.Proto, resp.ProtoMajor, t.httpMajor()); err != nil {
-		return err
+		return core.UserResult{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("login to the %s server at %s: %w", t.cfg.Variant, t.cfg.Addr, httpError(resp.StatusCode, b))
+		return core.UserResult{}, fmt.Errorf("login to the %s server at %s: %w", t.cfg.Variant, t.cfg.Addr, httpError(resp.StatusCode, b))
 	}
 	var res core.UserResult
 	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("login: %s answered %q, not the auth service's JSON: %v", t.cfg.Addr, restwire.Excerpt(b), err)
+		return core.UserResult{}, fmt.Errorf("login: %s answered %q, not the auth service's JSON: %v", t.cfg.Addr, restwire.Excerpt(b), err)
 	}
 	if !res.IsValid {
-		return loginRefused(t.cfg, res.Message)
+		return core.UserResult{}, loginRefused(t.cfg, res.Message)
 	}
 	t.token, t.authz = res.Token, "Bearer "+res.Token
-	return nil
+	return res, nil
 }
 
 // checkProto records the negotiated protocol and fails when its major
@@ -234,40 +258,50 @@ func (t *restTarget) Close() error {
 	return nil
 }
 
+// observe records the protocol of a decode-mode answer. The transports
+// speak only the variant's protocol, and the login checked it.
+func (t *restTarget) observe(proto string) {
+	if t.proto.Load() == nil {
+		_ = t.checkProto(proto, 0, 0)
+	}
+}
+
 func (t *restTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
+	if t.cfg.Check == CheckDecode {
+		return newDecodeCaller(ctx, t.dec[i%len(t.dec)], t.cfg, t.or, t.token, i)
+	}
 	switch t.cfg.RPC.Kind() {
 	case "unary":
-		spec, err := t.unarySpec(i)
+		spec, err := t.unarySpec()
 		if err != nil {
 			return nil, err
 		}
 		if t.fast != nil {
-			return t.newFastCaller(spec), nil
+			return t.newFastCaller(spec, i), nil
 		}
-		if len(t.h2) > 0 {
-			return t.newH2Caller(spec, t.h2[i%len(t.h2)], i), nil
-		}
-		return &netCaller{t: t, hc: t.hcs[i%len(t.hcs)], spec: spec, k: i}, nil
+		return t.newH2Caller(spec, t.h2[i%len(t.h2)], i), nil
 	case "server-stream":
-		return t.newListCaller(i), nil
+		return t.newListCaller(i)
 	case "client-stream":
 		return t.newUploadCaller(i), nil
 	}
 	return t.newChatCaller(ctx, i)
 }
 
-// unarySpec is a unary call prepared once: its method, URLs (cycled
-// through, one per transaction id), body, and how to check the answer.
+// unarySpec is a unary call of the bytes mode prepared once: its method,
+// paths (cycled through, one per transaction id), body, and the answer
+// each path must get.
 type unarySpec struct {
+	rpc         RPC
 	method      string
-	urls        []string
+	paths       []string
 	body        []byte
 	contentType string
-	check       func([]byte, int) error // body, index of the url
+	want        []*expect
 }
 
-func (t *restTarget) unarySpec(i int) (unarySpec, error) {
-	s := unarySpec{method: http.MethodPost, contentType: restwire.ContentTypeJSON}
+func (t *restTarget) unarySpec() (unarySpec, error) {
+	s := unarySpec{rpc: t.cfg.RPC, method: http.MethodPost, contentType: restwire.ContentTypeJSON}
 	if t.isProto {
 		s.contentType = restwire.ContentTypeProtobuf
 	}
@@ -280,68 +314,32 @@ func (t *restTarget) unarySpec(i int) (unarySpec, error) {
 	var err error
 	switch t.cfg.RPC {
 	case ValidateToken:
-		s.urls = []string{t.base + restwire.PathValidateToken}
+		s.paths = []string{restwire.PathValidateToken}
 		s.body, err = marshal(map[string]string{"token": t.token}, &authv1.ValidateTokenRequest{Token: t.token})
-		var j core.TokenResult
-		var m authv1.ValidateTokenResponse
-		s.check = func(b []byte, _ int) error {
-			j = core.TokenResult{} // json.Unmarshal keeps the fields an answer lacks
-			if err := t.decode(b, &j, &m); err != nil {
-				return err
-			}
-			if !j.IsValid && !m.GetIsValid() {
-				return core.Errorf(core.CodeUnauthenticated, "token not valid")
-			}
-			return nil
-		}
+		s.want = []*expect{t.or.tokenExpect()}
 	case ValidateUser:
-		s.urls = []string{t.base + restwire.PathValidateUser}
+		s.paths = []string{restwire.PathValidateUser}
 		s.body, err = marshal(map[string]string{"username": t.cfg.User, "password": t.cfg.Password},
 			&authv1.ValidateUserRequest{Username: t.cfg.User, Password: t.cfg.Password})
-		var j core.UserResult
-		var m authv1.ValidateUserResponse
-		s.check = func(b []byte, _ int) error {
-			j = core.UserResult{}
-			if err := t.decode(b, &j, &m); err != nil {
-				return err
-			}
-			if !j.IsValid && !m.GetIsValid() {
-				return core.Errorf(core.CodeUnauthenticated, "login refused")
-			}
-			return nil
-		}
+		s.want = []*expect{t.or.userExpect()}
 	case GetTransaction:
-		s.method = http.MethodGet
-		s.contentType = ""
+		s.method, s.contentType = http.MethodGet, ""
 		for _, id := range t.ids {
-			s.urls = append(s.urls, t.base+restwire.TransactionPath(id))
-		}
-		var j core.Transaction
-		var m transactionv1.Transaction
-		s.check = func(b []byte, k int) error {
-			j.ID = ""
-			if err := t.decode(b, &j, &m); err != nil {
-				return err
+			tx, err := t.or.transaction(id)
+			if err != nil {
+				return s, err
 			}
-			if id := t.ids[k]; j.ID != id && m.GetId() != id {
-				return core.Errorf(core.CodeInternal, "asked for %s, got another record", id)
-			}
-			return nil
+			s.paths = append(s.paths, restwire.TransactionPath(id))
+			s.want = append(s.want, t.or.transactionExpect(tx))
 		}
 	}
 	return s, err
 }
 
-// decode reads an answer body into j (JSON) or m (protobuf).
-func (t *restTarget) decode(b []byte, j any, m proto.Message) error {
-	var err error
-	if t.isProto {
-		err = proto.Unmarshal(b, m)
-	} else {
-		err = json.Unmarshal(b, j)
-	}
-	if err != nil {
-		return core.Errorf(core.CodeInternal, "undecodable answer: %v", err)
+// check compares the answer to path k with what it must be.
+func (s *unarySpec) check(body []byte, k int) error {
+	if err := s.want[k].match(body, 0); err != nil {
+		return fmt.Errorf("%s %s: %w", s.rpc, s.paths[k], err)
 	}
 	return nil
 }
@@ -356,10 +354,10 @@ type fastCaller struct {
 	resp fasthttp.Response
 }
 
-func (t *restTarget) newFastCaller(spec unarySpec) *fastCaller {
-	c := &fastCaller{t: t, spec: spec}
-	for _, u := range spec.urls {
-		c.urls = append(c.urls, []byte(u))
+func (t *restTarget) newFastCaller(spec unarySpec, i int) *fastCaller {
+	c := &fastCaller{t: t, spec: spec, k: i}
+	for _, p := range spec.paths {
+		c.urls = append(c.urls, []byte(t.base+p))
 	}
 	c.req.Header.SetMethod(spec.method)
 	c.req.SetRequestURIBytes(c.urls[0])
@@ -398,61 +396,6 @@ func (c *fastCaller) Call(ctx context.Context) (Outcome, error) {
 
 func (c *fastCaller) Close() error { return nil }
 
-// netCaller is a unary call over net/http, a new request each time, as a
-// Go REST caller makes it.
-type netCaller struct {
-	t    *restTarget
-	hc   *http.Client
-	spec unarySpec
-	k    int
-	buf  bytes.Buffer
-}
-
-func (c *netCaller) Call(ctx context.Context) (Outcome, error) {
-	k := 0
-	if len(c.spec.urls) > 1 {
-		c.k = (c.k + 1) % len(c.spec.urls)
-		k = c.k
-	}
-	var body io.Reader
-	if c.spec.body != nil {
-		body = bytes.NewReader(c.spec.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, c.spec.method, c.spec.urls[k], body)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if c.spec.contentType != "" {
-		req.Header.Set("Content-Type", c.spec.contentType)
-	}
-	if c.t.isProto {
-		req.Header.Set("Accept", restwire.ContentTypeProtobuf)
-	}
-	if c.t.token != "" {
-		req.Header.Set("Authorization", c.t.authz)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return Outcome{}, unavailable(err)
-	}
-	c.buf.Reset()
-	_, err = c.buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return Outcome{}, unavailable(err)
-	}
-	if err := c.t.checkProto(resp.Proto, resp.ProtoMajor, c.t.httpMajor()); err != nil {
-		return Outcome{}, err
-	}
-	out := Outcome{BodyOut: int64(len(c.spec.body)), BodyIn: int64(c.buf.Len())}
-	if resp.StatusCode != http.StatusOK {
-		return out, httpError(resp.StatusCode, c.buf.Bytes())
-	}
-	return out, c.spec.check(c.buf.Bytes(), k)
-}
-
-func (c *netCaller) Close() error { return nil }
-
 // httpError turns a REST error answer into a core error
 // (restwire.ErrorOf).
 func httpError(status int, body []byte) error { return restwire.ErrorOf(status, body) }
@@ -470,9 +413,7 @@ type h2Caller struct {
 
 func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
 	h := &h2Caller{t: t, c: c, spec: spec, k: i, s: &h2Stream{finished: make(chan struct{}, 1)}}
-	for _, u := range spec.urls {
-		h.paths = append(h.paths, strings.TrimPrefix(u, t.base))
-	}
+	h.paths = spec.paths
 	if spec.contentType != "" {
 		h.fields = append(h.fields, hpack.HeaderField{Name: "content-type", Value: spec.contentType})
 	}

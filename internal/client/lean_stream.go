@@ -1,23 +1,17 @@
-package load
+package client
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
-	"google.golang.org/protobuf/proto"
 
-	chatv1 "restvsgrpc/gen/chat/v1"
-	filev1 "restvsgrpc/gen/file/v1"
-	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc/restwire"
 )
@@ -42,21 +36,19 @@ func (t *restTarget) do(req *http.Request, i int) (*http.Response, error) {
 	return resp, nil
 }
 
-// listCaller reads one account's feed: NDJSON, SSE, or length-delimited
-// protobuf for rest-proto.
+// listCaller reads one account's feed (NDJSON, SSE, or length-delimited
+// protobuf for rest-proto) and compares each record with the data set's.
 type listCaller struct {
-	t     *restTarget
-	i     int
-	url   string
-	feed  restwire.Feed
-	limit int64
-	fr    *restwire.FeedReader
-	j     core.Transaction
-	m     transactionv1.Transaction
+	t    *restTarget
+	i    int
+	url  string
+	feed restwire.Feed
+	fr   *restwire.FeedReader
+	want []*expect
 }
 
-func (t *restTarget) newListCaller(i int) *listCaller {
-	req := core.ListRequest{AccountID: core.AccountID(i % core.Accounts), Payload: string(t.cfg.Payload), Limit: t.cfg.StreamMsgs}
+func (t *restTarget) newListCaller(i int) (*listCaller, error) {
+	req := feedRequest(t.cfg, i)
 	f := restwire.FeedNDJSON
 	switch {
 	case t.isProto:
@@ -64,8 +56,21 @@ func (t *restTarget) newListCaller(i int) *listCaller {
 	case t.cfg.SSE:
 		f = restwire.FeedSSE
 	}
-	return &listCaller{t: t, i: i, url: t.base + restwire.ListPath(req), feed: f, limit: int64(t.cfg.StreamMsgs),
-		fr: restwire.NewFeedReader(f, http.NoBody, nil)}
+	recs, err := t.or.feed(req)
+	if err != nil {
+		return nil, err
+	}
+	// A feed cycles through the account's records: one expectation each.
+	byID := map[string]*expect{}
+	want := make([]*expect, len(recs))
+	for k, r := range recs {
+		if byID[r.ID] == nil {
+			byID[r.ID] = t.or.transactionExpect(r)
+		}
+		want[k] = byID[r.ID]
+	}
+	return &listCaller{t: t, i: i, url: t.base + restwire.ListPath(req), feed: f, want: want,
+		fr: restwire.NewFeedReader(f, http.NoBody, nil)}, nil
 }
 
 func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
@@ -92,56 +97,44 @@ func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
 		if err != nil {
 			return out, unavailable(err)
 		}
-		if err := c.decode(b); err != nil {
-			return out, err
+		n := out.MsgsIn
+		if n >= int64(len(c.want)) {
+			return out, core.Errorf(core.CodeInternal, "ListTransactions sent more than %d records", len(c.want))
+		}
+		if err := c.want[n].match(b, 0); err != nil {
+			return out, fmt.Errorf("ListTransactions record %d: %w", n, err)
 		}
 		if out.MsgsIn == 0 {
 			out.FirstMsg = time.Since(start)
 		}
 		out.MsgsIn++
 	}
-	if out.MsgsIn != c.limit {
-		return out, core.Errorf(core.CodeInternal, "stream ended after %d of %d records", out.MsgsIn, c.limit)
+	if out.MsgsIn != int64(len(c.want)) {
+		return out, core.Errorf(core.CodeInternal, "stream ended after %d of %d records", out.MsgsIn, len(c.want))
 	}
 	return out, nil
 }
 
-// decode decodes one record.
-func (c *listCaller) decode(b []byte) error {
-	var err error
-	if c.t.isProto {
-		c.m.Reset()
-		err = proto.Unmarshal(b, &c.m)
-	} else {
-		c.j = core.Transaction{}
-		err = json.Unmarshal(b, &c.j)
-	}
-	if err != nil {
-		return core.Errorf(core.CodeInternal, "undecodable record: %v", err)
-	}
-	return nil
-}
-
 func (c *listCaller) Close() error { return nil }
 
-// uploadCaller streams one file of StreamMsgs chunks as a chunked body.
+// uploadCaller streams one file of StreamMsgs chunks as a chunked body,
+// each chunk the same bytes, made once.
 type uploadCaller struct {
 	t    *restTarget
 	i    int
 	url  string
 	data []byte
 	body chunks
-	want int64
-	sum  filev1.UploadSummary
+	want *expect
 	buf  bytes.Buffer
 }
 
 func (t *restTarget) newUploadCaller(i int) *uploadCaller {
-	data := filler(t.cfg.Payload.Bytes())
+	name, data := uploadFile(t.cfg, i)
 	return &uploadCaller{
 		t: t, i: i, data: data,
-		url:  t.base + restwire.UploadPath("load-"+strconv.Itoa(i)+".bin"),
-		want: int64(len(data) * t.cfg.StreamMsgs),
+		url:  t.base + restwire.UploadPath(name),
+		want: t.or.uploadExpect(name, data, t.cfg.StreamMsgs, -1), // the server counts its reads as chunks
 	}
 }
 
@@ -163,26 +156,12 @@ func (c *uploadCaller) Call(ctx context.Context) (Outcome, error) {
 	}
 	defer resp.Body.Close()
 	c.buf.Reset()
-	if _, err := c.buf.ReadFrom(resp.Body); err != nil {
+	if _, err := c.buf.ReadFrom(io.LimitReader(resp.Body, restwire.MaxAnswerBytes)); err != nil {
 		return out, unavailable(err)
 	}
 	out.BodyIn = int64(c.buf.Len())
-	var got int64
-	if c.t.isProto {
-		c.sum.Reset()
-		if err := proto.Unmarshal(c.buf.Bytes(), &c.sum); err != nil {
-			return out, core.Errorf(core.CodeInternal, "undecodable summary: %v", err)
-		}
-		got = c.sum.GetBytes()
-	} else {
-		var s core.UploadSummary
-		if err := json.Unmarshal(c.buf.Bytes(), &s); err != nil {
-			return out, core.Errorf(core.CodeInternal, "undecodable summary: %v", err)
-		}
-		got = s.Bytes
-	}
-	if got != c.want {
-		return out, core.Errorf(core.CodeInternal, "server received %d bytes of %d", got, c.want)
+	if err := c.want.match(c.buf.Bytes(), 0); err != nil {
+		return out, fmt.Errorf("Upload: %w", err)
 	}
 	return out, nil
 }
@@ -212,16 +191,16 @@ func (c *chunks) Read(p []byte) (int, error) {
 }
 
 // wsChat is one worker's WebSocket chat session: each call sends a message
-// and waits for its acknowledgement.
+// and waits for its acknowledgement, comparing the frames' bytes.
 type wsChat struct {
 	t      *restTarget
 	conn   *websocket.Conn
-	room   string
-	text   string
-	seq    uint64
 	frames restwire.ChatFrames
-	ev     core.ChatEvent
-	pev    chatv1.ChatEvent
+	msg    chatMessage
+	ack    *expect
+	seq    uint64
+	out    []byte
+	in     bytes.Buffer
 }
 
 func (t *restTarget) newChatCaller(ctx context.Context, i int) (*wsChat, error) {
@@ -248,49 +227,36 @@ func (t *restTarget) newChatCaller(ctx context.Context, i int) (*wsChat, error) 
 		return nil, err
 	}
 	conn.SetReadLimit(restwire.MaxChatEvent)
-	return &wsChat{t: t, conn: conn, room: t.cfg.Room + "-" + strconv.Itoa(i), text: string(filler(t.cfg.Payload.Bytes())), frames: frames}, nil
+	room := chatRoom(t.cfg, i)
+	return &wsChat{t: t, conn: conn, frames: frames,
+		msg: t.or.chatMessage(room, string(filler(t.cfg.Payload.Bytes()))), ack: t.or.ackExpect(room)}, nil
 }
 
 func (c *wsChat) Call(ctx context.Context) (Outcome, error) {
 	c.seq++
-	msg := core.ChatMessage{Room: c.room, Seq: c.seq, Text: c.text}
-	data, err := c.frames.MarshalMessage(msg)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if err := c.conn.Write(ctx, c.frames.Type(), data); err != nil {
+	c.out = c.msg.append(c.out[:0], c.seq, c.t.isProto)
+	if err := c.conn.Write(ctx, c.frames.Type(), c.out); err != nil {
 		return Outcome{}, c.closed(err)
 	}
-	out := Outcome{MsgsOut: 1, BodyOut: int64(len(data))}
-	for {
-		_, b, err := c.conn.Read(ctx)
-		if err != nil {
-			return out, c.closed(err)
-		}
-		out.BodyIn += int64(len(b))
-		out.MsgsIn++
-		var kind core.EventKind
-		var seq uint64
-		if c.t.isProto {
-			c.pev.Reset()
-			if err := proto.Unmarshal(b, &c.pev); err != nil {
-				return out, core.Errorf(core.CodeInternal, "undecodable chat event: %v", err)
-			}
-			seq = c.pev.GetSeq()
-			if c.pev.GetKind() == chatv1.ChatEvent_KIND_ACK {
-				kind = core.EventAck
-			}
-		} else {
-			c.ev = core.ChatEvent{}
-			if err := json.Unmarshal(b, &c.ev); err != nil {
-				return out, core.Errorf(core.CodeInternal, "undecodable chat event: %v", err)
-			}
-			kind, seq = c.ev.Kind, c.ev.Seq
-		}
-		if kind == core.EventAck && seq == c.seq {
-			return out, nil
-		}
+	out := Outcome{MsgsOut: 1, BodyOut: int64(len(c.out))}
+	typ, r, err := c.conn.Reader(ctx)
+	if err != nil {
+		return out, c.closed(err)
 	}
+	c.in.Reset()
+	if _, err := c.in.ReadFrom(r); err != nil {
+		return out, c.closed(err)
+	}
+	out.BodyIn, out.MsgsIn = int64(c.in.Len()), 1
+	if typ != c.frames.Type() {
+		return out, core.Errorf(core.CodeInternal, "Chat seq %d: a %v frame, want %v", c.seq, typ, c.frames.Type())
+	}
+	// Alone in its room, the member gets its acknowledgement and nothing
+	// else.
+	if err := c.ack.match(c.in.Bytes(), c.seq); err != nil {
+		return out, fmt.Errorf("Chat seq %d: %w", c.seq, err)
+	}
+	return out, nil
 }
 
 // closed explains a failed read or write: the server's close reason names

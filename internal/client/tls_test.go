@@ -1,4 +1,4 @@
-package load_test
+package client_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 
 	"restvsgrpc/bench/load"
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
 )
@@ -71,26 +72,26 @@ func TestTLS(t *testing.T) {
 
 	tests := []struct {
 		name, variant, addr string
-		rpc                 load.RPC
+		rpc                 client.RPC
 		insecure            bool
 		wantProto           string
 	}{
-		{"rest", variant.REST, rl.Addr().String(), load.GetTransaction, false, "HTTP/1.1 over TLS"},
-		{"rest insecure", variant.REST, rl.Addr().String(), load.ValidateToken, true, "HTTP/1.1 over TLS"},
-		{"rest-proto", variant.RESTProto, rl.Addr().String(), load.ListTransactions, false, "HTTP/1.1 over TLS"},
-		{"rest-h2c is h2", variant.RESTH2C, rl.Addr().String(), load.GetTransaction, false, "HTTP/2.0 over TLS"},
-		{"rest chat", variant.REST, rl.Addr().String(), load.Chat, false, "HTTP/1.1 WebSocket"},
-		{"grpc", variant.GRPC, gl.Addr().String(), load.Upload, false, "HTTP/2 (h2 over TLS)"},
-		{"grpc insecure", variant.GRPC, gl.Addr().String(), load.Chat, true, "HTTP/2 (h2 over TLS)"},
+		{"rest", variant.REST, rl.Addr().String(), client.GetTransaction, false, "HTTP/1.1 over TLS"},
+		{"rest insecure", variant.REST, rl.Addr().String(), client.ValidateToken, true, "HTTP/1.1 over TLS"},
+		{"rest-proto", variant.RESTProto, rl.Addr().String(), client.ListTransactions, false, "HTTP/1.1 over TLS"},
+		{"rest-h2c is h2", variant.RESTH2C, rl.Addr().String(), client.GetTransaction, false, "HTTP/2.0 over TLS"},
+		{"rest chat", variant.REST, rl.Addr().String(), client.Chat, false, "HTTP/1.1 WebSocket"},
+		{"grpc", variant.GRPC, gl.Addr().String(), client.Upload, false, "HTTP/2 (h2 over TLS)"},
+		{"grpc insecure", variant.GRPC, gl.Addr().String(), client.Chat, true, "HTTP/2 (h2 over TLS)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := load.TargetConfig{Variant: tc.variant, Addr: tc.addr, RPC: tc.rpc, TLS: true, Insecure: tc.insecure,
+			cfg := client.TargetConfig{Variant: tc.variant, Addr: tc.addr, RPC: tc.rpc, TLS: true, Insecure: tc.insecure,
 				User: testUser, Password: testPassword, StreamMsgs: 3}
 			if !tc.insecure {
 				cfg.CAFile = caFile
 			}
-			tg, err := load.NewTarget(context.Background(), cfg)
+			tg, err := client.NewTarget(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +110,7 @@ func TestTLS(t *testing.T) {
 	}
 
 	// Without the certificate, verification fails and says so.
-	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant.GRPC, Addr: gl.Addr().String(), RPC: load.ValidateToken, TLS: true, User: testUser, Password: testPassword})
+	_, err := client.NewTarget(context.Background(), client.TargetConfig{Variant: variant.GRPC, Addr: gl.Addr().String(), RPC: client.ValidateToken, TLS: true, User: testUser, Password: testPassword})
 	if err == nil {
 		t.Error("an unverified certificate was accepted")
 	}

@@ -1,4 +1,4 @@
-package load_test
+package client_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"restvsgrpc/bench/load"
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
@@ -83,30 +84,32 @@ func TestEveryVariantAndCall(t *testing.T) {
 	type run struct {
 		name    string
 		variant string
-		client  string
-		rpc     load.RPC
+		check   string
+		rpc     client.RPC
 		payload core.Payload
 		conns   int
 		sse     bool
 	}
 	var runs []run
-	for _, v := range variant.All {
-		for _, r := range load.RPCs {
-			p := core.Payload1KiB
-			runs = append(runs, run{name: v + "/" + string(r), variant: v, rpc: r, payload: p})
+	for _, check := range client.Checks {
+		for _, v := range variant.All {
+			for _, r := range client.RPCs {
+				p := core.Payload1KiB
+				runs = append(runs, run{name: check + "/" + v + "/" + string(r), variant: v, check: check, rpc: r, payload: p})
+			}
 		}
 	}
 	runs = append(runs,
-		run{name: "rest/nethttp/GetTransaction", variant: variant.REST, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest-proto/nethttp/ValidateToken", variant: variant.RESTProto, client: load.ClientNetHTTP, rpc: load.ValidateToken, payload: core.Payload100B},
-		run{name: "rest/2conns/GetTransaction", variant: variant.REST, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest/nethttp/2conns/ValidateToken", variant: variant.REST, client: load.ClientNetHTTP, conns: 2, rpc: load.ValidateToken, payload: core.Payload100B},
-		run{name: "rest-h2c/2conns/GetTransaction", variant: variant.RESTH2C, conns: 2, rpc: load.GetTransaction, payload: core.Payload100B},
-		run{name: "rest-h2c/nethttp/GetTransaction", variant: variant.RESTH2C, client: load.ClientNetHTTP, rpc: load.GetTransaction, payload: core.Payload1KiB},
-		run{name: "rest-h2c/lean/GetTransaction/1MiB", variant: variant.RESTH2C, rpc: load.GetTransaction, payload: core.Payload1MiB},
-		run{name: "rest/sse/ListTransactions", variant: variant.REST, sse: true, rpc: load.ListTransactions, payload: core.Payload1KiB},
-		run{name: "rest-h2c/sse/ListTransactions", variant: variant.RESTH2C, sse: true, rpc: load.ListTransactions, payload: core.Payload100B},
-		run{name: "grpc/2conns/Chat", variant: variant.GRPC, conns: 2, rpc: load.Chat, payload: core.Payload100B},
+		run{name: "rest/decode/GetTransaction", variant: variant.REST, check: client.CheckDecode, rpc: client.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-proto/decode/ValidateToken", variant: variant.RESTProto, check: client.CheckDecode, rpc: client.ValidateToken, payload: core.Payload100B},
+		run{name: "rest/2conns/GetTransaction", variant: variant.REST, conns: 2, rpc: client.GetTransaction, payload: core.Payload100B},
+		run{name: "rest/decode/2conns/ValidateToken", variant: variant.REST, check: client.CheckDecode, conns: 2, rpc: client.ValidateToken, payload: core.Payload100B},
+		run{name: "rest-h2c/2conns/GetTransaction", variant: variant.RESTH2C, conns: 2, rpc: client.GetTransaction, payload: core.Payload100B},
+		run{name: "rest-h2c/decode/GetTransaction", variant: variant.RESTH2C, check: client.CheckDecode, rpc: client.GetTransaction, payload: core.Payload1KiB},
+		run{name: "rest-h2c/lean/GetTransaction/1MiB", variant: variant.RESTH2C, rpc: client.GetTransaction, payload: core.Payload1MiB},
+		run{name: "rest/sse/ListTransactions", variant: variant.REST, sse: true, rpc: client.ListTransactions, payload: core.Payload1KiB},
+		run{name: "rest-h2c/sse/ListTransactions", variant: variant.RESTH2C, sse: true, rpc: client.ListTransactions, payload: core.Payload100B},
+		run{name: "grpc/2conns/Chat", variant: variant.GRPC, conns: 2, rpc: client.Chat, payload: core.Payload100B},
 	)
 	wantProto := map[string]string{
 		variant.REST: "HTTP/1.1", variant.RESTProto: "HTTP/1.1", variant.RESTH2C: "HTTP/2.0", variant.GRPC: "HTTP/2 (h2c, prior knowledge)",
@@ -114,9 +117,9 @@ func TestEveryVariantAndCall(t *testing.T) {
 	for _, tc := range runs {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			tg, err := load.NewTarget(ctx, load.TargetConfig{
+			tg, err := client.NewTarget(ctx, client.TargetConfig{
 				Variant: tc.variant, Addr: srv.addr(tc.variant), RPC: tc.rpc, Payload: tc.payload,
-				Client: tc.client, Conns: tc.conns, SSE: tc.sse, User: testUser, Password: testPassword, StreamMsgs: 5,
+				Check: tc.check, Conns: tc.conns, SSE: tc.sse, User: testUser, Password: testPassword, StreamMsgs: 5,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -134,7 +137,7 @@ func TestEveryVariantAndCall(t *testing.T) {
 				t.Errorf("calls = %d, want %d", res.Calls, calls)
 			}
 			want := wantProto[tc.variant]
-			if tc.rpc == load.Chat && tc.variant != variant.GRPC {
+			if tc.rpc == client.Chat && tc.variant != variant.GRPC {
 				want = "HTTP/1.1 WebSocket"
 			}
 			if tc.conns > 0 && res.Counters.Conns > int64(tc.conns)+1 { // +1: the login's
@@ -183,24 +186,24 @@ func TestClearErrors(t *testing.T) {
 	}()
 	tests := []struct {
 		name    string
-		cfg     load.TargetConfig
+		cfg     client.TargetConfig
 		wantSub string
 	}{
-		{"rest unreachable", load.TargetConfig{Variant: "rest", Addr: dead}, "cannot reach"},
-		{"grpc unreachable", load.TargetConfig{Variant: "grpc", Addr: dead}, "cannot reach"},
-		{"grpc at the rest port", load.TargetConfig{Variant: "grpc", Addr: srv.rest}, "login to the grpc server"},
-		{"rest at the grpc port", load.TargetConfig{Variant: "rest", Addr: srv.grpc}, "is it the REST address"},
-		{"wrong password", load.TargetConfig{Variant: "grpc", Addr: srv.grpc, Password: "not-the-password"}, "check -user and -password"},
-		{"wrong password rest", load.TargetConfig{Variant: "rest", Addr: srv.rest, Password: "not-the-password"}, "check -user and -password"},
-		{"chat payload too big", load.TargetConfig{Variant: "rest", Addr: srv.rest, RPC: load.Chat, Payload: core.Payload64KiB}, "at most 4096"},
-		{"unknown variant", load.TargetConfig{Variant: "soap", Addr: srv.rest}, "want one of"},
+		{"rest unreachable", client.TargetConfig{Variant: "rest", Addr: dead}, "cannot reach"},
+		{"grpc unreachable", client.TargetConfig{Variant: "grpc", Addr: dead}, "cannot reach"},
+		{"grpc at the rest port", client.TargetConfig{Variant: "grpc", Addr: srv.rest}, "login to the grpc server"},
+		{"rest at the grpc port", client.TargetConfig{Variant: "rest", Addr: srv.grpc}, "is it the REST address"},
+		{"wrong password", client.TargetConfig{Variant: "grpc", Addr: srv.grpc, Password: "not-the-password"}, "check -user and -password"},
+		{"wrong password rest", client.TargetConfig{Variant: "rest", Addr: srv.rest, Password: "not-the-password"}, "check -user and -password"},
+		{"chat payload too big", client.TargetConfig{Variant: "rest", Addr: srv.rest, RPC: client.Chat, Payload: core.Payload64KiB}, "at most 4096"},
+		{"unknown variant", client.TargetConfig{Variant: "soap", Addr: srv.rest}, "want one of"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := tc.cfg
 			if cfg.RPC == "" {
-				cfg.RPC = load.ValidateToken
+				cfg.RPC = client.ValidateToken
 			}
 			if cfg.User == "" {
 				cfg.User = testUser
@@ -210,7 +213,7 @@ func TestClearErrors(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			tg, err := load.NewTarget(ctx, cfg)
+			tg, err := client.NewTarget(ctx, cfg)
 			if err == nil {
 				tg.Close()
 				t.Fatal("NewTarget succeeded, want an error")
@@ -232,7 +235,7 @@ func TestWrongProtocol(t *testing.T) {
 	hs := restsvc.NewServer(restsvc.NewHandler(newService(t))) // no h2c
 	go hs.Serve(l)
 	defer hs.Close()
-	_, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: variant.RESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: testUser, Password: testPassword})
+	_, err := client.NewTarget(context.Background(), client.TargetConfig{Variant: variant.RESTH2C, Addr: l.Addr().String(), RPC: client.ValidateToken, User: testUser, Password: testPassword})
 	if err == nil || !strings.Contains(err.Error(), "does not answer HTTP/2 cleartext") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("rest-h2c against an HTTP/1.1 server: %v", err)
 	}
@@ -258,7 +261,7 @@ func TestServerGoesAway(t *testing.T) {
 				stop = func() { hs.Close() }
 			}
 			defer stop()
-			tg, err := load.NewTarget(context.Background(), load.TargetConfig{Variant: v, Addr: l.Addr().String(), RPC: load.GetTransaction, User: testUser, Password: testPassword})
+			tg, err := client.NewTarget(context.Background(), client.TargetConfig{Variant: v, Addr: l.Addr().String(), RPC: client.GetTransaction, User: testUser, Password: testPassword})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,11 +293,11 @@ func TestServerGoesAway(t *testing.T) {
 
 // watchTarget calls after with the outcome of every call.
 type watchTarget struct {
-	load.Target
+	client.Target
 	after func(error)
 }
 
-func (w *watchTarget) NewCaller(ctx context.Context, i int) (load.Caller, error) {
+func (w *watchTarget) NewCaller(ctx context.Context, i int) (client.Caller, error) {
 	c, err := w.Target.NewCaller(ctx, i)
 	if err != nil {
 		return nil, err
@@ -303,11 +306,11 @@ func (w *watchTarget) NewCaller(ctx context.Context, i int) (load.Caller, error)
 }
 
 type watchCaller struct {
-	load.Caller
+	client.Caller
 	after func(error)
 }
 
-func (w *watchCaller) Call(ctx context.Context) (load.Outcome, error) {
+func (w *watchCaller) Call(ctx context.Context) (client.Outcome, error) {
 	out, err := w.Caller.Call(ctx)
 	w.after(err)
 	return out, err

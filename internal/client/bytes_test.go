@@ -1,4 +1,4 @@
-package load_test
+package client_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"restvsgrpc/bench/load"
+	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/variant"
 )
 
@@ -25,7 +26,7 @@ type cannedServer struct {
 
 const (
 	loginBody = `{"is_valid":true,"message":"ok","token":"tok-123"}`
-	tokenBody = `{"is_valid":true,"subject":"loader","message":"ok"}`
+	tokenBody = `{"is_valid":true,"subject":"loader","message":"token accepted"}` // what the data set prescribes for a login without an expiry
 )
 
 func response(body string) string {
@@ -93,8 +94,8 @@ func TestWireBytesOfAKnownExchange(t *testing.T) {
 	s := &cannedServer{reqBytes: map[string]int64{}, reqs: map[string]int64{}}
 	go s.serve(t, l)
 
-	tg, err := load.NewTarget(context.Background(), load.TargetConfig{
-		Variant: variant.REST, Addr: l.Addr().String(), RPC: load.ValidateToken, User: "loader", Password: "pw",
+	tg, err := client.NewTarget(context.Background(), client.TargetConfig{
+		Variant: variant.REST, Addr: l.Addr().String(), RPC: client.ValidateToken, User: "loader", Password: "pw",
 	})
 	if err != nil {
 		t.Fatal(err)

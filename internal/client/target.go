@@ -1,4 +1,4 @@
-package load
+package client
 
 import (
 	"context"
@@ -8,23 +8,96 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
+	"restvsgrpc/bench/result"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/variant"
 )
 
-// The HTTP clients of the REST variants' unary calls.
+// RPC names a call of the services; each has a REST twin.
+type RPC string
+
+// The calls a Target can make.
 const (
-	// ClientLean is fasthttp's HostClient with requests prepared once
-	// for HTTP/1.1, and a minimal HTTP/2 client of this package for
-	// rest-h2c: as lean as wrk and h2load. "fasthttp" is a synonym.
-	ClientLean = "lean"
-	// ClientNetHTTP is net/http: what a Go REST caller really pays.
-	ClientNetHTTP = "nethttp"
+	ValidateToken    RPC = "ValidateToken"    // unary, the cheap hot path
+	GetTransaction   RPC = "GetTransaction"   // unary, payload-sized answer
+	ValidateUser     RPC = "ValidateUser"     // unary, a bcrypt login
+	ListTransactions RPC = "ListTransactions" // server stream
+	Upload           RPC = "Upload"           // client stream
+	Chat             RPC = "Chat"             // bidi stream, one echoed message per call
 )
+
+// RPCs lists every call, unary ones first.
+var RPCs = []RPC{ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload, Chat}
+
+// ParseRPC parses a call name.
+func ParseRPC(s string) (RPC, error) {
+	for _, r := range RPCs {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("rpc %q: want one of ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload, Chat", s)
+}
+
+// Kind returns the call kind: "unary", "server-stream", "client-stream" or
+// "bidi".
+func (r RPC) Kind() string {
+	switch r {
+	case ListTransactions:
+		return "server-stream"
+	case Upload:
+		return "client-stream"
+	case Chat:
+		return "bidi"
+	}
+	return "unary"
+}
+
+// Outcome is what one call did besides taking time.
+type Outcome struct {
+	// MsgsIn and MsgsOut count stream messages received and sent; zero for
+	// unary calls.
+	MsgsIn, MsgsOut int64
+	// FirstMsg is the time from the send to the first streamed message
+	// received, for server streams; zero when not measured.
+	FirstMsg time.Duration
+	// BodyIn and BodyOut are the encoded bytes received and sent: JSON or
+	// protobuf bodies, gRPC payloads, without framing.
+	BodyIn, BodyOut int64
+	// GRPCWireIn and GRPCWireOut are grpc-go's stats.Handler wire lengths
+	// of the call's payloads, headers and trailers (grpc only).
+	GRPCWireIn, GRPCWireOut int64
+}
+
+// Caller makes calls of one kind, one at a time: each worker has its own.
+type Caller interface {
+	// Call makes one call and checks its answer. A failed call returns an
+	// error that core.CodeOf classifies.
+	Call(ctx context.Context) (Outcome, error)
+	Close() error
+}
+
+// Counters are a target's running totals, in the result schema.
+type Counters = result.Counters
+
+// Target makes calls of one kind over one variant.
+type Target interface {
+	// NewCaller returns the caller of worker i.
+	NewCaller(ctx context.Context, i int) (Caller, error)
+	// Counters returns the running wire byte and connection totals; the
+	// body and gRPC counts come from each call's Outcome instead.
+	Counters() Counters
+	// Protocol returns the protocol negotiated on the wire, e.g. "HTTP/1.1",
+	// "HTTP/2.0" or "h2 (TLS)", as seen on the connections so far.
+	Protocol() string
+	Close() error
+}
 
 // TargetConfig says what a target calls and how.
 type TargetConfig struct {
@@ -40,9 +113,11 @@ type TargetConfig struct {
 	// Conns is the number of connections. For HTTP/1.1 it caps the calls
 	// in flight; 0 means one per worker for HTTP/1.1, one for HTTP/2.
 	Conns int
-	// Client is ClientLean (the default) or ClientNetHTTP, for unary
-	// calls over REST; streams always use net/http.
-	Client string
+	// Check is the client mode, CheckBytes (the default) or CheckDecode.
+	Check string
+	// Seed is the seed of the server's data set (its -seed, default 1):
+	// the answers are checked against the records it makes.
+	Seed uint64
 	// TLS dials with TLS; Insecure skips verifying the server's
 	// certificate; CAFile trusts the PEM certificates in it.
 	TLS      bool
@@ -64,7 +139,7 @@ type TargetConfig struct {
 
 func (c *TargetConfig) check() error {
 	switch {
-	case !contains(variant.All, c.Variant):
+	case !slices.Contains(variant.All, c.Variant):
 		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(variant.All, ", "))
 	case c.Addr == "":
 		return errors.New("no server address")
@@ -84,11 +159,14 @@ func (c *TargetConfig) check() error {
 	if c.Payload == "" {
 		c.Payload = core.Payload100B
 	}
-	if c.Client == "" || c.Client == "fasthttp" {
-		c.Client = ClientLean
+	if c.Check == "" {
+		c.Check = CheckBytes
 	}
-	if c.Client != ClientLean && c.Client != ClientNetHTTP {
-		return fmt.Errorf("client %q: want lean or nethttp", c.Client)
+	if !slices.Contains(Checks, c.Check) {
+		return fmt.Errorf("check %q: want bytes or decode", c.Check)
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
 	}
 	if c.StreamMsgs == 0 {
 		c.StreamMsgs = 100
@@ -102,15 +180,6 @@ func (c *TargetConfig) check() error {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // filler returns n bytes of printable text, the same every time.
 func filler(n int) []byte {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -120,6 +189,21 @@ func filler(n int) []byte {
 	}
 	return b
 }
+
+// feedRequest is worker i's ListTransactions: one account's feed.
+func feedRequest(cfg TargetConfig, i int) core.ListRequest {
+	return core.ListRequest{AccountID: core.AccountID(i % core.Accounts), Payload: string(cfg.Payload), Limit: cfg.StreamMsgs}
+}
+
+// uploadFile is worker i's upload: a file name, and the chunk it sends
+// StreamMsgs times.
+func uploadFile(cfg TargetConfig, i int) (string, []byte) {
+	return "load-" + strconv.Itoa(i) + ".bin", filler(cfg.Payload.Bytes())
+}
+
+// chatRoom is worker i's room, of which it is the only member, so that no
+// message fans out.
+func chatRoom(cfg TargetConfig, i int) string { return cfg.Room + "-" + strconv.Itoa(i) }
 
 // transactionIDs returns the ids of every record of class p.
 func transactionIDs(p core.Payload) []string {
