@@ -128,17 +128,9 @@ func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, toke
 		}
 	case ListTransactions:
 		lr := feedRequest(cfg, i)
-		recs, err := t.or.feed(lr)
+		want, err := t.or.feedExpect(lr)
 		if err != nil {
 			return nil, err
-		}
-		byID := map[string]*expect{}
-		want := make([]*expect, len(recs))
-		for k, r := range recs {
-			if byID[r.ID] == nil {
-				byID[r.ID] = t.or.transactionExpect(r)
-			}
-			want[k] = byID[r.ID]
 		}
 		req := mustMarshal(&transactionv1.ListTransactionsRequest{AccountId: lr.AccountID, Payload: lr.Payload, Limit: int32(lr.Limit)})
 		desc := &transactionv1.TransactionService_ServiceDesc.Streams[0]

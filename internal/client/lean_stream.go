@@ -56,18 +56,9 @@ func (t *restTarget) newListCaller(i int) (*listCaller, error) {
 	case t.cfg.SSE:
 		f = restwire.FeedSSE
 	}
-	recs, err := t.or.feed(req)
+	want, err := t.or.feedExpect(req)
 	if err != nil {
 		return nil, err
-	}
-	// A feed cycles through the account's records: one expectation each.
-	byID := map[string]*expect{}
-	want := make([]*expect, len(recs))
-	for k, r := range recs {
-		if byID[r.ID] == nil {
-			byID[r.ID] = t.or.transactionExpect(r)
-		}
-		want[k] = byID[r.ID]
 	}
 	return &listCaller{t: t, i: i, url: t.base + restwire.ListPath(req), feed: f, want: want,
 		fr: restwire.NewFeedReader(f, http.NoBody, nil)}, nil

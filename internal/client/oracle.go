@@ -66,6 +66,24 @@ func (o *oracle) feed(req core.ListRequest) ([]*core.Transaction, error) {
 	return out, err
 }
 
+// feedExpect is the encodings of a ListTransactions's records, in order;
+// a feed cycles through an account's records, so each is made once.
+func (o *oracle) feedExpect(req core.ListRequest) ([]*expect, error) {
+	recs, err := o.feed(req)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*expect{}
+	want := make([]*expect, len(recs))
+	for k, r := range recs {
+		if byID[r.ID] == nil {
+			byID[r.ID] = o.transactionExpect(r)
+		}
+		want[k] = byID[r.ID]
+	}
+	return want, nil
+}
+
 // deterministic marshals a protobuf message with its map entries sorted.
 var deterministic = proto.MarshalOptions{Deterministic: true}
 

@@ -1,0 +1,184 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+
+	"restvsgrpc/grpcsvc"
+	"restvsgrpc/internal/client"
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
+	"restvsgrpc/restsvc"
+)
+
+// servers are the REST (with h2c) and gRPC servers over one core, with
+// the answers' bytes passed through tamper on their way out.
+type servers struct{ rest, grpc string }
+
+func startServers(t *testing.T, tamper func([]byte) []byte) servers {
+	t.Helper()
+	// Every target logs in from one address: no login rate limits.
+	limits := core.DefaultLoginLimits()
+	limits.PerUser, limits.PerAddr = core.Rate{}, core.Rate{}
+	svc, err := core.New(core.WithBcryptCost(bcrypt.MinCost), core.WithUser(user, password), core.WithLoginLimits(limits))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = restsvc.NewHandler(svc)
+	var gopts []grpcsvc.Option
+	if tamper != nil {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(tamperingWriter{ResponseWriter: w, tamper: tamper}, r)
+		})
+		gopts = append(gopts, grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(tamperingCodec{tamper})))
+	}
+	rs := restsvc.NewServer(h, restsvc.WithH2C())
+	go rs.Serve(rl)
+	t.Cleanup(func() { rs.Close() })
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpcsvc.NewServer(svc, gopts...)
+	go gs.Serve(gl)
+	t.Cleanup(gs.Stop)
+	return servers{rest: rl.Addr().String(), grpc: gl.Addr().String()}
+}
+
+func (s servers) target(t *testing.T, v, check string, rpc client.RPC) client.Target {
+	t.Helper()
+	addr := s.rest
+	if v == variant.GRPC {
+		addr = s.grpc
+	}
+	tg, err := client.NewTarget(context.Background(), client.TargetConfig{
+		Variant: v, Addr: addr, RPC: rpc, Payload: core.Payload1KiB, Check: check,
+		User: user, Password: password, StreamMsgs: 7, Room: "conformance-" + check + "-" + v,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	return tg
+}
+
+// TestCallers runs every call kind over every variant through the callers
+// cmd/loadgen measures with, in both client modes: each answer must be
+// what the data set prescribes, byte for byte or field by field.
+func TestCallers(t *testing.T) {
+	s := startServers(t, nil)
+	for _, check := range client.Checks {
+		for _, v := range variant.All {
+			for _, rpc := range client.RPCs {
+				t.Run(check+"/"+v+"/"+string(rpc), func(t *testing.T) {
+					tg := s.target(t, v, check, rpc)
+					ctx := context.Background()
+					for w := range 2 {
+						c, err := tg.NewCaller(ctx, w)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for range 3 {
+							out, err := c.Call(ctx)
+							if err != nil {
+								t.Fatalf("worker %d: %v", w, err)
+							}
+							if out.BodyIn == 0 {
+								t.Errorf("worker %d: no body bytes counted in", w)
+							}
+						}
+						if err := c.Close(); err != nil {
+							t.Errorf("close: %v", err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestWrongAnswersFail serves answers with one byte changed (an account id,
+// a message) and checks that both modes fail the call, bytes saying where
+// the bytes differ and decode which field.
+func TestWrongAnswersFail(t *testing.T) {
+	s := startServers(t, func(b []byte) []byte {
+		b = bytes.Replace(b, []byte("acct-0"), []byte("acct_0"), 1)
+		return bytes.Replace(b, []byte("token accepted"), []byte("token acceptee"), 1)
+	})
+	for _, check := range client.Checks {
+		for _, v := range variant.All {
+			for _, rpc := range []client.RPC{client.GetTransaction, client.ListTransactions, client.ValidateToken} {
+				t.Run(check+"/"+v+"/"+string(rpc), func(t *testing.T) {
+					tg := s.target(t, v, check, rpc)
+					c, err := tg.NewCaller(context.Background(), 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer c.Close()
+					_, err = c.Call(context.Background())
+					want := "answer differs at byte"
+					if check == client.CheckDecode {
+						want = "field AccountID"
+						if rpc == client.ValidateToken {
+							want = "field Message"
+						}
+					}
+					if core.CodeOf(err) != core.CodeInternal || !strings.Contains(err.Error(), want) {
+						t.Errorf("a tampered answer gave %v, want an internal error saying %q", err, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// tamperingWriter passes what a REST handler writes through tamper.
+type tamperingWriter struct {
+	http.ResponseWriter
+	tamper func([]byte) []byte
+}
+
+func (w tamperingWriter) Write(b []byte) (int, error) {
+	if _, err := w.ResponseWriter.Write(w.tamper(bytes.Clone(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (w tamperingWriter) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
+
+// tamperingCodec is grpc-go's protobuf codec with tamper applied to what
+// the server sends.
+type tamperingCodec struct{ tamper func([]byte) []byte }
+
+func (c tamperingCodec) proto() encoding.CodecV2 { return encoding.GetCodecV2("proto") }
+
+func (c tamperingCodec) Marshal(v any) (mem.BufferSlice, error) {
+	out, err := c.proto().Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b := c.tamper(out.Materialize())
+	out.Free()
+	return mem.BufferSlice{mem.SliceBuffer(b)}, nil
+}
+
+func (c tamperingCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return c.proto().Unmarshal(data, v)
+}
+
+func (c tamperingCodec) Name() string { return "proto" }
