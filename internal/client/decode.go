@@ -50,14 +50,11 @@ func newDecodeCaller(ctx context.Context, c Client, cfg TargetConfig, or *oracle
 			return nil
 		}
 	case GetTransaction:
-		ids := transactionIDs(cfg.Payload)
-		want := make([]*core.Transaction, len(ids))
-		for k, id := range ids {
-			var err error
-			if want[k], err = or.transaction(id); err != nil {
-				return nil, err
-			}
+		class, err := or.class(cfg.Payload)
+		if err != nil {
+			return nil, err
 		}
+		ids, want := class.ids, class.recs
 		k := i
 		d.call = func(ctx context.Context, _ *Outcome) error {
 			k = (k + 1) % len(ids)

@@ -29,7 +29,6 @@ type grpcTarget struct {
 	wire  wirecount.Counter
 	st    grpcStats
 	authz string // "Bearer <token>"
-	ids   []string
 	proto string
 	or    *oracle
 }
@@ -78,9 +77,6 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 		return nil, loginRefused(cfg, res.GetMessage())
 	}
 	t.authz = "Bearer " + res.GetToken()
-	if cfg.RPC == GetTransaction {
-		t.ids = transactionIDs(cfg.Payload)
-	}
 	if t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, protoconv.FromUserResult(res), true); err != nil {
 		t.Close()
 		return nil, err

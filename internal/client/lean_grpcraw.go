@@ -106,14 +106,14 @@ func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, toke
 			return nil
 		}
 	case GetTransaction:
-		reqs := make([][]byte, len(t.ids))
-		want := make([]*expect, len(t.ids))
-		for k, id := range t.ids {
-			tx, err := t.or.transaction(id)
-			if err != nil {
-				return nil, err
-			}
-			reqs[k], want[k] = mustMarshal(&transactionv1.GetTransactionRequest{Id: id}), t.or.transactionExpect(tx)
+		class, err := t.or.class(cfg.Payload)
+		if err != nil {
+			return nil, err
+		}
+		want := class.want
+		reqs := make([][]byte, len(class.ids))
+		for k, id := range class.ids {
+			reqs[k] = mustMarshal(&transactionv1.GetTransactionRequest{Id: id})
 		}
 		k := i
 		c.call = func(ctx context.Context, _ *Outcome) error {
@@ -122,7 +122,7 @@ func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, toke
 				return err
 			}
 			if err := want[k].match(got, 0); err != nil {
-				return fmt.Errorf("GetTransaction %s: %w", t.ids[k], err)
+				return fmt.Errorf("GetTransaction %s: %w", class.ids[k], err)
 			}
 			return nil
 		}

@@ -36,7 +36,6 @@ type restTarget struct {
 	wire    wirecount.Counter
 	token   string
 	authz   string // "Bearer <token>", made once
-	ids     []string
 	proto   atomic.Pointer[string]
 	or      *oracle
 	dec     []*REST // decode mode: one per net/http client
@@ -158,9 +157,6 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			}
 			t.h2 = append(t.h2, c)
 		}
-	}
-	if cfg.RPC == GetTransaction {
-		t.ids = transactionIDs(cfg.Payload)
 	}
 	return t, nil
 }
@@ -324,13 +320,13 @@ func (t *restTarget) unarySpec() (unarySpec, error) {
 		s.want = []*expect{t.or.userExpect()}
 	case GetTransaction:
 		s.method, s.contentType = http.MethodGet, ""
-		for _, id := range t.ids {
-			tx, err := t.or.transaction(id)
-			if err != nil {
-				return s, err
-			}
+		c, err := t.or.class(t.cfg.Payload)
+		if err != nil {
+			return s, err
+		}
+		s.want = c.want
+		for _, id := range c.ids {
 			s.paths = append(s.paths, restwire.TransactionPath(id))
-			s.want = append(s.want, t.or.transactionExpect(tx))
 		}
 	}
 	return s, err

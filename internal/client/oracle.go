@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -28,6 +29,19 @@ type oracle struct {
 	token core.TokenResult // the answer to ValidateToken of the login's token
 	okMsg string           // the message of a successful login
 	proto bool             // protobuf bodies (rest-proto, grpc)
+
+	// Made once for all workers: each may ask at its start.
+	mu    sync.Mutex
+	recs  map[core.Payload]*classExpect
+	feeds map[core.ListRequest][]*expect
+}
+
+// classExpect is every record of a payload class, as values and encodings,
+// in the order of transactionIDs.
+type classExpect struct {
+	ids  []string
+	recs []*core.Transaction
+	want []*expect
 }
 
 // newOracle makes the oracle of a driver logged in as user, whose login
@@ -55,6 +69,29 @@ func (o *oracle) transaction(id string) (*core.Transaction, error) {
 	return o.svc.GetTransaction(context.Background(), id)
 }
 
+// class is every record of class p and its encoding, made on first use.
+func (o *oracle) class(p core.Payload) (*classExpect, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if c := o.recs[p]; c != nil {
+		return c, nil
+	}
+	c := &classExpect{ids: transactionIDs(p)}
+	for _, id := range c.ids {
+		t, err := o.transaction(id)
+		if err != nil {
+			return nil, err
+		}
+		c.recs = append(c.recs, t)
+		c.want = append(c.want, o.transactionExpect(t))
+	}
+	if o.recs == nil {
+		o.recs = map[core.Payload]*classExpect{}
+	}
+	o.recs[p] = c
+	return c, nil
+}
+
 // feed is the records of a ListTransactions, in order.
 func (o *oracle) feed(req core.ListRequest) ([]*core.Transaction, error) {
 	req.Interval = 0
@@ -69,6 +106,11 @@ func (o *oracle) feed(req core.ListRequest) ([]*core.Transaction, error) {
 // feedExpect is the encodings of a ListTransactions's records, in order;
 // a feed cycles through an account's records, so each is made once.
 func (o *oracle) feedExpect(req core.ListRequest) ([]*expect, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if want, ok := o.feeds[req]; ok {
+		return want, nil
+	}
 	recs, err := o.feed(req)
 	if err != nil {
 		return nil, err
@@ -81,6 +123,10 @@ func (o *oracle) feedExpect(req core.ListRequest) ([]*expect, error) {
 		}
 		want[k] = byID[r.ID]
 	}
+	if o.feeds == nil {
+		o.feeds = map[core.ListRequest][]*expect{}
+	}
+	o.feeds[req] = want
 	return want, nil
 }
 
