@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"restvsgrpc/internal/balance"
@@ -77,34 +76,6 @@ func (e *env) failoverRun(ctx context.Context, raw *rawFile, c balanceCase) erro
 	}
 	addr, flags, _ := c.target(bs, ps)
 
-	var (
-		mu      sync.Mutex
-		samples []sample
-		stop    = make(chan struct{})
-		wg      sync.WaitGroup
-	)
-	wg.Go(func() {
-		t := time.NewTicker(sampleEvery)
-		defer t.Stop()
-		for {
-			s := sample{at: time.Now()}
-			for _, b := range bs {
-				n := int64(-1)
-				if st, err := b.stats(ctx); err == nil {
-					n = st.calls(c.variant)
-				}
-				s.calls = append(s.calls, n)
-			}
-			mu.Lock()
-			samples = append(samples, s)
-			mu.Unlock()
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	})
 	type outcome struct {
 		d   driven
 		err error
@@ -119,33 +90,35 @@ func (e *env) failoverRun(ctx context.Context, raw *rawFile, c balanceCase) erro
 	}()
 	// Kill a third of the way into the window, the busiest backend: the
 	// one an L4 balancer pinned a single connection to, if it did.
+	read := func(i int) int64 {
+		if st, err := bs[i].stats(ctx); err == nil {
+			return st.calls(c.variant)
+		}
+		return -1
+	}
+	stop, killed := make(chan struct{}), make(chan killEvent, 1)
+	sampled := make(chan []sample, 1)
+	go func() {
+		sampled <- sampleAndKill(read, len(bs), sampleEvery, startedAt.Add(e.cfg.warmup+e.cfg.duration/3),
+			func(i int) { bs[i].Kill() }, killed, stop)
+	}()
+	var k killEvent
 	select {
-	case <-time.After(e.cfg.warmup + e.cfg.duration/3):
+	case k = <-killed:
 	case o := <-done:
 		close(stop)
-		wg.Wait()
+		<-sampled
 		return fmt.Errorf("loadgen ended before the kill: %v", o.err)
 	}
-	mu.Lock()
-	last := samples[len(samples)-1]
-	mu.Unlock()
-	victim := 0
-	for i, n := range last.calls {
-		if n > last.calls[victim] {
-			victim = i
-		}
-	}
-	bs[victim].Kill()
-	killedAt := time.Now()
 	o := <-done
 	close(stop)
-	wg.Wait()
+	samples := <-sampled
 	if o.err != nil {
 		return o.err
 	}
+	victim, killedAt := k.victim, k.at
 
-	// The fleet's rate before the kill, over the measured window so far
-	// (a busy backend may answer its stats late, so a longer span).
+	// The fleet's rate before the kill, over the measured window so far.
 	pre := fleetRate(samples, startedAt.Add(e.cfg.warmup), killedAt, -1)
 	if pre == 0 {
 		return fmt.Errorf("the backends counted no call before the kill")
@@ -187,29 +160,82 @@ func (e *env) failoverRun(ctx context.Context, raw *rawFile, c balanceCase) erro
 	return nil
 }
 
-// fleetRate returns the calls per second the backends other than skip
-// served between from and to, by the samples nearest those times.
-func fleetRate(samples []sample, from, to time.Time, skip int) float64 {
-	at := func(t time.Time) sample {
-		best := samples[0]
-		for _, s := range samples {
-			if s.at.After(t) {
-				break
-			}
-			best = s
+// killEvent is the SIGKILL of one backend: which, and when.
+type killEvent struct {
+	victim int
+	at     time.Time
+}
+
+// sampleAndKill reads the n backends' call counts (read returns -1 for an
+// unreadable one) every interval until stop is closed, and returns the
+// samples. The first sample taken at or after killDue picks the victim,
+// the backend with most calls, and kill runs right after that sample and
+// before the next: the latest sample before the kill has read every
+// backend alive. (A kill from another goroutine could land in the middle
+// of a sample, which then counted the victim unreadable: with an L4
+// balancer pinning every call to the victim, the fleet seemed idle before
+// the kill.)
+func sampleAndKill(read func(i int) int64, n int, every time.Duration, killDue time.Time, kill func(i int), killed chan<- killEvent, stop <-chan struct{}) []sample {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var samples []sample
+	dead := false
+	for {
+		s := sample{at: time.Now()}
+		for i := range n {
+			s.calls = append(s.calls, read(i))
 		}
-		return best
+		samples = append(samples, s)
+		if !dead && !s.at.Before(killDue) {
+			victim := 0
+			for i, c := range s.calls {
+				if c > s.calls[victim] {
+					victim = i
+				}
+			}
+			kill(victim)
+			dead = true
+			killed <- killEvent{victim: victim, at: time.Now()}
+		}
+		select {
+		case <-stop:
+			return samples
+		case <-t.C:
+		}
 	}
-	a, b := at(from), at(to)
-	if !b.at.After(a.at) {
-		return 0
-	}
-	var n int64
-	for i := range a.calls {
-		if i == skip || a.calls[i] < 0 || b.calls[i] < 0 {
+}
+
+// fleetRate returns the calls per second the backends other than skip
+// served between from and to: for each, by its readable samples nearest
+// those times.
+func fleetRate(samples []sample, from, to time.Time, skip int) float64 {
+	var rate float64
+	for i := range samples[0].calls {
+		if i == skip {
 			continue
 		}
-		n += b.calls[i] - a.calls[i]
+		a, b := readable(samples, i, from), readable(samples, i, to)
+		if a == nil || b == nil || !b.at.After(a.at) {
+			continue
+		}
+		rate += float64(b.calls[i]-a.calls[i]) / b.at.Sub(a.at).Seconds()
 	}
-	return float64(n) / b.at.Sub(a.at).Seconds()
+	return rate
+}
+
+// readable returns the latest sample at or before t that read backend i,
+// or else the first that did.
+func readable(samples []sample, i int, t time.Time) *sample {
+	var best *sample
+	for k := range samples {
+		s := &samples[k]
+		if s.calls[i] < 0 {
+			continue
+		}
+		if best != nil && s.at.After(t) {
+			break
+		}
+		best = s
+	}
+	return best
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,3 +65,48 @@ func TestFleetRate(t *testing.T) {
 }
 
 func sampleTime(ms int) time.Time { return time.Unix(0, 0).Add(time.Duration(ms) * time.Millisecond) }
+
+// TestSampleAndKill pins the failover sampler's order: every call goes to
+// one backend (an L4 balancer's pinned connection) and the backend reads
+// unreadable from its kill on; the fleet's rate before the kill must
+// still be that backend's, and it must be the one killed.
+func TestSampleAndKill(t *testing.T) {
+	t.Parallel()
+	var (
+		mu    sync.Mutex
+		calls int64
+		dead  = -1
+	)
+	read := func(i int) int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		switch i {
+		case dead:
+			return -1
+		case 1:
+			calls += 10
+			return calls
+		}
+		return 0
+	}
+	killed, stop := make(chan killEvent, 1), make(chan struct{})
+	start := time.Now()
+	sampled := make(chan []sample, 1)
+	go func() {
+		sampled <- sampleAndKill(read, 3, time.Millisecond, start.Add(20*time.Millisecond),
+			func(i int) { mu.Lock(); dead = i; mu.Unlock() }, killed, stop)
+	}()
+	k := <-killed
+	time.Sleep(10 * time.Millisecond)
+	close(stop)
+	samples := <-sampled
+	if k.victim != 1 {
+		t.Errorf("killed b%d, want b1 (the one with calls)", k.victim)
+	}
+	if pre := fleetRate(samples, start, k.at, -1); pre <= 0 {
+		t.Errorf("rate before the kill %v, want the victim's calls counted", pre)
+	}
+	if after := fleetRate(samples, k.at, samples[len(samples)-1].at, k.victim); after != 0 {
+		t.Errorf("survivors' rate %v, want 0", after)
+	}
+}
