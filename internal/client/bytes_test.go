@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
+
 	"restvsgrpc/bench/load"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/variant"
@@ -129,5 +132,44 @@ func TestWireBytesOfAKnownExchange(t *testing.T) {
 	}
 	if !strings.HasPrefix(res.Protocol, "HTTP/1.1") {
 		t.Errorf("protocol %q", res.Protocol)
+	}
+}
+
+// TestCutShortAnswer answers every call as HAProxy does when the backend
+// dies mid-answer over HTTP/2: the headers, content-length included, then
+// the end of the stream without the body. The lean h2c client must count
+// a transport failure (unavailable), not an answer that does not decode.
+func TestCutShortAnswer(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h2c.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/v1/auth/validate" {
+			io.WriteString(w, loginBody)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(tokenBody)))
+		w.WriteHeader(http.StatusOK)
+	}), &http2.Server{})}
+	go hs.Serve(l)
+	defer hs.Close()
+
+	tg, err := load.NewTarget(context.Background(), load.TargetConfig{
+		Variant: variant.RESTH2C, Addr: l.Addr().String(), RPC: load.ValidateToken, User: "loader", Password: "pw",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	const calls = 8
+	res, err := load.Run(context.Background(), tg, load.WithWorkers(2), load.WithCalls(calls))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ErrorCount != calls || res.Errors["unavailable"] != calls || !strings.Contains(res.ErrorMsg["unavailable"], "cut short") {
+		t.Errorf("errors %d %v %v: want %d unavailable, cut short", res.ErrorCount, res.Errors, res.ErrorMsg, calls)
 	}
 }

@@ -56,6 +56,7 @@ type h2Conn struct {
 // h2Stream is one call's answer, filled by the read loop.
 type h2Stream struct {
 	status   int
+	declared int64 // the answer's content-length, -1 when it has none
 	body     []byte
 	unacked  int64
 	err      error
@@ -168,7 +169,7 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	}
 	defer func() { <-c.sem }()
 
-	s.status, s.body, s.unacked, s.err = 0, s.body[:0], 0, nil
+	s.status, s.declared, s.body, s.unacked, s.err = 0, -1, s.body[:0], 0, nil
 	c.mu.Lock()
 	id := c.nextID
 	c.nextID += 2
@@ -231,6 +232,7 @@ func (c *h2Conn) readLoop() {
 			}
 			if st := f.PseudoValue("status"); st != "" {
 				s.status, _ = strconv.Atoi(st)
+				s.declared = contentLength(f.RegularFields())
 			}
 			if f.StreamEnded() {
 				c.finish(f.StreamID, nil)
@@ -337,19 +339,37 @@ func (c *h2Conn) write(f func() error) {
 	}
 }
 
+// contentLength returns the value of the content-length field, or -1.
+func contentLength(fields []hpack.HeaderField) int64 {
+	for _, f := range fields {
+		if f.Name == "content-length" {
+			if n, err := strconv.ParseInt(f.Value, 10, 64); err == nil && n >= 0 {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
 func (c *h2Conn) stream(id uint32) *h2Stream {
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	return c.streams[id]
 }
 
-// finish ends a stream with err (nil for a complete answer).
+// finish ends a stream with err (nil for a complete answer). An answer
+// whose DATA falls short of its content-length was cut short (a proxy
+// whose backend died mid-answer ends the stream so), a transport failure
+// like a reset, not an answer to decode (RFC 9113, section 8.1.1).
 func (c *h2Conn) finish(id uint32, err error) {
 	c.smu.Lock()
 	s := c.streams[id]
 	delete(c.streams, id)
 	c.smu.Unlock()
 	if s != nil {
+		if err == nil && s.declared >= 0 && int64(len(s.body)) != s.declared {
+			err = fmt.Errorf("answer cut short: its content-length announced %d bytes, the stream ended after %d", s.declared, len(s.body))
+		}
 		s.err = err
 		s.finished <- struct{}{}
 	}
