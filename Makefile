@@ -113,6 +113,12 @@ fleet: ## Three backends behind HAProxy L4/L7 and gRPC round robin, a backend ki
 	$(GO) build -o $(BIN)/loadgen ./cmd/loadgen
 	$(GO) run ./cmd/fleet -server $(BIN)/server -loadgen $(BIN)/loadgen -out results/$(PROFILE)/raw -profile $(PROFILE) $(FLEET_FLAGS)
 
+QPS_DRIVER ?=
+
+.PHONY: qps
+qps: ## Run grpc's qps_json_driver (QPS_DRIVER=path) on cmd/worker: stock and per-variant scenarios, on loopback and across network namespaces (root); skips without a driver.
+	QPS_DRIVER='$(QPS_DRIVER)' $(GO) test -count=1 -run '^TestQPSDriver$$' -v ./cmd/worker
+
 SOAK_DURATION ?= 5m
 SOAK_FLAGS ?=
 

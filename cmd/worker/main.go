@@ -14,6 +14,18 @@
 // load engine of bench/load. Run it with -help for the syntax. It prints
 // "ready driver=ADDR" once listening and stops on SIGINT, SIGTERM or
 // QuitWorker.
+//
+// The contract is grpc-go's generated google.golang.org/grpc/interop/grpc_testing,
+// pinned by go.mod. Latencies go back as grpc's HistogramData, with the
+// bucket count the driver requires (int(ln(max_possible)/ln(1+resolution))+1),
+// so that it merges the histograms of many client workers exactly; server
+// stats carry rusage times and /proc/stat's total and idle CPU ticks.
+//
+// grpc ships no binary of the driver. It builds from Debian's grpc 1.51.1
+// source package against Debian's libgrpc++ 1.51.1 (apt-get source grpc;
+// protoc the src/proto/grpc/testing protos; g++ test/cpp/qps and the few
+// test/core/util and test/cpp/util files they use); make qps
+// QPS_DRIVER=path then runs it against this command.
 package main
 
 import "restvsgrpc/internal/cli"

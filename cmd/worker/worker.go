@@ -37,7 +37,12 @@ func invalid(field, format string, args ...any) error {
 
 // RunServer starts the server the setup asks for and answers every mark
 // with its stats, until the driver half-closes the stream.
-func (w *worker) RunServer(stream grpc.BidiStreamingServer[pb.ServerArgs, pb.ServerStatus]) error {
+func (w *worker) RunServer(stream grpc.BidiStreamingServer[pb.ServerArgs, pb.ServerStatus]) (err error) {
+	defer func() {
+		if err != nil {
+			w.logf("RunServer: %v", err)
+		}
+	}()
 	in, err := stream.Recv()
 	if err != nil {
 		return err
@@ -48,7 +53,6 @@ func (w *worker) RunServer(stream grpc.BidiStreamingServer[pb.ServerArgs, pb.Ser
 	}
 	srv, err := startServer(setup, w.cfg)
 	if err != nil {
-		w.logf("RunServer: %v", err)
 		return err
 	}
 	defer srv.stop()
@@ -77,7 +81,12 @@ func (w *worker) RunServer(stream grpc.BidiStreamingServer[pb.ServerArgs, pb.Ser
 // RunClient starts the load the setup asks for and answers every mark
 // with the latencies since the last reset, until the driver half-closes
 // the stream; the load stops before RunClient returns.
-func (w *worker) RunClient(stream grpc.BidiStreamingServer[pb.ClientArgs, pb.ClientStatus]) error {
+func (w *worker) RunClient(stream grpc.BidiStreamingServer[pb.ClientArgs, pb.ClientStatus]) (err error) {
+	defer func() {
+		if err != nil {
+			w.logf("RunClient: %v", err)
+		}
+	}()
 	in, err := stream.Recv()
 	if err != nil {
 		return err
@@ -88,7 +97,6 @@ func (w *worker) RunClient(stream grpc.BidiStreamingServer[pb.ClientArgs, pb.Cli
 	}
 	cl, err := startClient(stream.Context(), setup, w.cfg)
 	if err != nil {
-		w.logf("RunClient: %v", err)
 		return err
 	}
 	defer func() {
