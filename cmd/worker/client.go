@@ -235,11 +235,10 @@ func newVariantTarget(ctx context.Context, setup *pb.ClientConfig, cfg config) (
 // benchTarget is SYNC_CLIENT and ASYNC_CLIENT: BenchmarkService calls
 // over client_channels connections, spread over the servers.
 type benchTarget struct {
-	conns   []*grpc.ClientConn
-	req     *pb.SimpleRequest
-	stream  bool
-	perConn int
-	msgs    int // ping-pongs per stream; 0 is unlimited
+	conns  []*grpc.ClientConn
+	req    *pb.SimpleRequest
+	stream bool
+	msgs   int // ping-pongs per stream; 0 is unlimited
 }
 
 func newBenchTarget(setup *pb.ClientConfig) (*benchTarget, error) {
