@@ -107,7 +107,7 @@ crosscheck: ## Cross-check cmd/loadgen against wrk, h2load and ghz on one pinned
 FLEET_FLAGS ?=
 
 .PHONY: fleet
-fleet: ## Three backends behind HAProxy L4/L7 and gRPC round robin, a backend killed mid-run, a veth network path: raw results into results/<profile>/raw (root for HAProxy and namespaces; FLEET_FLAGS='-sections balance -duration 10s').
+fleet: ## Three backends behind HAProxy L4/L7 and gRPC round robin, a backend killed mid-run, a sweep to 10,000 callers, a veth network path: raw results into results/<profile>/raw (root for HAProxy and namespaces; FLEET_FLAGS='-sections balance -duration 10s').
 	@mkdir -p $(BIN) results/$(PROFILE)/raw
 	$(GO) build -o $(BIN)/server ./cmd/server
 	$(GO) build -o $(BIN)/loadgen ./cmd/loadgen

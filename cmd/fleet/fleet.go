@@ -44,13 +44,13 @@ func (e *env) pin(cpu string) []string {
 // startFleet starts n backends, each serving REST (HTTP/1.1 and h2c on one
 // port), gRPC and its debug listener on host, under prefix (e.g. ip netns
 // exec).
-func (e *env) startFleet(ctx context.Context, n int, host string, prefix []string) ([]*backend, error) {
+func (e *env) startFleet(ctx context.Context, n int, host string, prefix []string, args ...string) ([]*backend, error) {
 	var bs []*backend
 	for range n {
 		p, err := serverproc.Start(ctx, serverproc.Config{
 			Bin: e.cfg.server,
-			Args: []string{"-rest-addr", host + ":0", "-grpc-addr", host + ":0", "-debug-addr", host + ":0",
-				"-h2c", "-user", e.user, "-token-key-file", e.keyFile, "-bcrypt-cost", "4"},
+			Args: append([]string{"-rest-addr", host + ":0", "-grpc-addr", host + ":0", "-debug-addr", host + ":0",
+				"-h2c", "-user", e.user, "-token-key-file", e.keyFile, "-bcrypt-cost", "4"}, args...),
 			Prefix: append(append([]string{}, prefix...), e.pin("0")...),
 			Env:    []string{"GOMAXPROCS=1"},
 		})
@@ -140,9 +140,14 @@ type driven struct {
 }
 
 // drive runs loadgen with args (plus the user, -bench and -json) under
-// prefix and returns what it measured. With allowErrors, failed calls do
-// not fail the run.
+// prefix and returns what it measured.
 func (e *env) drive(ctx context.Context, prefix []string, args ...string) (driven, error) {
+	return e.driveWatched(ctx, prefix, nil, args...)
+}
+
+// driveWatched is drive calling watch with loadgen's pid every
+// scaleSampleEvery while it runs (watch may be nil).
+func (e *env) driveWatched(ctx context.Context, prefix []string, watch func(pid int), args ...string) (driven, error) {
 	var d driven
 	jsonFile := filepath.Join(e.dir, "run.json")
 	argv := append(append(append([]string{}, prefix...), e.pin("1")...), e.cfg.loadgen)
@@ -152,7 +157,29 @@ func (e *env) drive(ctx context.Context, prefix []string, args ...string) (drive
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err := cmd.Start()
+	if err == nil && watch != nil {
+		stop, watched := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(watched)
+			t := time.NewTicker(scaleSampleEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					watch(cmd.Process.Pid)
+				}
+			}
+		}()
+		err = cmd.Wait()
+		close(stop)
+		<-watched
+	} else if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		return d, fmt.Errorf("loadgen %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	for l := range strings.SplitSeq(stdout.String(), "\n") {
@@ -223,7 +250,8 @@ func (e *env) createRaw(section string, extra ...string) (*rawFile, error) {
 	if e.cfg.profile != "" {
 		fmt.Fprintf(f, "profile: %s\n", e.cfg.profile)
 	}
-	fmt.Fprintf(f, "section: %s\npinning: %s\nflags: loadgen -duration %v -warmup %v -c %d\n", section, pinning, e.cfg.duration, e.cfg.warmup, e.cfg.conc)
+	fmt.Fprintf(f, "section: %s\npinning: %s\nflags: loadgen -duration %v -warmup %v -c %d; fleet -scale-c %s -feed-msgs %d\n", section, pinning,
+		e.cfg.duration, e.cfg.warmup, e.cfg.conc, joinInts(e.cfg.scaleConc), e.cfg.feedMsgs)
 	for _, x := range extra {
 		fmt.Fprintln(f, x)
 	}
@@ -247,3 +275,12 @@ func cpuModel() string {
 
 // errNoCalls means the backends counted no call of a run.
 var errNoCalls = errors.New("the backends counted no call")
+
+// joinInts writes ns comma-separated.
+func joinInts(ns []int) string {
+	var ss []string
+	for _, n := range ns {
+		ss = append(ss, strconv.Itoa(n))
+	}
+	return strings.Join(ss, ",")
+}

@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"restvsgrpc/internal/cli"
+	"restvsgrpc/internal/variant"
 )
 
 const usage = `Usage: fleet -server BIN -loadgen BIN -out DIR [flags]
@@ -34,6 +36,14 @@ the Go benchmark format (provenance lines first):
   failover  the same fleets with backend b1 killed (SIGKILL) mid-run: failed
             calls per transport and the time until the survivors carry the
             load again.
+  scale     in-flight callers swept (-scale-c) over every variant, for
+            unary GetTransaction and for ListTransactions feeds of
+            -feed-msgs records held open: per point the sockets loadgen
+            needed and the server held (/proc/PID/fd), the server's RSS and
+            goroutines per caller (peaks over the idle server), latency
+            percentiles, CPU per call on both sides and their busy shares
+            (the bound class). The open-file limit is raised to the hard
+            limit; the section fails saying so when that is too low.
   netpath   client and server in network namespaces of their own joined by
             a veth pair (MTU 1500), against both in one namespace over its
             loopback: TCP segments, link packets and bytes per call, and
@@ -54,23 +64,29 @@ type config struct {
 	conc                          int
 	payload                       string
 	tbf                           string
+	scaleConc                     []int
+	scaleVariants                 []string
+	feedMsgs                      int
 }
 
-var allSections = []string{"balance", "failover", "netpath"}
+var allSections = []string{"balance", "failover", "scale", "netpath"}
 
 func parseFlags(args []string, stdout io.Writer) (config, error) {
 	var cfg config
-	var sections string
+	var sections, scaleConc, scaleVariants string
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
 	fs.StringVar(&cfg.server, "server", "", "the cmd/server `binary`")
 	fs.StringVar(&cfg.loadgen, "loadgen", "", "the cmd/loadgen `binary`")
 	fs.StringVar(&cfg.out, "out", "", "`directory` for the raw results, e.g. results/full/raw")
 	fs.StringVar(&cfg.profile, "profile", "", "profile name written into the provenance lines")
-	fs.StringVar(&sections, "sections", strings.Join(allSections, ","), "comma-separated `sections` to run: balance, failover, netpath")
+	fs.StringVar(&sections, "sections", strings.Join(allSections, ","), "comma-separated `sections` to run: balance, failover, scale, netpath")
 	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "measured window of each run")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "warm-up of each run")
 	fs.IntVar(&cfg.conc, "c", 64, "concurrent callers of each run")
 	fs.StringVar(&cfg.payload, "payload", "100B", "payload class of the balanced runs")
+	fs.StringVar(&scaleConc, "scale-c", "1,64,1000,10000", "scale: comma-separated in-flight `callers` of the sweep")
+	fs.StringVar(&scaleVariants, "scale-variants", strings.Join(variant.All, ","), "scale: comma-separated `variants`")
+	fs.IntVar(&cfg.feedMsgs, "feed-msgs", 1000, "scale: records of each ListTransactions feed")
 	fs.StringVar(&cfg.tbf, "tbf", "", "netpath: also run over the veth pair limited to this `rate` by a tbf qdisc (e.g. 100mbit)")
 	if err := cli.Parse(fs, usage, args, stdout); err != nil {
 		return cfg, err
@@ -81,7 +97,22 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 			return cfg, cli.Usagef("-sections: %q is not one of %s", s, strings.Join(allSections, ", "))
 		}
 	}
+	for _, c := range strings.Split(scaleConc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			return cfg, cli.Usagef("-scale-c: %q is not a positive number of callers", c)
+		}
+		cfg.scaleConc = append(cfg.scaleConc, n)
+	}
+	cfg.scaleVariants = strings.Split(scaleVariants, ",")
+	for _, v := range cfg.scaleVariants {
+		if !slices.Contains(variant.All, v) {
+			return cfg, cli.Usagef("-scale-variants: %q is not one of %s", v, strings.Join(variant.All, ", "))
+		}
+	}
 	switch {
+	case cfg.feedMsgs < 1:
+		return cfg, cli.Usagef("-feed-msgs %d: want at least 1", cfg.feedMsgs)
 	case cfg.server == "" || cfg.loadgen == "":
 		return cfg, cli.Usagef("-server and -loadgen are required")
 	case cfg.out == "":
@@ -125,6 +156,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			err = env.balance(ctx)
 		case "failover":
 			err = env.failover(ctx)
+		case "scale":
+			err = env.scale(ctx)
 		case "netpath":
 			err = env.netpath(ctx)
 		}

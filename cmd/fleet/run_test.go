@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ func TestBadFlags(t *testing.T) {
 		{"no out", []string{"-server", "s", "-loadgen", "l"}, "-out"},
 		{"bad section", []string{"-server", "s", "-loadgen", "l", "-out", "x", "-sections", "balance,moon"}, "moon"},
 		{"no callers", []string{"-server", "s", "-loadgen", "l", "-out", "x", "-c", "0"}, "-c 0"},
+		{"bad sweep", []string{"-server", "s", "-loadgen", "l", "-out", "x", "-scale-c", "1,ten"}, "ten"},
+		{"bad variant", []string{"-server", "s", "-loadgen", "l", "-out", "x", "-scale-variants", "grpc,soap"}, "soap"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,5 +111,25 @@ func TestSampleAndKill(t *testing.T) {
 	}
 	if after := fleetRate(samples, k.at, samples[len(samples)-1].at, k.victim); after != 0 {
 		t.Errorf("survivors' rate %v, want 0", after)
+	}
+}
+
+// TestCheckFiles: a sweep the hard open-file limit cannot hold fails at
+// once, naming the limit; one it can hold passes.
+func TestCheckFiles(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skip(err)
+	}
+	if lim.Max > 1<<30 {
+		t.Skip("no hard open-file limit to exceed")
+	}
+	e := &env{}
+	if err := e.checkFiles(10); err != nil {
+		t.Errorf("10 callers: %v", err)
+	}
+	err := e.checkFiles(int(lim.Max) + 1)
+	if err == nil || !strings.Contains(err.Error(), "hard limit") {
+		t.Errorf("more callers than the hard limit: %v, want an error naming it", err)
 	}
 }
