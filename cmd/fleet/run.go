@@ -86,7 +86,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.payload, "payload", "100B", "payload class of the balanced runs")
 	fs.StringVar(&scaleConc, "scale-c", "1,64,1000,10000", "scale: comma-separated in-flight `callers` of the sweep")
 	fs.StringVar(&scaleVariants, "scale-variants", strings.Join(variant.All, ","), "scale: comma-separated `variants`")
-	fs.IntVar(&cfg.feedMsgs, "feed-msgs", 1000, "scale: records of each ListTransactions feed")
+	fs.IntVar(&cfg.feedMsgs, "feed-msgs", 200, "scale: records of each ListTransactions feed up to 64 callers (fewer beyond, at least 10, so that a round of feeds fits the window)")
 	fs.StringVar(&cfg.tbf, "tbf", "", "netpath: also run over the veth pair limited to this `rate` by a tbf qdisc (e.g. 100mbit)")
 	if err := cli.Parse(fs, usage, args, stdout); err != nil {
 		return cfg, err

@@ -48,11 +48,13 @@ func (e *env) scale(ctx context.Context) error {
 	if err := e.checkFiles(top); err != nil {
 		return err
 	}
-	raw, err := e.createRaw("scale", fmt.Sprintf("units: client-fds and server-fds are the open files of loadgen and of the server at their peak during the run (/proc/PID/fd; sockets, plus a handful of others counted in the idle server's server-fds-idle); server-rss-B and server-goroutines are peaks, and the /caller units divide their growth over the idle server by the callers; HTTP/2 variants use one connection per %d callers (the servers' -max-streams %d), HTTP/1.1 one per caller; ListTransactions streams %d records a call", scaleMaxStreams, scaleMaxStreams, e.cfg.feedMsgs))
+	raw, err := e.createRaw("scale", fmt.Sprintf("units: client-fds and server-fds are the open files of loadgen and of the server at their peak during the run (/proc/PID/fd; sockets, plus a handful of others counted in the idle server's server-fds-idle); server-rss-B and server-goroutines are peaks, and the /caller units divide their growth over the idle server by the callers; HTTP/2 variants use one connection per %d callers (the servers' -max-streams %d), HTTP/1.1 one per caller; ListTransactions streams max(10, %d×64/callers) records a call (%d up to 64 callers), so that a round of feeds fits the window; the feed-msgs unit says how many", scaleMaxStreams, scaleMaxStreams, e.cfg.feedMsgs, e.cfg.feedMsgs))
 	if err != nil {
 		return err
 	}
 	defer raw.close()
+	// A point that fails is said and left out; the sweep goes on.
+	var errs []error
 	for _, rpc := range scaleRPCs {
 		for _, v := range e.cfg.scaleVariants {
 			for _, c := range e.cfg.scaleConc {
@@ -60,13 +62,20 @@ func (e *env) scale(ctx context.Context) error {
 					return ctx.Err()
 				}
 				if err := e.scalePoint(ctx, raw, rpc, v, c); err != nil {
-					return fmt.Errorf("%s %s c=%d: %w", rpc, v, c, err)
+					err = fmt.Errorf("%s %s c=%d: %w", rpc, v, c, err)
+					fmt.Fprintf(e.log, "fleet: scale: %v\n", err)
+					errs = append(errs, err)
 				}
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// feedMsgs is the records of each feed at c callers: -feed-msgs up to 64
+// callers, fewer beyond (at least 10), so that a round of feeds fits the
+// window on one server CPU and calls complete in it.
+func (e *env) feedMsgs(c int) int { return max(10, e.cfg.feedMsgs*64/max(c, 64)) }
 
 // checkFiles makes sure that a process may open the sockets of c callers
 // (the server holds one per HTTP/1.1 caller, loadgen needs as many): it
@@ -119,8 +128,10 @@ func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int
 	if v == "grpc" || v == "rest-h2c" {
 		args = append(args, "-conns", strconv.Itoa((c+scaleMaxStreams-1)/scaleMaxStreams))
 	}
+	feed := 0
 	if rpc == "ListTransactions" {
-		args = append(args, "-stream-msgs", strconv.Itoa(e.cfg.feedMsgs))
+		feed = e.feedMsgs(c)
+		args = append(args, "-stream-msgs", strconv.Itoa(e.feedMsgs(c)))
 	}
 	var p peaks
 	d, err := e.driveWatched(ctx, nil, func(pid int) { p.sample(ctx, pid, b) }, args...)
@@ -131,8 +142,7 @@ func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int
 		return fmt.Errorf("no reading of the processes during the run (%d client, %d server): %v", p.clientReads, p.srvReads, p.readErr)
 	}
 	perCaller := func(grown float64) float64 { return max(grown, 0) / float64(c) }
-	raw.line("proto: " + d.res.Protocol)
-	raw.line(benchLine(d.line, nil,
+	metrics := []string{
 		metric(float64(d.res.ErrorCount), "failed-calls"),
 		metric(float64(p.clientFDs), "client-fds"),
 		metric(float64(p.serverFDs), "server-fds"),
@@ -140,7 +150,13 @@ func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int
 		metric(float64(p.serverRSS), "server-rss-B"),
 		metric(perCaller(float64(p.serverRSS-idleRSS)), "server-rss-B/caller"),
 		metric(float64(p.serverGoroutines), "server-goroutines"),
-		metric(perCaller(float64(p.serverGoroutines-idle.Goroutines)), "server-goroutines/caller")))
+		metric(perCaller(float64(p.serverGoroutines-idle.Goroutines)), "server-goroutines/caller"),
+	}
+	if feed > 0 {
+		metrics = append(metrics, metric(float64(feed), "feed-msgs"))
+	}
+	raw.line("proto: " + d.res.Protocol)
+	raw.line(benchLine(d.line, nil, metrics...))
 	fmt.Fprintf(e.log, "fleet: scale %-16s %-10s c=%-6d %8.0f calls/s  %d failed  p99 %-9v fds client %d server %d  RSS +%.0f B/caller  goroutines +%.2f/caller\n",
 		rpc, v, c, d.res.Rate, d.res.ErrorCount, d.res.Response.Percentile(99).Round(time.Microsecond), p.clientFDs, p.serverFDs,
 		perCaller(float64(p.serverRSS-idleRSS)), perCaller(float64(p.serverGoroutines-idle.Goroutines)))
