@@ -50,8 +50,12 @@ clean: ## Remove built binaries.
 PROFILE ?= quick
 
 .PHONY: report
-report: $(if $(shell command -v node),interop-deps) ## Measure and write results/<profile>/REPORT.md and REPORT.html (PROFILE=quick, about 10 min; PROFILE=full, about 1 h).
+report: $(if $(shell command -v node),interop-deps) ## Measure and write results/<profile>/REPORT.md and REPORT.html (PROFILE=quick, about 10 min; PROFILE=full, about 1 h 10 min with make fleet's sections).
 	$(GO) run ./cmd/report -profile $(PROFILE) -readme README.md
+ifeq ($(PROFILE),full)
+	$(MAKE) fleet PROFILE=full
+	$(GO) run ./cmd/report -skip-run -profile full -readme README.md
+endif
 
 .PHONY: report-stability
 report-stability: $(if $(shell command -v node),interop-deps) ## Measure the profile twice (results/<profile>/stability-1, -2) and print every verdict that differs.

@@ -86,12 +86,12 @@ func (b *builder) groupedBars(w *strings.Builder, file, title, ylabel string, gs
 	if logY {
 		ylabel += " (log scale)"
 	}
-	b.addPlot(w, file, title, barChart(title, ylabel, bars, logY, 0, fmtSI), reading)
+	b.addPlot(w, file, title, barChart(title, ylabel, bars, logY, 0, "", fmtSI), reading)
 }
 
 // ratioBars draws ratios to a baseline, 1 marked.
 func (b *builder) ratioBars(w *strings.Builder, file, title string, bars []figBar, reading string) {
-	b.addPlot(w, file, title, barChart(title, "ratio to rest", bars, false, 1, fmtRatioTick), reading)
+	b.addPlot(w, file, title, barChart(title, "ratio to rest", bars, false, 1, "same as rest", fmtRatioTick), reading)
 }
 
 // cpuBars draws the CPU per call of each variant, server and client

@@ -22,9 +22,13 @@ func buildFixture(t *testing.T) *report.Report {
 	return build(t, "fixture.txt")
 }
 
-func build(t *testing.T, raw string) *report.Report {
+func build(t *testing.T, raws ...string) *report.Report {
 	t.Helper()
-	d, err := report.ReadFiles(filepath.Join("testdata", "raw", raw))
+	var paths []string
+	for _, raw := range raws {
+		paths = append(paths, filepath.Join("testdata", "raw", raw))
+	}
+	d, err := report.ReadFiles(paths...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +46,7 @@ func TestGoldenReport(t *testing.T) {
 	}{
 		{"every section", "fixture.txt", "REPORT.golden.md"},
 		{"codec only: the other sections say they have no data", "sparse.txt", "REPORT.sparse.golden.md"},
+		{"cmd/fleet's files only: balancers, failover, the sweep, the network path", "fleet.txt", "REPORT.fleet.golden.md"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +123,7 @@ func TestEmptyInput(t *testing.T) {
 // verdict within its limit, no name keys, six rows.
 func TestHeadlineReadable(t *testing.T) {
 	t.Parallel()
-	for _, raw := range []string{"fixture.txt", "sparse.txt", "bound.txt"} {
+	for _, raw := range []string{"fixture.txt", "sparse.txt", "bound.txt", "fleet.txt"} {
 		r := build(t, raw)
 		for _, p := range report.HeadlineProblems(r.Table) {
 			t.Errorf("%s: %s", raw, p)

@@ -225,8 +225,9 @@ type figBar struct {
 
 // barChart draws groups of bars, one group per category and one bar per
 // series side by side, with whiskers for the 95% intervals. ref, when not
-// zero, draws a dashed line at that value (1 for ratios).
-func barChart(title, ylabel string, bars []figBar, logY bool, ref float64, yf func(float64) string) []byte {
+// zero, draws a dashed line at that value (1 for ratios), named refLabel
+// in the legend.
+func barChart(title, ylabel string, bars []figBar, logY bool, ref float64, refLabel string, yf func(float64) string) []byte {
 	var cats, series []string
 	var vals []float64
 	for _, b := range bars {
@@ -302,7 +303,7 @@ func barChart(title, ylabel string, bars []figBar, logY bool, ref float64, yf fu
 		f.legend(s, col, false, true)
 	}
 	if ref > 0 {
-		f.legend("same as rest", "#000", true, false)
+		f.legend(refLabel, "#000", true, false)
 	}
 	return f.done()
 }

@@ -80,10 +80,31 @@ func (r *Report) Write(dir string) error {
 
 // builder holds the state of one Build.
 type builder struct {
-	d   *Data
-	cfg config
-	md  strings.Builder
-	rep *Report
+	d *Data // without the fleet's series
+	// fleet are the series of cmd/fleet's raw files, by section; they
+	// feed their own sections, not the single-server ones.
+	fleet map[string][]*Series
+	cfg   config
+	md    strings.Builder
+	rep   *Report
+}
+
+// fleetSections are the sections of cmd/fleet's raw files, named by
+// their "section:" provenance line.
+var fleetSections = []string{"balance", "failover", "scale", "netpath"}
+
+// splitFleet returns d without the fleet's series, and those by section.
+func splitFleet(d *Data) (*Data, map[string][]*Series) {
+	rest, fleet := *d, map[string][]*Series{}
+	rest.Series = nil
+	for _, s := range d.Series {
+		if sec := s.Config["section"]; slices.Contains(fleetSections, sec) {
+			fleet[sec] = append(fleet[sec], s)
+			continue
+		}
+		rest.Series = append(rest.Series, s)
+	}
+	return &rest, fleet
 }
 
 // A row is one row of the article's table.
@@ -104,7 +125,8 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 	if d == nil || d.Lines == 0 {
 		return nil, errors.New("no benchmark results in the input")
 	}
-	b := &builder{d: d, cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
+	single, fleet := splitFleet(d)
+	b := &builder{d: single, fleet: fleet, cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
 
 	// Each analysis writes its section into its own buffer; the table goes first.
 	var sections []string
@@ -116,6 +138,7 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		b.rep.Verdicts[r.name] = r.verdict
 	}
 	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop())
+	sections = slices.Insert(sections, len(sections)-2, b.balanced(), b.atScale())
 
 	w := &b.md
 	fmt.Fprintf(w, "# %s\n\n", cfg.title)
@@ -151,8 +174,9 @@ At each condition (a combination of record size, callers, network, server work, 
 - **gRPC wins** when the whole interval of the gain lies at or above %s, **loses** when it lies at or below %s, and is **the same** when it lies between them. An interval that spans %s or %s is **uncertain**: a resample of the windows could decide either way, so it decides nothing. Fewer than %d pairs give no bounded interval: **unclear**. Byte counts that never vary are compared exactly.
 - A claim **holds** when gRPC wins at every decided condition, **holds only when …** when it wins at some (named in words, by the dimensions that tell them apart), and **does not hold** when it wins at none; with no decided condition it is **inconclusive**. When settling the uncertain conditions all one way or all the other would change that category or its conditions, the verdict says **uncertain** and names them.
 - Throughput is compared only between rows where the server ran out of CPU first (both sides **%s**: server ≥ %.0f%% of its CPUs). Elsewhere the driver or latency set the rate, so the comparison reads the server's CPU per call instead, which holds whichever side was the bottleneck. Rows that do not record their bound are compared on throughput and marked so.
+- Behind a balancer, a backend that served at least %.0f%% of a run's calls (by its own counter) is **pinned**: the balancer did not spread that transport's calls, so it needs more setup there (more connections, or balancing per call); Ideal for names it.
 - Protocol is a recorded fact, not a statistic: it holds when every rest run negotiated HTTP/1.x and every grpc run HTTP/2, and holds only for REST as usually served if any rest-h2c run negotiated HTTP/2.
 - REST's rival is plain rest for Speed, Data format and Ideal for, and REST's best equivalent for each streaming kind (the REST variant with the highest median throughput there).
 
-`, Confidence*100, fmtThreshold(ru.up()), fmtThreshold(ru.down()), fmtThreshold(ru.down()), fmtThreshold(ru.up()), MinIntervalSamples(), ServerBound, BusyThreshold*100)
+`, Confidence*100, fmtThreshold(ru.up()), fmtThreshold(ru.down()), fmtThreshold(ru.down()), fmtThreshold(ru.up()), MinIntervalSamples(), ServerBound, BusyThreshold*100, ru.PinnedShare*100)
 }

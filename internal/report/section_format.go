@@ -140,6 +140,6 @@ func (b *builder) bytesPlot(codec, calls []*Series, w *strings.Builder) {
 		}
 	}
 	title := "Bytes per message: codec bodies and wire bytes per call, by record size"
-	b.addPlot(w, "bytes-by-payload.svg", title, barChart(title, "bytes (log scale)", bars, true, 0, fmtBytesTick),
+	b.addPlot(w, "bytes-by-payload.svg", title, barChart(title, "bytes (log scale)", bars, true, 0, "", fmtBytesTick),
 		"for each record size, the JSON and protobuf bodies the codecs produce, then each variant's wire bytes per call (both directions, headers and framing included). The gap between a body and its variant's wire bytes is the framing's overhead.")
 }

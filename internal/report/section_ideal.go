@@ -44,6 +44,10 @@ func (b *builder) idealFor() (row, string) {
 	dims := []string{"payload", "conc", "net", "work", "rpc", "source", "mode"}
 	r.verdict = b.cfg.rules.Decide(cs, dims)
 	r.verdict.Sentence = Sentence(r.verdict, dims, "faster")
+	pinned := b.pinned("grpc", "rest")
+	if len(pinned) > 0 {
+		fmt.Fprintf(&sec, "Behind a balancer (that section has the figures) where rest's calls were spread: %s; there gRPC needs more setup than REST (several connections, or balancing per call).\n\n", joinPins(pinned))
+	}
 	if len(cs) == 0 {
 		r.measured = "not measured"
 		sec.WriteString("No condition has both rest and grpc throughput, so no crossover can be found.\n\n")
@@ -87,6 +91,9 @@ func (b *builder) idealFor() (row, string) {
 		r.measured += "; no crossover"
 	} else {
 		r.measured += "; the outcome changes with " + orList(flips)
+	}
+	if len(pinned) > 0 && len([]rune(r.measured+"; "+pinned[0].String())) <= MaxMeasured {
+		r.measured += "; " + pinned[0].String()
 	}
 	return r, sec.String()
 }

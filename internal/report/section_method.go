@@ -74,7 +74,21 @@ func (b *builder) method() {
 	}
 	w.WriteString("- CPU steal counts only what the hypervisor takes; other processes on the same machine also take CPU, which only the load average (loadavg-at-start, when recorded) hints at. Wide intervals are the sign of it.\n")
 	w.WriteString("- Loopback flatters HTTP/1.1 and hides payload size; the figures are for one small machine and say nothing of other hardware.\n")
-	w.WriteString("- Not measured at all: memory per client at 1,000 connections, and behaviour behind proxies or load balancers.\n\n")
+	var fleetMissing []string
+	for _, m := range []struct{ section, words string }{
+		{"scale", "callers at scale (sockets, memory and latency per caller)"},
+		{"balance", "behaviour behind load balancers"},
+		{"failover", "a backend killed behind a balancer"},
+		{"netpath", "a real network path (veth)"},
+	} {
+		if len(b.fleet[m.section]) == 0 {
+			fleetMissing = append(fleetMissing, m.words)
+		}
+	}
+	if len(fleetMissing) > 0 {
+		fmt.Fprintf(w, "- Not measured in these files: %s (`make fleet` measures them, as root for the balancers and the network path).\n", strings.Join(fleetMissing, "; "))
+	}
+	w.WriteString("\n")
 	files := append(slices.Clone(b.d.Files), b.cfg.extra...)
 	fmt.Fprintf(w, "Files: %s.\n", strings.Join(files, ", "))
 }

@@ -13,10 +13,14 @@ type Rules struct {
 	// difference is said not to matter: gRPC wins at a condition when the
 	// whole confidence interval of its gain lies at or above 1+MinEffect.
 	MinEffect float64
+	// PinnedShare is the share of a balanced run's calls (0.9 = 90%) at or
+	// above which one backend counts as pinned: the balancer did not
+	// spread the calls, so that transport needs more setup behind it.
+	PinnedShare float64
 }
 
 // DefaultRules are the thresholds the report uses unless told otherwise.
-var DefaultRules = Rules{MinEffect: 0.05}
+var DefaultRules = Rules{MinEffect: 0.05, PinnedShare: 0.9}
 
 // Better says which direction of a unit is an improvement.
 type Better int

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// scaleRPCWords names the calls of the sweep.
+var scaleRPCWords = map[string]string{
+	"GetTransaction":   "unary GetTransaction",
+	"ListTransactions": "ListTransactions feeds held open (a dashboard each)",
+}
+
+// atScale writes the "At scale" section: cmd/fleet's sweep of in-flight
+// callers, and its network path against loopback.
+func (b *builder) atScale() string {
+	var w strings.Builder
+	w.WriteString("## At scale\n\n")
+	series := b.fleet["scale"]
+	if len(series) == 0 {
+		w.WriteString("Not measured: no sweep of callers (`make fleet` writes it).\n\n")
+	} else {
+		b.sweep(&w, series)
+	}
+	b.netPath(&w)
+	return w.String()
+}
+
+func (b *builder) sweep(w *strings.Builder, series []*Series) {
+	conc := func(s *Series) int { return atoi(s.Key("conc")) }
+	slices.SortStableFunc(series, func(a, c *Series) int {
+		if d := strings.Compare(a.Key("rpc"), c.Key("rpc")); d != 0 {
+			return d
+		}
+		if d := variantColor(a.Key("variant")) - variantColor(c.Key("variant")); d != 0 {
+			return d
+		}
+		return conc(a) - conc(c)
+	})
+	w.WriteString("One server (pinned, GOMAXPROCS=1) per point, freshly started, and the load driver with that many callers in flight. Sockets are each process's open files at their peak during the run (/proc/PID/fd: sockets plus a handful, see the idle server's count in the raw file); memory and goroutines are the server's peaks, and per caller their growth over the idle server divided by the callers; RSS per added caller is the growth from the previous point divided by the callers added, the cost of each further caller without the server's warm-up. HTTP/1.1 needs one connection per caller in flight; HTTP/2 multiplexes, one connection per server stream limit (`-max-streams`) of callers.\n\n")
+	rpcs := Values(series, "rpc")
+	slices.Sort(rpcs)
+	var figs []line
+	var figP99 []line
+	var figRSS []line
+	for _, rpc := range rpcs {
+		words := scaleRPCWords[rpc]
+		if words == "" {
+			words = rpc
+		}
+		fmt.Fprintf(w, "### %s\n\n", words)
+		if rpc == "ListTransactions" {
+			w.WriteString("Records per feed (the column) fall at thousands of callers, so that a round of feeds fits the window: compare CPU per record, not per call, across rows.\n\n")
+		}
+		w.WriteString("| variant | callers | sockets: client | sockets: server | server RSS | RSS per caller | RSS per added caller | goroutines per caller | p50 | p99 | p99.9 | CPU per call: client | server | bound | failed calls | records per call |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		lines := map[string]*[3]line{}
+		var prev *Series
+		for _, s := range series {
+			if s.Key("rpc") != rpc {
+				continue
+			}
+			v := s.Key("variant")
+			added := "—"
+			if prev != nil && prev.Key("variant") == v && conc(s) > conc(prev) {
+				added = fmtBytes((med(s, "server-rss-B") - med(prev, "server-rss-B")) / float64(conc(s)-conc(prev)))
+			}
+			prev = s
+			recs := "1"
+			if s.Has("feed-msgs") {
+				recs = fmt.Sprintf("%.0f", med(s, "feed-msgs"))
+			}
+			fmt.Fprintf(w, "| %s | %s | %.0f | %.0f | %s | %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %.0f | %s |\n",
+				v, fmtSI(float64(conc(s))), med(s, "client-fds"), med(s, "server-fds"), fmtBytes(med(s, "server-rss-B")),
+				fmtBytes(med(s, "server-rss-B/caller")), added, med(s, "server-goroutines/caller"),
+				fmtDuration(med(s, "p50-ns")), fmtDuration(med(s, "p99-ns")), fmtDuration(med(s, "p999-ns")),
+				fmtDuration(med(s, "client-cpu-ns/op")), orDash(durationIf(s, "server-cpu-ns/op")), boundCell(s), med(s, "failed-calls"), recs)
+			l := lines[v]
+			if l == nil {
+				name := v + " " + shortRPC(rpc)
+				dashed := rpc != "GetTransaction"
+				l = &[3]line{{Name: name, Color: variantColor(v), Dashed: dashed}, {Name: name, Color: variantColor(v), Dashed: dashed}, {Name: name, Color: variantColor(v), Dashed: dashed}}
+				lines[v] = l
+			}
+			x := float64(conc(s))
+			l[0].X, l[0].Y = append(l[0].X, x), append(l[0].Y, med(s, "server-fds"))
+			l[1].X, l[1].Y = append(l[1].X, x), append(l[1].Y, med(s, "p99-ns")/1e6)
+			l[2].X, l[2].Y = append(l[2].X, x), append(l[2].Y, med(s, "server-rss-B")/(1<<20))
+		}
+		w.WriteString("\n")
+		for _, v := range slices.SortedFunc(maps.Keys(lines), func(a, c string) int { return variantColor(a) - variantColor(c) }) {
+			figs, figP99, figRSS = append(figs, lines[v][0]), append(figP99, lines[v][1]), append(figRSS, lines[v][2])
+		}
+	}
+	b.sweepSummary(w, series)
+	b.addPlot(w, "scale-sockets.svg", "Sockets the server held, by callers in flight",
+		chart{Title: "Sockets the server held, by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "open files of the server (log scale)", LogX: true, LogY: true, Lines: figs}.svg(),
+		"solid lines are unary calls, dashed ones held feeds; HTTP/1.1 rises one to one with the callers, HTTP/2 stays near flat.")
+	b.addPlot(w, "scale-p99.svg", "p99 latency by callers in flight",
+		chart{Title: "p99 latency by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "p99 (ms, log scale)", LogX: true, LogY: true, Lines: figP99, YFormat: fmtMs}.svg(),
+		"a closed loop: with more callers than the server can serve at once, latency grows with the queue, on every transport.")
+	b.addPlot(w, "scale-rss.svg", "Server memory (peak RSS) by callers in flight",
+		chart{Title: "Server memory (peak RSS) by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "peak RSS (MiB)", LogX: true, Lines: figRSS, YFormat: fmtSI}.svg(),
+		"the rise from one point to the next, divided by the callers added, is what each further caller costs the server (the table's RSS per added caller); RSS per caller over the idle server also carries the server's warm-up, which dominates at few callers.")
+}
+
+// sweepSummary writes, for the largest point of each call, what it cost
+// per transport: the sentence that answers "what do N callers cost".
+func (b *builder) sweepSummary(w *strings.Builder, series []*Series) {
+	top := map[string]*Series{} // by rpc/variant
+	for _, s := range series {
+		k := s.Key("rpc") + "/" + s.Key("variant")
+		if o := top[k]; o == nil || atoi(s.Key("conc")) > atoi(o.Key("conc")) {
+			top[k] = s
+		}
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		s := top[k]
+		parts = append(parts, fmt.Sprintf("%s %s at %s callers: %.0f server sockets, %s of server memory, p99 %s",
+			s.Key("variant"), shortRPC(s.Key("rpc")), fmtSI(float64(atoi(s.Key("conc")))), med(s, "server-fds"), fmtBytes(med(s, "server-rss-B")), fmtDuration(med(s, "p99-ns"))))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "At the largest point measured: %s.\n\n", strings.Join(parts, "; "))
+	}
+}
+
+// netPath writes loopback against the veth pair: segments and bytes per
+// call, and throughput.
+func (b *builder) netPath(w *strings.Builder) {
+	series := b.fleet["netpath"]
+	w.WriteString("### A real network path\n\n")
+	if len(series) == 0 {
+		w.WriteString("Not measured: no network-path results (`make fleet` as root with ip(8) writes them).\n\n")
+		return
+	}
+	w.WriteString("Client and server in network namespaces of their own joined by a veth pair (MTU 1500, the kernel's full TCP path), against both in one namespace over its loopback (MTU 64 KiB). Segments are TCP segments both sides sent (/proc/net/snmp); link bytes include every header.\n\n")
+	w.WriteString("| variant | record | path | calls/s | segments per call | retransmitted per call | link packets per call | link bytes per call |\n|---|---|---|---|---|---|---|---|\n")
+	slices.SortStableFunc(series, func(a, c *Series) int {
+		if d := compareValue(a.Key("payload"), c.Key("payload")); d != 0 {
+			return d
+		}
+		if d := variantColor(a.Key("variant")) - variantColor(c.Key("variant")); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Key("path"), c.Key("path"))
+	})
+	for _, s := range series {
+		fmt.Fprintf(w, "| %s | %s | %s | %s/s | %.1f | %.2f | %.1f | %s |\n", s.Key("variant"), s.Key("payload"), s.Key("path"),
+			fmtSI(med(s, "req/s")), med(s, "segs/op"), med(s, "retrans/op"), med(s, "link-pkts/op"), fmtBytes(med(s, "link-B/op")))
+	}
+	w.WriteString("\n")
+}
+
+func shortRPC(rpc string) string {
+	if rpc == "ListTransactions" {
+		return "feeds"
+	}
+	return "unary"
+}
+
+func durationIf(s *Series, unit string) string {
+	if !s.Has(unit) {
+		return ""
+	}
+	return fmtDuration(med(s, unit))
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
