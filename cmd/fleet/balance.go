@@ -41,7 +41,7 @@ const fleetSize = 3
 // proxies starts one HAProxy per layer in front of bs; with no haproxy it
 // returns nil and says why in one line.
 func (e *env) proxies(ctx context.Context, section string, bs []*backend) (map[string]*balance.Proxy, error) {
-	bin, err := balance.Find(ctx)
+	bin, err := e.haproxy(ctx)
 	if err != nil {
 		return nil, e.skip(section+" (HAProxy runs)", err.Error())
 	}

@@ -39,7 +39,7 @@ type sample struct {
 // run and measures what the callers saw: failed calls by code, and how
 // long until the survivors carried the load.
 func (e *env) failover(ctx context.Context) error {
-	if _, err := balance.Find(ctx); err != nil {
+	if _, err := e.haproxy(ctx); err != nil {
 		fmt.Fprintf(e.log, "fleet: failover (HAProxy runs) skipped: %v\n", err)
 	}
 	raw, err := e.createRaw("failover", fmt.Sprintf("units: failed-calls counts calls that failed (by code in the failed- units); recover-ns is the time from the SIGKILL of the busiest backend until the survivors served %.0f%% of the fleet's rate before it within %v (-1: never); after-ratio is the survivors' rate in the last second over the fleet's before", recoverShare*100, recoverWindow))
@@ -168,7 +168,8 @@ type killEvent struct {
 
 // sampleAndKill reads the n backends' call counts (read returns -1 for an
 // unreadable one) every interval until stop is closed, and returns the
-// samples. The first sample taken at or after killDue picks the victim,
+// samples. The first sample taken at or after killDue, once the backends
+// have counted calls since the first, picks the victim,
 // the backend with most calls, and kill runs right after that sample and
 // before the next: the latest sample before the kill has read every
 // backend alive. (A kill from another goroutine could land in the middle
@@ -186,7 +187,7 @@ func sampleAndKill(read func(i int) int64, n int, every time.Duration, killDue t
 			s.calls = append(s.calls, read(i))
 		}
 		samples = append(samples, s)
-		if !dead && !s.at.Before(killDue) {
+		if !dead && !s.at.Before(killDue) && served(samples[0], s) {
 			victim := 0
 			for i, c := range s.calls {
 				if c > s.calls[victim] {
@@ -203,6 +204,17 @@ func sampleAndKill(read func(i int) int64, n int, every time.Duration, killDue t
 		case <-t.C:
 		}
 	}
+}
+
+// served reports whether the backends counted calls between samples a
+// and b: a kill before the callers got going would measure nothing.
+func served(a, b sample) bool {
+	for i := range a.calls {
+		if a.calls[i] >= 0 && b.calls[i] > a.calls[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // fleetRate returns the calls per second the backends other than skip

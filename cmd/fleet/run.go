@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"restvsgrpc/internal/balance"
 	"restvsgrpc/internal/cli"
 	"restvsgrpc/internal/variant"
 )
@@ -67,6 +68,7 @@ type config struct {
 	scaleConc                     []int
 	scaleVariants                 []string
 	feedMsgs                      int
+	install                       bool
 }
 
 var allSections = []string{"balance", "failover", "scale", "netpath"}
@@ -87,6 +89,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&scaleConc, "scale-c", "1,64,1000,10000", "scale: comma-separated in-flight `callers` of the sweep")
 	fs.StringVar(&scaleVariants, "scale-variants", strings.Join(variant.All, ","), "scale: comma-separated `variants`")
 	fs.IntVar(&cfg.feedMsgs, "feed-msgs", 200, "scale: records of each ListTransactions feed up to 64 callers (fewer beyond, at least 10, so that a round of feeds fits the window)")
+	fs.BoolVar(&cfg.install, "install", true, "install HAProxy from the distribution when it is missing (root and apt-get); false only looks for it")
 	fs.StringVar(&cfg.tbf, "tbf", "", "netpath: also run over the veth pair limited to this `rate` by a tbf qdisc (e.g. 100mbit)")
 	if err := cli.Parse(fs, usage, args, stdout); err != nil {
 		return cfg, err
@@ -207,6 +210,14 @@ func newEnv(cfg config, log io.Writer) (*env, error) {
 }
 
 func (e *env) close() { os.RemoveAll(e.dir) }
+
+// haproxy returns the path of haproxy, installing it if -install allows.
+func (e *env) haproxy(ctx context.Context) (string, error) {
+	if e.cfg.install {
+		return balance.Find(ctx)
+	}
+	return balance.Lookup()
+}
 
 func (e *env) skip(section, why string) error {
 	fmt.Fprintf(e.log, "fleet: %s skipped: %s\n", section, why)

@@ -67,11 +67,21 @@ type Proxy struct {
 // ErrUnavailable means HAProxy is not installed and cannot be.
 var ErrUnavailable = errors.New("haproxy unavailable")
 
+// Lookup returns the path of haproxy if it is installed, and never
+// installs it.
+func Lookup() (string, error) {
+	p, err := exec.LookPath("haproxy")
+	if err != nil {
+		return "", fmt.Errorf("%w: not installed", ErrUnavailable)
+	}
+	return p, nil
+}
+
 // Find returns the path of haproxy, installing the Debian package first
 // when it is missing and this process is root with apt-get at hand. The
 // error, ErrUnavailable wrapped, says in one line why it could not.
 func Find(ctx context.Context) (string, error) {
-	if p, err := exec.LookPath("haproxy"); err == nil {
+	if p, err := Lookup(); err == nil {
 		return p, nil
 	}
 	apt, err := exec.LookPath("apt-get")
