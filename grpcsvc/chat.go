@@ -35,6 +35,8 @@ func (s chatServer) Chat(stream grpc.BidiStreamingServer[chatv1.ChatMessage, cha
 		}
 		return protoconv.ChatMessage(m), nil
 	}
-	send := func(e core.ChatEvent) error { return stream.Send(protoconv.ChatEvent(e)) }
+	// Send has no context: a Send blocked by a client that keeps its
+	// window closed ends with the stream (the server's stall limits).
+	send := func(_ context.Context, e core.ChatEvent) error { return stream.Send(protoconv.ChatEvent(e)) }
 	return Status(s.svc.Chat(stream.Context(), subjectOf(stream.Context()), recv, send))
 }

@@ -688,7 +688,7 @@ func coreChat(t *testing.T, svc *core.Service, p plan) []core.ChatEvent {
 		return core.ChatMessage{Room: p.Room, Seq: uint64(next), Text: chatText(next, p)}, nil
 	}
 	var events []core.ChatEvent
-	send := func(ev core.ChatEvent) error { events = append(events, ev); return nil }
+	send := func(_ context.Context, ev core.ChatEvent) error { events = append(events, ev); return nil }
 	if err := svc.Chat(t.Context(), p.User, recv, send); err != nil {
 		t.Fatal(err)
 	}

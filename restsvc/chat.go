@@ -55,12 +55,24 @@ func (h *handler) chat(c *gin.Context) {
 		}
 		return frames.UnmarshalMessage(data)
 	}
-	send := func(ev core.ChatEvent) error {
+	// A write that makes no progress for the stall timeout (a client
+	// that keeps its receive window closed) closes the connection. The
+	// watchdog runs only while a write is under way, and costs a timer
+	// reset per frame, not a context.
+	watchdog := time.AfterFunc(h.stall, func() { _ = conn.CloseNow() })
+	watchdog.Stop()
+	defer watchdog.Stop()
+	// The core's ctx ends when it drops the member: Write then closes the
+	// connection rather than wait for a client that does not read.
+	send := func(ctx context.Context, ev core.ChatEvent) error {
 		data, err := frames.MarshalEvent(ev)
 		if err != nil {
 			return err
 		}
-		return conn.Write(ctx, want, data)
+		watchdog.Reset(h.stall)
+		err = conn.Write(ctx, want, data)
+		watchdog.Stop()
+		return err
 	}
 
 	err = h.svc.Chat(ctx, subject(c), recv, send)

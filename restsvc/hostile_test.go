@@ -2,15 +2,21 @@ package restsvc_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc"
@@ -127,5 +133,115 @@ func TestLoginLimited(t *testing.T) {
 	t.Cleanup(tr.CloseIdleConnections)
 	if resp, b := login(&http.Client{Transport: tr}); resp.StatusCode != http.StatusOK {
 		t.Errorf("login from 127.0.0.2: %s %s, want 200", resp.Status, b)
+	}
+}
+
+// chatSessions counts the server's chat handlers still running.
+func chatSessions() int {
+	buf := make([]byte, 1<<22)
+	return bytes.Count(buf[:runtime.Stack(buf, true)], []byte("restsvc.(*handler).chat("))
+}
+
+// chatClient dials f's chat as a JSON member whose socket's receive buffer
+// is readBuf bytes (0: the system's), closed when the test ends.
+func chatClient(t *testing.T, ctx context.Context, f *fixture, token string, readBuf int) *websocket.Conn {
+	t.Helper()
+	d := &net.Dialer{}
+	if readBuf > 0 {
+		// Before connecting, so that the window the client offers is small.
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, readBuf)
+			})
+			return errors.Join(err, serr)
+		}
+	}
+	tr := &http.Transport{DialContext: d.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	conn, _, err := websocket.Dial(ctx, f.url+"/v1/chat", &websocket.DialOptions{
+		HTTPClient: &http.Client{Transport: tr}, HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}, Subprotocols: []string{"json"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(1 << 20)
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
+// say sends one chat message to room "lurk".
+func say(ctx context.Context, c *websocket.Conn, seq int, text string) error {
+	b, _ := json.Marshal(map[string]any{"room": "lurk", "seq": seq, "text": text})
+	return c.Write(ctx, websocket.MessageText, b)
+}
+
+// TestDroppedChatMemberLeaves checks that a chat member whose client never
+// reads, and so is dropped by the core for falling behind, loses its
+// session at once: its WebSocket is closed and its handler and goroutines
+// end, although its client keeps the receive window closed and the stall
+// timeout (an hour here) never runs out. It runs alone (not in parallel)
+// so that it can count the server's chat handlers.
+func TestDroppedChatMemberLeaves(t *testing.T) {
+	f := start(t, withHandler(restsvc.WithStallTimeout(time.Hour)))
+	token := f.token(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	victim := chatClient(t, ctx, f, token, 4096) // joins, then never reads
+	if err := say(ctx, victim, 1, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	sender := chatClient(t, ctx, f, token, 0)
+	go func() { // the sender reads everything it gets
+		for {
+			if _, _, err := sender.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	text := strings.Repeat("x", 4000)
+	for seq := 1; seq%50 != 0 || chatSessions() > 1; seq++ {
+		if seq > 20_000 { // about 80 MB for the victim, far past any socket buffer
+			t.Fatalf("the member that never reads still holds its session after %d messages to it", seq)
+		}
+		if err := say(ctx, sender, seq, text); err != nil {
+			t.Fatalf("sender: %v", err)
+		}
+	}
+	_ = sender.Close(websocket.StatusNormalClosure, "")
+	eventually(t, "every chat session and its core goroutines to end", func() bool {
+		return chatSessions() == 0 && !inStacks("core.(*Service).Chat")
+	})
+}
+
+// TestChatWriteStall checks the chat's write deadline: a member that sends
+// but never reads its acknowledgements is never dropped (it holds up only
+// itself), yet once a frame to it makes no progress for the stall timeout
+// its WebSocket is closed and its session ends. Alone, like the test above.
+func TestChatWriteStall(t *testing.T) {
+	f := start(t, withHandler(restsvc.WithStallTimeout(300*time.Millisecond)))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	victim := chatClient(t, ctx, f, f.token(t), 4096)
+	sent := make(chan int, 1)
+	go func() { // sends until the server cuts it, never reads
+		seq := 1
+		// Without a deadline: only the server may end these writes.
+		for ; say(context.Background(), victim, seq, "") == nil; seq++ {
+		}
+		sent <- seq
+	}()
+	// The acknowledgements must first fill the server's socket buffer (up
+	// to megabytes): poll seldom, a stack dump slows the server.
+	for chatSessions() != 0 || inStacks("core.(*Service).Chat") {
+		if ctx.Err() != nil {
+			victim.CloseNow() // ends the sender
+			<-sent
+			t.Fatal("the stalled member still holds its session")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := <-sent; n < 2 {
+		t.Errorf("the member sent %d messages before its session ended, want it to get going first", n)
 	}
 }

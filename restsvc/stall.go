@@ -9,14 +9,14 @@ import (
 
 // DefaultStallTimeout is how long a stream may make no progress before it
 // is cut: a feed whose client stopped reading, an upload whose client
-// stopped sending.
+// stopped sending, a chat frame its client does not take.
 const DefaultStallTimeout = 30 * time.Second
 
-// WithStallTimeout sets how long a feed's write or an upload's read may
-// make no progress before the request is cut (default
-// DefaultStallTimeout; 0 or less keeps the default). An upload then fails,
-// a feed ends; over HTTP/1.1 the connection is closed, over HTTP/2 the
-// stream is reset.
+// WithStallTimeout sets how long a feed's write, a chat frame's write or
+// an upload's read may make no progress before the request is cut
+// (default DefaultStallTimeout; 0 or less keeps the default). An upload
+// then fails, a feed ends, a chat's WebSocket is closed; over HTTP/1.1 the
+// connection is closed, over HTTP/2 the stream is reset.
 func WithStallTimeout(d time.Duration) Option {
 	return func(h *handler) {
 		if d > 0 {

@@ -58,24 +58,35 @@ type room struct {
 }
 
 type member struct {
-	name string
-	out  chan ChatEvent
-	gone chan struct{} // closed when the member is dropped for being slow
-	once sync.Once
+	name   string
+	out    chan ChatEvent
+	gone   chan struct{} // closed when the member is dropped for being slow
+	once   sync.Once
+	cancel context.CancelCauseFunc // ends the member's session
 }
 
-func (m *member) drop() { m.once.Do(func() { close(m.gone) }) }
+// drop ends a member that fell behind at once, whatever its goroutines are
+// blocked in: the session's context passed to recv and send is cancelled.
+func (m *member) drop() {
+	m.once.Do(func() {
+		close(m.gone)
+		m.cancel(errTooSlow)
+	})
+}
 
 var errTooSlow = Errorf(CodeTooLarge, "chat member fell too far behind and was dropped")
 
 // Chat runs one member's session. recv returns the member's next message
-// (io.EOF when it has no more); send delivers an event to it. The room is
+// (io.EOF when it has no more); send delivers an event to it. Both get the
+// session's context, which ends when the member is dropped for falling
+// behind: a transport must stop a blocked read or write when it does, or
+// the dropped member's connection and goroutines stay. The room is
 // named by the first message and may not change. Every message is
 // acknowledged to its sender with its seq echoed, and delivered to the
 // room's other members. Chat returns nil when recv reports io.EOF and
 // every event due to this member has been sent.
 func (s *Service) Chat(ctx context.Context, who string,
-	recv func(context.Context) (ChatMessage, error), send func(ChatEvent) error,
+	recv func(context.Context) (ChatMessage, error), send func(context.Context, ChatEvent) error,
 ) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -90,7 +101,7 @@ func (s *Service) Chat(ctx context.Context, who string,
 	if err := checkChat(first, first.Room); err != nil {
 		return err
 	}
-	me := &member{name: who, out: make(chan ChatEvent, chatOutbox), gone: make(chan struct{})}
+	me := &member{name: who, out: make(chan ChatEvent, chatOutbox), gone: make(chan struct{}), cancel: cancel}
 	r, err := s.rooms.join(first.Room, me)
 	if err != nil {
 		return err
@@ -105,7 +116,7 @@ func (s *Service) Chat(ctx context.Context, who string,
 					if !ok {
 						return nil
 					}
-					if err := send(ev); err != nil {
+					if err := send(ctx, ev); err != nil {
 						cancel(err)
 						return err
 					}

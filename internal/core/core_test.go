@@ -339,7 +339,14 @@ func startChat(s *core.Service, ctx context.Context, who string) *chatPeer {
 			return core.ChatMessage{}, ctx.Err()
 		}
 	}
-	send := func(e core.ChatEvent) error { p.events <- e; return nil }
+	send := func(ctx context.Context, e core.ChatEvent) error {
+		select {
+		case p.events <- e:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
 	go func() { p.done <- s.Chat(ctx, who, recv, send) }()
 	return p
 }

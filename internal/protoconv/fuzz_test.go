@@ -134,7 +134,7 @@ func FuzzMessages(f *testing.F) {
 					}
 					sent = true
 					return msg, nil
-				}, func(core.ChatEvent) error { return nil })
+				}, func(context.Context, core.ChatEvent) error { return nil })
 				coded(err)
 			}
 		case 6:
