@@ -23,10 +23,8 @@
 //
 // A Target makes one call of one kind over one variant: unary calls,
 // server streams, client streams and bidi echo over rest, rest-proto,
-// rest-h2c and grpc, with or without TLS. Targets count wire bytes on the
-// socket (internal/wirecount) and body bytes, and for gRPC also what its
-// stats.Handler sees. The REST HTTP/1.1 unary path uses fasthttp's client
-// with requests prepared once, because net/http's client costs about twice
-// the CPU per request of wrk; net/http stays available as a declared client
-// option, since it is what a Go REST caller really pays.
+// rest-h2c and grpc, with or without TLS. Targets are internal/client's,
+// the stack conformance proves, in its two client modes (bytes and
+// decode); they count wire bytes on the socket (internal/wirecount) and
+// body bytes, and for gRPC also what its stats.Handler sees.
 package load

@@ -1,10 +1,32 @@
-// Package client calls the services the same way over every variant, so
-// that the conformance suite, the benchmarks and the examples write each
-// call once and run it against rest, rest-proto, rest-h2c and grpc.
+// Package client is the one client stack of the suite: conformance, the
+// benchmarks, the load driver, soak and the distributed workers call the
+// services through it, so that what is measured is what conformance
+// proves.
 //
-// Errors returned by a Client carry the core code the server answered with
-// (core.CodeOf works on them), decoded from the transport's own status: an
-// HTTP status and {"code","message"} body, or a gRPC status.
+// A Client (NewREST, NewGRPC) calls the services the same way over every
+// variant, decoding every answer into Go values. Errors returned by a
+// Client carry the core code the server answered with (core.CodeOf works
+// on them), decoded from the transport's own status: an HTTP status and
+// {"code","message"} body, or a gRPC status.
+//
+// A Target (NewTarget) makes one call kind over one variant for the load
+// engine, one Caller per worker, in one of two client modes:
+//
+//   - CheckBytes, the server's capacity: nothing is decoded. Requests and
+//     upload chunks are encoded once; each answer, each record of a feed and
+//     each chat event is compared byte for byte with the encoding that the
+//     deterministic data set prescribes, made once by an oracle that runs a
+//     core of its own with the server's seed. Unary REST calls go through
+//     fasthttp's client (HTTP/1.1, as lean as wrk) or a minimal HTTP/2
+//     client (rest-h2c, as lean as h2load), streams through net/http and
+//     the feed reader of restwire, gRPC through grpc-go with a codec that
+//     passes raw message bytes. A match allocates nothing.
+//   - CheckDecode, what a Go caller pays: the callers are built from a
+//     Client (net/http and encoding/json, grpc-go's generated stubs, the
+//     WebSocket library) and check every field against the data set.
+//
+// Either mode fails a call on the first wrong byte, field, status or code,
+// with an error that names the call and what differed.
 package client
 
 import (
