@@ -23,7 +23,7 @@ import (
 // flusher goroutine writes once the calls ready to go have all added
 // theirs, so that one write carries many calls. net/http's HTTP/2
 // client flushes headers and body separately, two syscalls per call, and
-// costs about three times the CPU; it stays available as -client nethttp.
+// costs about three times the CPU; it is what the decode mode uses.
 //
 // It speaks h2c with prior knowledge, or h2 over TLS. It supports what
 // unary calls need: request bodies below the peer's initial stream window,

@@ -40,12 +40,12 @@ type restTarget struct {
 	or      *oracle
 	dec     []*REST // decode mode: one per net/http client
 
-	fast *fasthttp.HostClient // unary calls of rest and rest-proto with ClientLean
+	fast *fasthttp.HostClient // unary calls of rest and rest-proto in bytes mode
 	// hcs are net/http clients: one for HTTP/1.1 (conns capped by
 	// MaxConnsPerHost), one per connection for HTTP/2.
 	hcs []*http.Client
 	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
-	h2  []*h2Conn    // unary calls of rest-h2c with ClientLean
+	h2  []*h2Conn    // unary calls of rest-h2c in bytes mode
 }
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
