@@ -11,9 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
-
 	"restvsgrpc/bench/load"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/variant"
@@ -145,7 +142,9 @@ func TestCutShortAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: h2c.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	hs := &http.Server{Protocols: &protocols, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.URL.Path == "/v1/auth/validate" {
 			io.WriteString(w, loginBody)
@@ -153,7 +152,7 @@ func TestCutShortAnswer(t *testing.T) {
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(tokenBody)))
 		w.WriteHeader(http.StatusOK)
-	}), &http2.Server{})}
+	})}
 	go hs.Serve(l)
 	defer hs.Close()
 
