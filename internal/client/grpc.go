@@ -19,6 +19,7 @@ import (
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/internal/variant"
 )
 
 // DefaultChunkSize is the upload chunk size used when a caller passes a
@@ -49,7 +50,7 @@ func NewGRPC(conn grpc.ClientConnInterface) Client {
 	return c
 }
 
-func (c *grpcClient) Variant() string { return "grpc" }
+func (c *grpcClient) Variant() string { return variant.GRPC }
 
 func (c *grpcClient) SetToken(token string) {
 	v := ""

@@ -20,6 +20,7 @@ import (
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc/restwire"
 )
 
@@ -101,9 +102,9 @@ func NewREST(baseURL string, hc *http.Client, opts ...RESTOption) *REST {
 		o(c)
 	}
 	if c.variant == "" {
-		c.variant = "rest"
+		c.variant = variant.REST
 		if c.proto {
-			c.variant = "rest-proto"
+			c.variant = variant.RESTProto
 		}
 	}
 	if c.ws == nil {
