@@ -183,6 +183,15 @@ var languages = []language{
 		restClient: "hand-written", restStubs: "hand-written requests (http.client, JSON, NDJSON lines, WebSocket frames)",
 		setup: setupPython,
 	},
+	{
+		name:       "C++",
+		grpcFiles:  []string{"cpp/grpc_calls.cc"},
+		restFiles:  []string{"cpp/rest_calls.cc", "cpp/websocket.h", "cpp/websocket.cc"},
+		comment:    "//",
+		grpcClient: "generated", grpcStubs: "stubs generated from the .proto files by protoc and grpc_cpp_plugin at test time",
+		restClient: "hand-written", restStubs: "hand-written requests (libcurl, nlohmann-json, NDJSON lines) and WebSocket framing over a socket",
+		setup: setupCpp,
+	},
 }
 
 // TestClients runs each language's gRPC and REST clients against the real

@@ -326,3 +326,139 @@ func sumOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// cppPackages are Debian's packages of the C++ client; cppModules are the
+// pkg-config names of its libraries.
+var (
+	cppPackages = []string{"g++", "pkg-config", "protobuf-compiler", "protobuf-compiler-grpc", "libprotobuf-dev",
+		"libgrpc++-dev", "libcurl4-openssl-dev", "libssl-dev", "nlohmann-json3-dev"}
+	cppModules = []string{"grpc++", "protobuf", "libcurl", "libcrypto", "nlohmann_json"}
+)
+
+// setupCpp readies the C++ client: the toolchain (Debian's packages,
+// installed with apt-get when missing and the test runs as root), stubs
+// generated from proto/ by protoc and grpc_cpp_plugin, and one g++ build,
+// kept in the user's cache directory under a hash of everything it is
+// made from, so that a second run does not compile again.
+func setupCpp(t *testing.T) (runner, string) {
+	if why := cppMissing(); why != "" {
+		if err := aptInstall(cppPackages...); err != "" {
+			return nil, "no C++ toolchain (" + why + "): " + err
+		}
+		if why := cppMissing(); why != "" {
+			return nil, "no C++ toolchain after installing " + strings.Join(cppPackages, " ") + ": " + why
+		}
+	}
+	bin := buildCpp(t)
+	return func(t *testing.T, restURL, grpcAddr string, p plan) clientResult {
+		return runProcess(t, nil, bin, []string{restURL, grpcAddr}, p)
+	}, ""
+}
+
+// cppMissing returns what the C++ build lacks, or "".
+func cppMissing() string {
+	for _, tool := range []string{"g++", "pkg-config", "protoc", "grpc_cpp_plugin"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return tool + " is not on PATH"
+		}
+	}
+	if out, err := exec.Command("pkg-config", append([]string{"--exists", "--print-errors"}, cppModules...)...).CombinedOutput(); err != nil {
+		return "pkg-config: " + lastLine(out)
+	}
+	return ""
+}
+
+// buildCpp returns the path of the built C++ client, building it unless
+// the cache holds a build of the same sources, protos, flags and tools.
+func buildCpp(t *testing.T) string {
+	t.Helper()
+	cflags := cppOutput(t, "pkg-config", append([]string{"--cflags"}, cppModules...)...)
+	libs := cppOutput(t, "pkg-config", append([]string{"--libs"}, cppModules...)...)
+	protos, err := protoFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources, err := filepath.Glob("cpp/*.cc")
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no interop/cpp/*.cc (%v)", err)
+	}
+	headers, _ := filepath.Glob("cpp/*.h")
+	key := sha256.New()
+	for _, s := range []string{cflags, libs, cppOutput(t, "g++", "--version"), cppOutput(t, "protoc", "--version")} {
+		fmt.Fprintf(key, "%q\n", s)
+	}
+	for _, f := range append(append(append([]string{}, sources...), headers...), prefixed("../proto/", protos)...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(key, "%s %d\n%s", f, len(b), b)
+	}
+	hash := hex.EncodeToString(key.Sum(nil))[:16]
+
+	// Without a cache directory each run builds into its own temporary one.
+	root := t.TempDir()
+	if dir, err := os.UserCacheDir(); err == nil {
+		root = filepath.Join(dir, "restvsgrpc", "interop-cpp")
+	}
+	bin := filepath.Join(root, hash, "client")
+	if _, err := os.Stat(bin); err == nil {
+		t.Logf("C++ client: cached build %s", bin)
+		return bin
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Built beside its final place and renamed there, so that a build
+	// another test process makes at the same time is never seen half done.
+	tmp, err := os.MkdirTemp(root, "build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	gen := filepath.Join(tmp, "gen")
+	if err := os.Mkdir(gen, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plugin, _ := exec.LookPath("grpc_cpp_plugin")
+	cppOutput(t, "protoc", append([]string{"-I../proto", "--cpp_out=" + gen, "--grpc_out=" + gen, "--plugin=protoc-gen-grpc=" + plugin}, protos...)...)
+	var genSources []string
+	for _, p := range protos {
+		base := filepath.Join(gen, filepath.FromSlash(strings.TrimSuffix(p, ".proto")))
+		genSources = append(genSources, base+".pb.cc", base+".grpc.pb.cc")
+	}
+	start := time.Now()
+	args := append([]string{"-std=c++17", "-O2", "-Wall", "-I" + gen, "-Icpp", "-o", filepath.Join(tmp, "client")}, strings.Fields(cflags)...)
+	args = append(append(append(args, sources...), genSources...), strings.Fields(libs)...)
+	cppOutput(t, "g++", args...)
+	t.Logf("C++ client: built in %.0fs", time.Since(start).Seconds())
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(tmp, "client"), bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// cppOutput runs a tool of the C++ build and returns what it printed,
+// failing the test if it fails.
+func cppOutput(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
