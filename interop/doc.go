@@ -19,6 +19,19 @@
 //     library has no WebSocket client). Debian's python3-grpcio,
 //     python3-grpc-tools and python3-websockets, installed with apt-get
 //     when missing and the test runs as root.
+//   - C++: cpp/grpc_calls.cc, libgrpc++ with stubs that protoc and
+//     grpc_cpp_plugin generate from proto/ at test time; cpp/rest_calls.cc,
+//     libcurl (a write callback reads the NDJSON feed as it streams in, a
+//     read callback streams the chunked upload) and nlohmann-json, plus
+//     cpp/websocket.cc, a hand-written RFC 6455 client for the chat
+//     (Debian's libcurl 7.88 has no WebSocket support). Debian's g++,
+//     pkg-config, protobuf-compiler(-grpc), libprotobuf-dev, libgrpc++-dev,
+//     libcurl4-openssl-dev, libssl-dev and nlohmann-json3-dev, installed with
+//     apt-get when missing and the test runs as root. The build (a few
+//     minutes of g++ on a busy 2-CPU machine) is kept in the user's cache
+//     directory (restvsgrpc/interop-cpp/<hash>) under a hash of the
+//     sources, the protos, the flags and the tool versions, so that later
+//     runs reuse it.
 //
 // A language whose toolchain cannot be had skips with one line saying why.
 // Every client makes every call of all four call kinds on both transports:
