@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -316,5 +318,60 @@ func TestReflectionFlag(t *testing.T) {
 		if got != on {
 			t.Errorf("WithReflection(%v): %s registered %v", on, name, got)
 		}
+	}
+}
+
+// TestSendBudget checks that the send budget only paces clients that read:
+// with a budget smaller than one record, feeds of 1 MiB records on one
+// connection and on another one of the same user all arrive whole, and
+// feeds the client cancels (whose queued messages grpc-go discards) leave
+// no budget behind: a feed after them still arrives.
+func TestSendBudget(t *testing.T) {
+	const budget = 1 << 20
+	f := start(t, nil, grpcsvc.WithSendBudget(budget, budget), grpcsvc.WithStallTimeout(5*time.Second))
+	c := f.authed(t)
+	conn2, err := grpc.NewClient(f.conn.Target(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	c2 := client.NewGRPC(conn2)
+	c2.SetToken(f.login(t, alice, alicePW))
+
+	feed := func(c client.Client, limit int) (int, error) {
+		n := 0
+		err := c.ListTransactions(ctxTimeout(t), core.ListRequest{AccountID: core.AccountID(1), Payload: string(core.Payload1MiB), Limit: limit}, func(*core.Transaction) error {
+			n++
+			return nil
+		})
+		return n, err
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			cl := c
+			if i%2 == 0 {
+				cl = c2
+			}
+			if n, err := feed(cl, 3); n != 3 || err != nil {
+				t.Errorf("feed %d: %d of 3 records, %v", i, n, err)
+			}
+		})
+	}
+	wg.Wait()
+
+	for range 3 {
+		ctx, cancel := context.WithCancel(ctxTimeout(t))
+		s, err := transactionv1.NewTransactionServiceClient(f.conn).ListTransactions(withToken(ctx, "Bearer "+f.login(t, alice, alicePW)), &transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Payload: string(core.Payload1MiB), Limit: 400})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+	}
+	if n, err := feed(c, 2); n != 2 || err != nil {
+		t.Errorf("feed after cancelled ones: %d of 2 records, %v", n, err)
 	}
 }

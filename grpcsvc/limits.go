@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/proto"
 )
 
 // connCreds wraps the server's transport credentials (insecure ones when
@@ -19,13 +20,15 @@ import (
 // whose client withholds flow-control window.
 type connCreds struct {
 	credentials.TransportCredentials
+	budget *sendBudget // nil: none
 }
 
 // connInfo is the AuthInfo of a connection made through connCreds.
 type connInfo struct {
 	credentials.AuthInfo
-	conn net.Conn
-	once sync.Once
+	conn  net.Conn
+	once  sync.Once
+	queue *connQueue // nil: no send budget
 }
 
 func (c connCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
@@ -33,53 +36,138 @@ func (c connCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo
 	if err != nil {
 		return nil, nil, err
 	}
-	return conn, &connInfo{AuthInfo: info, conn: raw}, nil
+	ci := &connInfo{AuthInfo: info, conn: raw}
+	if c.budget != nil {
+		ci.queue = &connQueue{shares: map[string]int64{}}
+		conn = &countedConn{Conn: conn, b: c.budget, q: ci.queue}
+	}
+	return conn, ci, nil
 }
 
 func (c connCreds) Clone() credentials.TransportCredentials {
-	return connCreds{c.TransportCredentials.Clone()}
+	return connCreds{c.TransportCredentials.Clone(), c.budget}
+}
+
+// infoOf returns the connInfo of the connection ctx's call is served on,
+// or nil if it was not made through connCreds.
+func infoOf(ctx context.Context) *connInfo {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return nil
+	}
+	ci, _ := p.AuthInfo.(*connInfo)
+	return ci
 }
 
 // closeConn closes the connection ctx's call is served on, if it was made
 // through connCreds, and reports whether it did.
 func closeConn(ctx context.Context) bool {
-	p, ok := peer.FromContext(ctx)
-	if !ok {
-		return false
-	}
-	ci, ok := p.AuthInfo.(*connInfo)
-	if !ok {
+	ci := infoOf(ctx)
+	if ci == nil {
 		return false
 	}
 	ci.once.Do(func() { ci.conn.Close() })
 	return true
 }
 
-// stallGuard cuts a stream whose Send makes no progress for stall: the
+// streamGuard cuts a stream whose Send makes no progress for stall: the
 // client has stopped reading (or withholds flow-control window), and the
 // message being sent, the one queued before it and the handler would
 // otherwise be held for as long as the client likes. The timer runs only
-// while a Send is blocked, so a feed paced slower than stall is not cut.
-type stallGuard struct {
+// while a Send is blocked or waits for budget, so a feed paced slower than
+// stall is not cut. It also counts what the stream sends in the server's
+// sendBudget.
+type streamGuard struct {
 	grpc.ServerStream
+	ctx   context.Context // the stream's, leading to the guard (reserve)
 	stall time.Duration
-	timer *time.Timer
+	timer *time.Timer // nil: no stall timeout
+
+	b        *sendBudget // nil: no budget
+	q        *connQueue
+	user     string
+	next     int64 // what the next message is expected to weigh
+	reserved int64 // counted for the next message
+	last     int64 // the last message sent; 0: none
 }
 
-func (s *stallGuard) SendMsg(m any) error {
-	s.timer.Reset(s.stall)
-	err := s.ServerStream.SendMsg(m)
-	s.timer.Stop()
-	return err
+func (s *streamGuard) Context() context.Context { return s.ctx }
+
+func (s *streamGuard) start() {
+	if s.timer != nil {
+		s.timer.Reset(s.stall)
+	}
 }
 
-// guardStalls is the stream interceptor installing a stallGuard.
-func guardStalls(stall time.Duration) grpc.StreamServerInterceptor {
+func (s *streamGuard) stop() {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+}
+
+func (s *streamGuard) reserve() error {
+	if s.b == nil || s.reserved > 0 {
+		return nil
+	}
+	s.start()
+	defer s.stop()
+	if err := s.b.reserve(s.ctx, s.q, s.user, s.next, s.start); err != nil {
+		return err
+	}
+	s.reserved = s.next
+	return nil
+}
+
+func (s *streamGuard) SendMsg(m any) error {
+	if s.b != nil {
+		if err := s.reserve(); err != nil {
+			return err
+		}
+		n := s.reserved
+		if pm, ok := m.(proto.Message); ok {
+			n = int64(proto.Size(pm)) + 5 // the gRPC message prefix
+		}
+		s.b.add(s.q, s.user, n-s.reserved)
+		s.next, s.last, s.reserved = n, n, 0
+	}
+	s.start()
+	defer s.stop()
+	return s.ServerStream.SendMsg(m)
+}
+
+// guardStreams is the stream interceptor installing a streamGuard. A
+// stream's first message is expected to weigh maxSend, the most it can, and
+// is counted at its real size once built.
+func guardStreams(stall time.Duration, b *sendBudget, maxSend int) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx := ss.Context()
-		t := time.AfterFunc(stall, func() { closeConn(ctx) })
-		t.Stop()
-		defer t.Stop()
-		return handler(srv, &stallGuard{ServerStream: ss, stall: stall, timer: t})
+		g := &streamGuard{ServerStream: ss, stall: stall, next: int64(maxSend)}
+		g.ctx = context.WithValue(ctx, guardKey{}, g)
+		if stall > 0 {
+			g.timer = time.AfterFunc(stall, func() { closeConn(ctx) })
+			g.timer.Stop()
+			defer g.timer.Stop()
+		}
+		if q := queueOf(ctx); b != nil && q != nil {
+			g.b, g.q, g.user = b, q, subjectOf(ctx)
+		}
+		err := handler(srv, g)
+		if g.b != nil {
+			g.b.drop(g.q, g.user, g.dropped())
+		}
+		return err
 	}
+}
+
+// dropped is what a stream whose handler returned leaves counted that will
+// never be written: a reservation it did not use, and, when the client
+// reset the stream (its context ended), what grpc-go then discards: at
+// most the last message and its write quota of the one before (64 KiB).
+// Uncounting a little too much only lets a little more be queued later.
+func (s *streamGuard) dropped() int64 {
+	n := s.reserved
+	if s.ctx.Err() != nil && s.last > 0 {
+		n += s.last + 64<<10
+	}
+	return n
 }

@@ -25,9 +25,13 @@ func (s transactionServer) GetTransaction(ctx context.Context, req *transactionv
 }
 
 // ListTransactions streams the feed; a client that cancels ends the
-// stream's context, which stops the core's loop.
+// stream's context, which stops the core's loop. Each record waits for
+// send budget before its proto message is built.
 func (s transactionServer) ListTransactions(req *transactionv1.ListTransactionsRequest, stream grpc.ServerStreamingServer[transactionv1.Transaction]) error {
 	return Status(s.svc.ListTransactions(stream.Context(), protoconv.ListRequest(req), func(t *core.Transaction) error {
+		if err := reserve(stream.Context()); err != nil {
+			return err
+		}
 		return stream.Send(protoconv.Transaction(t))
 	}))
 }

@@ -136,6 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			grpcsvc.WithMaxHeaderListSize(uint32(l.maxHeaderBytes)),
 			grpcsvc.WithMaxConcurrentStreams(uint32(l.maxStreams)),
 			grpcsvc.WithStallTimeout(l.stallTimeout),
+			grpcsvc.WithSendBudget(l.budgetConn, l.budgetUser),
 			grpcsvc.WithConnectionTimeout(l.handshake),
 			grpcsvc.WithMaxConnectionIdle(l.idle),
 			grpcsvc.WithMaxConnectionAge(l.maxAge, l.ageGrace),

@@ -20,34 +20,41 @@ import (
 // TestStalledStreams pins finding 3: one connection that opened 150
 // ListTransactions streams of 1 MiB records and granted no flow-control
 // window held about 858 MB. What one connection can hold is bounded by its
-// stream limit (streams over it are refused) and by the stall timeout
-// (streams that make no progress are cut: over gRPC the connection is
-// closed, over rest-h2c each stream is reset), and the heap at the peak
-// stays within the limit's worth of streams.
+// stream limit (streams over it are refused), by its send budget (bytes
+// queued for sending, whatever the number of streams) and by the stall
+// timeout (streams that make no progress are cut: over gRPC the connection
+// is closed, over rest-h2c each stream is reset). The heap at the peak
+// stays within a small multiple of the budget: the bytes queued, plus the
+// message each sending stream has built.
 func TestStalledStreams(t *testing.T) {
-	maxStreams := scale(4, 32)
-	open := scale(12, 150)
+	maxStreams := scale(16, grpcsvc.DefaultMaxConcurrentStreams)
+	open := scale(24, 150)
+	budget := int64(scale(4<<20, grpcsvc.DefaultSendBudget))
 	const stall = 300 * time.Millisecond
 	tg := serve(t, limits{
-		grpc:    []grpcsvc.Option{grpcsvc.WithMaxConcurrentStreams(uint32(maxStreams)), grpcsvc.WithStallTimeout(stall)},
+		grpc: []grpcsvc.Option{
+			grpcsvc.WithMaxConcurrentStreams(uint32(maxStreams)), grpcsvc.WithStallTimeout(stall),
+			grpcsvc.WithSendBudget(budget, budget),
+		},
 		rest:    []restsvc.ServerOption{restsvc.WithMaxConcurrentStreams(maxStreams)},
 		handler: []restsvc.Option{restsvc.WithStallTimeout(stall)},
 	})
 	auth := hpack.HeaderField{Name: "authorization", Value: "Bearer " + tg.token}
 	msg, _ := proto.Marshal(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Payload: string(core.Payload1MiB), Limit: 400})
 	for _, tt := range []struct {
-		name string
-		addr string
-		open func(c *hostile.H2) error
+		name  string
+		addr  string
+		bound int64 // of the heap's growth at the peak
+		open  func(c *hostile.H2) error
 	}{
-		{"grpc", tg.grpc, func(c *hostile.H2) error {
+		{"grpc", tg.grpc, 2*budget + 8<<20, func(c *hostile.H2) error {
 			id, err := c.Open(c.Block(hostile.GRPCRequest(tg.grpc, "/"+transactionv1.TransactionService_ServiceDesc.ServiceName+"/ListTransactions", auth)...), false)
 			if err != nil {
 				return err
 			}
 			return c.Data(id, hostile.GRPCMessage(msg), true)
 		}},
-		{"rest-h2c", tg.rest, func(c *hostile.H2) error {
+		{"rest-h2c", tg.rest, int64(maxStreams)*12<<20 + 16<<20, func(c *hostile.H2) error {
 			_, err := c.Open(c.Block(hostile.HTTPRequest("GET", tg.rest, "/v1/transactions?account=acct-0001&payload=1MiB&limit=400", auth)...), true)
 			return err
 		}},
@@ -92,8 +99,8 @@ func TestStalledStreams(t *testing.T) {
 			if !closed && len(ended) < open {
 				t.Errorf("%d of %d stalled streams were cut, want all (or the connection closed)", len(ended), open)
 			}
-			if bound := int64(maxStreams)*12<<20 + 16<<20; held > bound {
-				t.Errorf("heap peak grew by %d bytes, want at most %d (%d streams of at most 12 MB, race detector included)", held, bound, maxStreams)
+			if held > tt.bound {
+				t.Errorf("heap peak grew by %d bytes, want at most %d (send budget %d, %d streams at most)", held, tt.bound, budget, maxStreams)
 			}
 			c.Close()
 			eventually(t, "the stalled feeds' handlers to end", func() bool { return !hostile.InStacks("core.(*Service).ListTransactions") })
@@ -104,6 +111,7 @@ func TestStalledStreams(t *testing.T) {
 		// HTTP/1.1: one connection per feed, and the client never reads.
 		base := hostile.Measure()
 		peak := hostile.WatchHeap(20 * time.Millisecond)
+		open := scale(12, 150) // one connection each
 		conns := make([]net.Conn, open)
 		for i := range conns {
 			conn, err := hostile.Dial(tg.rest)
