@@ -65,6 +65,10 @@ const (
 	// stream blocked in Send); 16 MiB is as much as grpc-go's largest
 	// flow-control window, which bounds what a reading client can take.
 	DefaultSendBudget = 16 << 20
+	// DefaultRecvTimeout bounds how long a unary call's request may take to
+	// arrive after its headers, as the REST server's unary timeout does;
+	// past it the connection is closed.
+	DefaultRecvTimeout = 30 * time.Second
 )
 
 type config struct {
@@ -76,6 +80,7 @@ type config struct {
 	stall            time.Duration
 	budgetConn       int64
 	budgetUser       int64
+	recvTimeout      time.Duration
 	creds            credentials.TransportCredentials
 	noReflection     bool
 	extra            []grpc.ServerOption
@@ -140,6 +145,10 @@ func WithSendBudget(perConn, perUser int64) Option {
 	return func(c *config) { c.budgetConn, c.budgetUser = perConn, perUser }
 }
 
+// WithRecvTimeout sets how long a unary call's request may take to arrive
+// after its headers before the connection is closed; 0 means no limit.
+func WithRecvTimeout(d time.Duration) Option { return func(c *config) { c.recvTimeout = d } }
+
 // WithReflection turns server reflection on (the default, for grpcurl and
 // similar tools) or off, which production deployments may prefer: it
 // lists every service and message to anyone who asks.
@@ -160,10 +169,11 @@ func NewServer(svc *core.Service, opts ...Option) *grpc.Server {
 			MaxConnectionAge:      DefaultMaxConnectionAge,
 			MaxConnectionAgeGrace: DefaultMaxConnectionAgeGrace,
 		},
-		stall:      DefaultStallTimeout,
-		budgetConn: DefaultSendBudget,
-		budgetUser: DefaultSendBudget,
-		creds:      insecure.NewCredentials(),
+		stall:       DefaultStallTimeout,
+		budgetConn:  DefaultSendBudget,
+		budgetUser:  DefaultSendBudget,
+		recvTimeout: DefaultRecvTimeout,
+		creds:       insecure.NewCredentials(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -189,6 +199,11 @@ func NewServer(svc *core.Service, opts ...Option) *grpc.Server {
 		grpc.ChainUnaryInterceptor(unaries...),
 		grpc.ChainStreamInterceptor(streams...),
 	}, cfg.extra...)
+	var recv *recvGuard
+	if cfg.recvTimeout > 0 {
+		recv = &recvGuard{timeout: cfg.recvTimeout, unary: map[string]bool{}}
+		sopts = append(sopts, grpc.StatsHandler(recv))
+	}
 	s := grpc.NewServer(sopts...)
 
 	authv1.RegisterAuthServiceServer(s, authServer{svc: svc})
@@ -203,6 +218,15 @@ func NewServer(svc *core.Service, opts ...Option) *grpc.Server {
 	healthpb.RegisterHealthServer(s, hs)
 	if !cfg.noReflection {
 		reflection.Register(s)
+	}
+	if recv != nil {
+		for name, info := range s.GetServiceInfo() {
+			for _, m := range info.Methods {
+				if !m.IsClientStream && !m.IsServerStream {
+					recv.unary["/"+name+"/"+m.Name] = true
+				}
+			}
+		}
 	}
 	return s
 }

@@ -50,6 +50,7 @@ type limits struct {
 	ageGrace       time.Duration
 	budgetConn     int64
 	budgetUser     int64
+	recvTimeout    time.Duration
 }
 
 type user struct{ name, password string }
@@ -93,7 +94,8 @@ after -stall-timeout without progress, gRPC handshakes within
 and every gRPC connection after -grpc-max-age (+ -grpc-max-age-grace); gRPC
 answers queued for sending within -grpc-send-budget per connection and
 -grpc-send-budget-user per user (past them streams wait, and a connection
-that writes nothing meanwhile is cut at -stall-timeout).
+that writes nothing meanwhile is cut at -stall-timeout); a gRPC unary request
+received within -grpc-recv-timeout of its headers.
 
 Flags:
 `
@@ -140,6 +142,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.DurationVar(&l.ageGrace, "grpc-max-age-grace", grpcsvc.DefaultMaxConnectionAgeGrace, "gRPC: after GOAWAY for age, how long calls in flight may run before the connection is closed (0: forever)")
 	fs.Int64Var(&l.budgetConn, "grpc-send-budget", grpcsvc.DefaultSendBudget, "gRPC: most answer `bytes` one connection may have queued for sending; past it its streams wait (0: no limit)")
 	fs.Int64Var(&l.budgetUser, "grpc-send-budget-user", grpcsvc.DefaultSendBudget, "gRPC: most answer `bytes` one user may have queued for sending over all its connections (0: no limit)")
+	fs.DurationVar(&l.recvTimeout, "grpc-recv-timeout", grpcsvc.DefaultRecvTimeout, "gRPC: time a unary call's request may take to arrive after its headers; past it the connection is closed (0: none)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads, calls begun per server) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return cfg, err
@@ -185,8 +188,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-stall-timeout, -grpc-handshake-timeout and -grpc-max-idle must be positive")
 	case l.unaryTimeout < 0 || l.maxAge < 0 || l.ageGrace < 0:
 		return cfg, cli.Usagef("-unary-timeout, -grpc-max-age and -grpc-max-age-grace must not be negative")
-	case l.budgetConn < 0 || l.budgetUser < 0:
-		return cfg, cli.Usagef("-grpc-send-budget and -grpc-send-budget-user must not be negative")
+	case l.budgetConn < 0 || l.budgetUser < 0 || l.recvTimeout < 0:
+		return cfg, cli.Usagef("-grpc-send-budget, -grpc-send-budget-user and -grpc-recv-timeout must not be negative")
 	}
 	return cfg, nil
 }

@@ -32,6 +32,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
 		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
 		{name: "negative send budget", args: []string{"-grpc-send-budget", "-1"}, want: "-grpc-send-budget"},
+		{name: "negative recv timeout", args: []string{"-grpc-recv-timeout", "-1s"}, want: "-grpc-recv-timeout"},
 		{name: "negative unary timeout", args: []string{"-unary-timeout", "-1s"}, want: "-unary-timeout"},
 		{name: "negative login queue", args: []string{"-login-queue", "-1"}, want: "-login-queue"},
 		{name: "login rate without interval", args: []string{"-login-user-every", "0"}, want: "-login-user-every 0s"},

@@ -137,6 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			grpcsvc.WithMaxConcurrentStreams(uint32(l.maxStreams)),
 			grpcsvc.WithStallTimeout(l.stallTimeout),
 			grpcsvc.WithSendBudget(l.budgetConn, l.budgetUser),
+			grpcsvc.WithRecvTimeout(l.recvTimeout),
 			grpcsvc.WithConnectionTimeout(l.handshake),
 			grpcsvc.WithMaxConnectionIdle(l.idle),
 			grpcsvc.WithMaxConnectionAge(l.maxAge, l.ageGrace),

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 	"google.golang.org/protobuf/proto"
 
+	authv1 "restvsgrpc/gen/auth/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/core"
@@ -164,4 +165,35 @@ func TestHeldConnections(t *testing.T) {
 			t.Errorf("a connection that sent nothing was not closed at the handshake timeout")
 		}
 	})
+}
+
+// TestDrippedUnaryRequest pins the gRPC twin of a REST body that never
+// finishes: a unary call whose message never fully arrives was held until
+// the connection's age (an hour). grpc-go reads it before any handler, so
+// the server closes the connection once the request is late.
+func TestDrippedUnaryRequest(t *testing.T) {
+	tg := serve(t, limits{grpc: []grpcsvc.Option{grpcsvc.WithRecvTimeout(300 * time.Millisecond)}})
+	base := hostile.Measure()
+	c, err := hostile.DialH2(tg.grpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := hostile.GRPCMessage(make([]byte, 1000))
+	id, err := c.Open(c.Block(hostile.GRPCRequest(tg.grpc, "/"+authv1.AuthService_ServiceDesc.ServiceName+"/ValidateUser")...), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The prefix and ten bytes of a 1000-byte message, then nothing.
+	if err := c.Data(id, msg[:15], false); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := c.Events(20*time.Second, func(ev hostile.Event) bool { return ev.Kind == "closed" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) == 0 || evs[len(evs)-1].Kind != "closed" {
+		t.Errorf("a unary request that never finished arriving was not cut (events %v)", evs)
+	}
+	tg.recovered(t, base)
 }
