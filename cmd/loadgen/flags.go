@@ -69,8 +69,10 @@ Client modes (-check), the same for every variant and call:
           the server, given here as -data-seed), requests and upload chunks
           are encoded once. Unary REST calls go through lean clients
           (fasthttp over HTTP/1.1, as lean as wrk; a minimal HTTP/2 client
-          over rest-h2c, as h2load), gRPC through grpc-go with a codec that
-          passes raw message bytes. It is the default because the report's
+          over rest-h2c, as h2load; and for unary gRPC calls, pre-framed
+          requests over that HTTP/2 client, as h2load sends gRPC frames);
+          gRPC streams go through grpc-go with a codec that passes raw
+          message bytes. It is the default because the report's
           throughput rows measure the server, and a driver that decodes may
           run out of CPU first.
   decode  what a Go caller pays: net/http and encoding/json into structs for

@@ -19,8 +19,11 @@
 //     core of its own with the server's seed. Unary REST calls go through
 //     fasthttp's client (HTTP/1.1, as lean as wrk) or a minimal HTTP/2
 //     client (rest-h2c, as lean as h2load), streams through net/http and
-//     the feed reader of restwire, gRPC through grpc-go with a codec that
-//     passes raw message bytes. A match allocates nothing.
+//     the feed reader of restwire. Unary gRPC calls send pre-framed
+//     requests over the same minimal HTTP/2 client (as h2load sends
+//     pre-encoded gRPC frames) and check grpc-status in the trailers;
+//     gRPC streams go through grpc-go with a codec that passes raw message
+//     bytes. A match allocates nothing.
 //   - CheckDecode, what a Go caller pays: the callers are built from a
 //     Client (net/http and encoding/json, grpc-go's generated stubs, the
 //     WebSocket library) and check every field against the data set.

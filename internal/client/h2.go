@@ -57,10 +57,14 @@ type h2Conn struct {
 type h2Stream struct {
 	status   int
 	declared int64 // the answer's content-length, -1 when it has none
-	body     []byte
-	unacked  int64
-	err      error
-	finished chan struct{}
+	// grpcStatus and grpcMessage are the gRPC status of the answer's
+	// headers or trailers; grpcStatus is -1 when it carried none.
+	grpcStatus  int
+	grpcMessage string
+	body        []byte
+	unacked     int64
+	err         error
+	finished    chan struct{}
 }
 
 const (
@@ -170,6 +174,7 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	defer func() { <-c.sem }()
 
 	s.status, s.declared, s.body, s.unacked, s.err = 0, -1, s.body[:0], 0, nil
+	s.grpcStatus, s.grpcMessage = -1, ""
 	c.mu.Lock()
 	id := c.nextID
 	c.nextID += 2
@@ -234,6 +239,7 @@ func (c *h2Conn) readLoop() {
 				s.status, _ = strconv.Atoi(st)
 				s.declared = contentLength(f.RegularFields())
 			}
+			grpcStatus(s, f.RegularFields())
 			if f.StreamEnded() {
 				c.finish(f.StreamID, nil)
 			}
@@ -349,6 +355,20 @@ func contentLength(fields []hpack.HeaderField) int64 {
 		}
 	}
 	return -1
+}
+
+// grpcStatus records the gRPC status of headers or trailers in s.
+func grpcStatus(s *h2Stream, fields []hpack.HeaderField) {
+	for _, f := range fields {
+		switch f.Name {
+		case "grpc-status":
+			if n, err := strconv.Atoi(f.Value); err == nil && n >= 0 {
+				s.grpcStatus = n
+			}
+		case "grpc-message":
+			s.grpcMessage = f.Value
+		}
+	}
 }
 
 func (c *h2Conn) stream(id uint32) *h2Stream {

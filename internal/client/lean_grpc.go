@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,6 +32,10 @@ type grpcTarget struct {
 	authz string // "Bearer <token>"
 	proto string
 	or    *oracle
+	// h2 and tlsConfig serve the bytes mode's unary calls
+	// (lean_grpcunary.go), the login included; conns is then empty.
+	h2        []*h2Conn
+	tlsConfig *tls.Config
 }
 
 func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
@@ -43,9 +48,12 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 		}
 		creds = credentials.NewTLS(tc)
 		t.proto = "HTTP/2 (h2 over TLS)"
+		t.tlsConfig = tc.Clone()
 	}
-	n := max(cfg.Conns, 1)
-	for range n {
+	if leanGRPCUnary(cfg) {
+		return t.newLean(ctx)
+	}
+	for range max(cfg.Conns, 1) {
 		addr, balance := cfg.Addr, []grpc.DialOption(nil)
 		if cfg.GRPCBalance == RoundRobin {
 			addr, balance = roundRobin(cfg.Addr)
@@ -68,20 +76,25 @@ func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 	// Log in once; this also proves the server answers gRPC.
 	res, err := authv1.NewAuthServiceClient(t.conns[0]).ValidateUser(ctx,
 		&authv1.ValidateUserRequest{Username: cfg.User, Password: cfg.Password}, grpc.WaitForReady(false))
-	if err != nil {
-		t.Close()
-		return nil, loginError(cfg, fromGRPC(err))
-	}
-	if !res.GetIsValid() {
-		t.Close()
-		return nil, loginRefused(cfg, res.GetMessage())
-	}
-	t.authz = "Bearer " + res.GetToken()
-	if t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, protoconv.FromUserResult(res), true); err != nil {
+	if err := t.loggedIn(res, fromGRPC(err)); err != nil {
 		t.Close()
 		return nil, err
 	}
 	return t, nil
+}
+
+// loggedIn keeps the login's token and builds the oracle from it.
+func (t *grpcTarget) loggedIn(res *authv1.ValidateUserResponse, err error) error {
+	cfg := t.cfg
+	if err != nil {
+		return loginError(cfg, err)
+	}
+	if !res.GetIsValid() {
+		return loginRefused(cfg, res.GetMessage())
+	}
+	t.authz = "Bearer " + res.GetToken()
+	t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, protoconv.FromUserResult(res), true)
+	return err
 }
 
 // RoundRobin names grpc-go's client-side round_robin balancing policy.
@@ -114,12 +127,18 @@ func (t *grpcTarget) Close() error {
 	for _, cc := range t.conns {
 		errs = append(errs, cc.Close())
 	}
+	for _, c := range t.h2 {
+		errs = append(errs, c.Close())
+	}
 	return errors.Join(errs...)
 }
 
 func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
-	cc := t.conns[i%len(t.conns)]
 	token := t.authz[len("Bearer "):]
+	if t.h2 != nil {
+		return t.newLeanGRPCCaller(token, i)
+	}
+	cc := t.conns[i%len(t.conns)]
 	if t.cfg.Check == CheckDecode {
 		c := NewGRPC(cc)
 		c.SetToken(token)
