@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"syscall"
+
+	"restvsgrpc/internal/variant"
 )
 
 // spareFiles is what the driver needs open besides its connections:
@@ -13,8 +15,8 @@ const spareFiles = 64
 // over HTTP/1.1 (REST unary calls, every REST stream and chat socket), and
 // -conns (default one) for multiplexed unary calls over HTTP/2 and gRPC
 // streams.
-func connsNeeded(variant, rpc string, workers, conns int) int {
-	multiplexed := variant == "grpc" || (variant == "rest-h2c" && (rpc == "ValidateToken" || rpc == "GetTransaction" || rpc == "ValidateUser"))
+func connsNeeded(v, rpc string, workers, conns int) int {
+	multiplexed := v == variant.GRPC || (v == variant.RESTH2C && (rpc == "ValidateToken" || rpc == "GetTransaction" || rpc == "ValidateUser"))
 	if multiplexed {
 		return max(conns, 1)
 	}

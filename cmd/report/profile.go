@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"restvsgrpc/internal/variant"
 )
 
 // A profile is how much to measure.
@@ -82,7 +84,7 @@ var profiles = map[string]*profile{
 		// conc=64 row with one op (bench refuses such rows).
 		benchTime: "100ms",
 		benchEst:  150 * time.Second,
-		variants:  []string{"rest", "rest-proto", "rest-h2c", "grpc"},
+		variants:  variant.All,
 		unary: []loadCase{
 			{"GetTransaction", "100B", 1}, {"GetTransaction", "100B", 64},
 			{"GetTransaction", "64KiB", 1}, {"GetTransaction", "64KiB", 64},
@@ -106,7 +108,7 @@ var profiles = map[string]*profile{
 		benchCount:   10,
 		benchTime:    "200ms",
 		benchEst:     9 * time.Minute,
-		variants:     []string{"rest", "rest-proto", "rest-h2c", "grpc"},
+		variants:     variant.All,
 		unary: append(cross([]string{"GetTransaction"}, []string{"100B", "1KiB", "64KiB", "1MiB"}, []int{1, 16, 64, 256}),
 			loadCase{"ValidateToken", "100B", 1}, loadCase{"ValidateToken", "100B", 64}),
 		open:      []loadCase{{"GetTransaction", "100B", 64}, {"GetTransaction", "64KiB", 64}},
@@ -193,7 +195,7 @@ func (p *profile) plan(work time.Duration) []window {
 		vs := p.variants
 		if c.rpc == "ListTransactions" && rate == 0 && slices.Contains(vs, "rest") {
 			// REST's other feed: server-sent events.
-			vs = append(slices.Clone(vs), "rest-sse")
+			vs = append(slices.Clone(vs), variant.RESTSSE)
 		}
 		for rep := range reps {
 			for _, v := range interleave(vs, rep) {

@@ -20,10 +20,11 @@ import (
 	engine "restvsgrpc/bench/load"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 )
 
 // variants are the ways soak calls the server.
-var variants = []string{"rest", "rest-proto", "rest-h2c", "grpc"}
+var variants = variant.All
 
 // kinds are the calls soak makes over each variant.
 var kinds = []string{"ValidateUser", "ValidateToken", "GetTransaction", "ListTransactions", "Upload", "Chat"}
@@ -88,9 +89,9 @@ func (l *load) clients(ctx context.Context, restURL, grpcAddr string) ([]client.
 			tr := http.DefaultTransport.(*http.Transport).Clone()
 			opts := []client.RESTOption{client.WithVariant(v)}
 			switch v {
-			case "rest-proto":
+			case variant.RESTProto:
 				opts = append(opts, client.WithProto())
-			case "rest-h2c":
+			case variant.RESTH2C:
 				tr = client.H2CTransport()
 			}
 			closers = append(closers, tr.CloseIdleConnections)
