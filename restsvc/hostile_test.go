@@ -245,3 +245,61 @@ func TestChatWriteStall(t *testing.T) {
 		t.Errorf("the member sent %d messages before its session ended, want it to get going first", n)
 	}
 }
+
+// TestContentLengthAndChunked pins what Go's net/http does with a request
+// that carries both Content-Length and Transfer-Encoding: chunked, the
+// shape of request smuggling between a proxy and a server that frame it
+// differently. RFC 9112 §6.1 lets a server frame it by Transfer-Encoding
+// but says it must close the connection afterwards; net/http frames it by
+// Transfer-Encoding, deletes Content-Length before any handler runs (the
+// handler sees ContentLength -1 and no header, as for any chunked
+// request), and keeps the connection. A handler cannot tell, so the
+// README says what a deployment behind a proxy does instead; this test
+// fails when a Go release changes it.
+func TestContentLengthAndChunked(t *testing.T) {
+	t.Parallel()
+	f := start(t)
+	conn, br := rawConn(t, f)
+	body := `{"username":"` + user + `","password":"` + password + `"}`
+	fmt.Fprintf(conn, "POST /v1/auth/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"+
+		"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", len(body), body)
+	first, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("first answer: %v", err)
+	}
+	b, _ := io.ReadAll(first.Body)
+	first.Body.Close()
+	if first.StatusCode != http.StatusOK || !strings.Contains(string(b), `"is_valid":true`) || first.Close {
+		t.Errorf("request with both framings: %s %s (close %v), want it served by Transfer-Encoding, connection kept", first.Status, b, first.Close)
+	}
+	second, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("the next request on the connection: %v, want it answered (net/http keeps the connection)", err)
+	}
+	second.Body.Close()
+	if second.StatusCode != http.StatusOK {
+		t.Errorf("the next request on the connection: %s, want 200", second.Status)
+	}
+
+	// What a handler sees of it: nothing that tells it from any chunked
+	// request.
+	seen := make(chan string, 1)
+	srv := restsvc.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- fmt.Sprintf("length %d, header %q, transfer %q", r.ContentLength, r.Header.Values("Content-Length"), r.TransferEncoding)
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	raw, br2 := rawConn(t, &fixture{url: "http://" + ln.Addr().String()})
+	fmt.Fprintf(raw, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n")
+	if resp, err := http.ReadResponse(br2, nil); err == nil {
+		resp.Body.Close()
+	}
+	if got, want := <-seen, `length -1, header [], transfer ["chunked"]`; got != want {
+		t.Errorf("the handler saw %s, want %s", got, want)
+	}
+}
