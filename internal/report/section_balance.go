@@ -233,6 +233,7 @@ func (b *builder) failover(w *strings.Builder) {
 		}
 		return variantColor(a.Key("variant")) - variantColor(c.Key("variant"))
 	})
+	grpcInternal := false
 	for _, s := range series {
 		var codes []string
 		for _, u := range slices.Sorted(maps.Keys(s.Values)) {
@@ -245,6 +246,10 @@ func (b *builder) failover(w *strings.Builder) {
 			rec = fmtDuration(r)
 		}
 		fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %.2f |\n", balancerWords[s.Key("lb")], s.Key("variant"), med(s, "failed-calls"), orDash(strings.Join(codes, ", ")), rec, med(s, "after-ratio"))
+		grpcInternal = grpcInternal || (s.Key("variant") == "grpc" && s.Has("failed-internal"))
 	}
 	w.WriteString("\n")
+	if grpcInternal {
+		w.WriteString("A gRPC call counted internal here is an answer cut short by the kill: HAProxy ended the stream without trailers, which grpc-go classes as internal; the REST clients count an answer cut short of its content-length as unavailable.\n\n")
+	}
 }
