@@ -91,12 +91,15 @@ const (
 )
 
 // newService returns the core every server of a benchmark serves, with the
-// real (default) bcrypt cost so that ValidateUser shows what it costs.
+// real (default) bcrypt cost so that ValidateUser shows what it costs, and
+// benchLoginLimits: every target and worker logs the one user in from one
+// address, which the default rate limits exist to refuse.
 func newService(tb testing.TB, opts ...core.Option) *core.Service {
 	tb.Helper()
 	svc, err := core.New(append([]core.Option{
 		core.WithUser(benchUser, benchPW),
 		core.WithBcryptCost(bcrypt.DefaultCost),
+		core.WithLoginLimits(benchLoginLimits()),
 	}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)

@@ -296,7 +296,7 @@ func benchLoginLimits() core.LoginLimits {
 // bcrypt cost, and the transports add their cost on top of it. It runs
 // under benchLoginLimits.
 func BenchmarkValidateUser(b *testing.B) {
-	svc := newService(b, core.WithLoginLimits(benchLoginLimits()))
+	svc := newService(b)
 	ctx := context.Background()
 	check := func(res any, valid bool, err error) error {
 		if err != nil {

@@ -101,8 +101,10 @@ go build -o "$BIN/server" ./cmd/server
 go build -o "$BIN/loadgen" ./cmd/loadgen
 go build -o "$BIN/frame" ./bench/crosscheck/frame
 # The server's readiness protocol (internal/serverproc): it writes -ready-file
-# whole once it listens.
+# whole once it listens. Its login rate limits are off: every loadgen run
+# logs the one user in from one address.
 GOMAXPROCS=1 taskset -c $cpu_server "$BIN/server" -rest-addr $REST -grpc-addr $GRPC -user $USER_PASS -h2c \
+	-login-user-burst 0 -login-addr-burst 0 \
 	-ready-file "$work/ready.json" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 300); do [[ -s $work/ready.json ]] && break; kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
