@@ -11,11 +11,13 @@ BIN := $(CURDIR)/bin
 help: ## Show this help.
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
 
-$(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: go.mod
-	$(GO) build -o $(BIN)/ google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc
+PLUGINS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-go-vtproto
+
+$(PLUGINS) &: go.mod
+	$(GO) build -o $(BIN)/ google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto
 
 .PHONY: generate
-generate: $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc ## Regenerate gen/ from proto/.
+generate: $(PLUGINS) ## Regenerate gen/ from proto/.
 	cd proto && $(GO) tool -modfile=../tools/go.mod buf generate
 
 .PHONY: checkgenerate

@@ -41,7 +41,7 @@ func (h *handler) validateUser(c *gin.Context) {
 	var req validateUserRequest
 	switch h.body(c) {
 	case bodyJSON:
-		if !bindJSON(c, &req) {
+		if !h.bindJSON(c, &req) {
 			return
 		}
 	case bodyProto:
@@ -60,7 +60,7 @@ func (h *handler) validateUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	reply(c, res, func() proto.Message { return protoconv.UserResult(res) })
+	h.reply(c, res, func() proto.Message { return protoconv.UserResult(res) })
 }
 
 type validateTokenRequest struct {
@@ -71,7 +71,7 @@ func (h *handler) validateToken(c *gin.Context) {
 	var req validateTokenRequest
 	switch h.body(c) {
 	case bodyJSON:
-		if !bindJSON(c, &req) {
+		if !h.bindJSON(c, &req) {
 			return
 		}
 	case bodyProto:
@@ -88,5 +88,5 @@ func (h *handler) validateToken(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	reply(c, res, func() proto.Message { return protoconv.TokenResult(res) })
+	h.reply(c, res, func() proto.Message { return protoconv.TokenResult(res) })
 }

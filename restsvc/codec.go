@@ -7,9 +7,11 @@ import (
 	"net/http"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -58,9 +60,16 @@ func (h *handler) body(c *gin.Context) bodyKind {
 }
 
 // bindJSON decodes a JSON body into v with gin's binding, answering 400 or
-// 413 on failure.
-func bindJSON(c *gin.Context, v any) bool {
-	if err := c.ShouldBindJSON(v); err != nil {
+// 413 on failure. With a library of WithJSON, gin's binding decodes with
+// that library instead, as gin's build tags make it do.
+func (h *handler) bindJSON(c *gin.Context, v any) bool {
+	var err error
+	if h.json.IsStd() {
+		err = c.ShouldBindJSON(v)
+	} else {
+		err = c.ShouldBindWith(v, jsonBinding{h.json})
+	}
+	if err != nil {
 		fail(c, jsonError(err))
 		return false
 	}
@@ -115,12 +124,40 @@ func jsonError(err error) error {
 	return bodyError(err, "JSON")
 }
 
-// reply answers 200 with v as JSON, or with the protobuf message m makes
-// when the client accepts protobuf.
-func reply(c *gin.Context, v any, m func() proto.Message) {
-	if wantsProto(c) {
-		c.ProtoBuf(http.StatusOK, m())
-		return
+// jsonBinding is gin's JSON binding over another library: a decoder over
+// the body, then gin's validator, as gin's own binding does.
+type jsonBinding struct{ lib jsonlib.Lib }
+
+func (jsonBinding) Name() string { return "json" }
+
+func (b jsonBinding) Bind(req *http.Request, obj any) error {
+	if err := b.lib.NewDecoder(req.Body).Decode(obj); err != nil {
+		return err
 	}
-	c.JSON(http.StatusOK, v)
+	if binding.Validator == nil {
+		return nil
+	}
+	return binding.Validator.ValidateStruct(obj)
+}
+
+// jsonContentType is the Content-Type gin's c.JSON writes.
+const jsonContentType = "application/json; charset=utf-8"
+
+// reply answers 200 with v as JSON (gin's c.JSON, or the WithJSON
+// library), or with the protobuf message m makes when the client accepts
+// protobuf.
+func (h *handler) reply(c *gin.Context, v any, m func() proto.Message) {
+	switch {
+	case wantsProto(c):
+		c.ProtoBuf(http.StatusOK, m())
+	case h.json.IsStd():
+		c.JSON(http.StatusOK, v)
+	default:
+		b, err := h.json.Marshal(v)
+		if err != nil {
+			fail(c, core.Errorf(core.CodeInternal, "internal error"))
+			return
+		}
+		c.Data(http.StatusOK, jsonContentType, b)
+	}
 }

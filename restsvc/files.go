@@ -66,5 +66,5 @@ func (h *handler) upload(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	reply(c, sum, func() proto.Message { return protoconv.UploadSummary(sum) })
+	h.reply(c, sum, func() proto.Message { return protoconv.UploadSummary(sum) })
 }

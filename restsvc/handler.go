@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
@@ -22,9 +23,18 @@ func WithMaxBodyBytes(n int64) Option { return func(h *handler) { h.maxBody = n 
 // they are only answered (500) and not logged: no request is ever logged.
 func WithPanicLog(l *log.Logger) Option { return func(h *handler) { h.panicLog = l } }
 
+// WithJSON encodes and decodes the JSON bodies of unary calls with lib
+// instead of encoding/json: what gin's build tags sonic and go_json do for
+// a whole process, for this handler alone. Error bodies stay encoding/json
+// (small, and off the measured paths); feeds and chat frames are the REST
+// contract's (restwire) and stay encoding/json, as they would under the
+// tags.
+func WithJSON(lib jsonlib.Lib) Option { return func(h *handler) { h.json = lib } }
+
 // handler holds what every route needs.
 type handler struct {
 	svc      *core.Service
+	json     jsonlib.Lib
 	maxBody  int64
 	stall    time.Duration
 	panicLog *log.Logger
@@ -38,7 +48,7 @@ func init() {
 // NewHandler returns the REST service over svc: a gin engine in release
 // mode, without request logging, recovering panics into a JSON 500.
 func NewHandler(svc *core.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, maxBody: restwire.DefaultMaxBodyBytes, stall: DefaultStallTimeout}
+	h := &handler{svc: svc, json: jsonlib.Std, maxBody: restwire.DefaultMaxBodyBytes, stall: DefaultStallTimeout}
 	for _, o := range opts {
 		o(h)
 	}

@@ -18,7 +18,7 @@ func (h *handler) getTransaction(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	reply(c, t, func() proto.Message { return protoconv.Transaction(t) })
+	h.reply(c, t, func() proto.Message { return protoconv.Transaction(t) })
 }
 
 // listTransactions streams an account's feed, flushed per record, as

@@ -16,7 +16,7 @@ const spareFiles = 64
 // -conns (default one) for multiplexed unary calls over HTTP/2 and gRPC
 // streams.
 func connsNeeded(v, rpc string, workers, conns int) int {
-	multiplexed := v == variant.GRPC || (v == variant.RESTH2C && (rpc == "ValidateToken" || rpc == "GetTransaction" || rpc == "ValidateUser"))
+	multiplexed := variant.IsGRPC(v) || (v == variant.RESTH2C && (rpc == "ValidateToken" || rpc == "GetTransaction" || rpc == "ValidateUser"))
 	if multiplexed {
 		return max(conns, 1)
 	}

@@ -124,7 +124,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	)
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
-	fs.StringVar(&name, "variant", variant.REST, "`variant`: rest, rest-proto, rest-h2c or grpc")
+	fs.StringVar(&name, "variant", variant.REST, "`variant`: rest, rest-proto, rest-h2c or grpc, or a codec variant: rest-sonic, rest-go_json (rest with that JSON library on both sides) or grpc-vt (grpc with vtprotobuf on both sides)")
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
 	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
@@ -164,8 +164,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	t.Variant = name
-	if !slices.Contains(variant.All, name) {
-		return cfg, cli.Usagef("-variant %q: want one of %s", name, strings.Join(variant.All, ", "))
+	if !slices.Contains(variant.Clients, name) {
+		return cfg, cli.Usagef("-variant %q: want one of %s", name, strings.Join(variant.Clients, ", "))
 	}
 	r, err := load.ParseRPC(rpc)
 	if err != nil {
@@ -186,7 +186,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	t.User, t.Password = user, password
 	if t.Addr == "" {
 		t.Addr = "127.0.0.1:8080"
-		if name == variant.GRPC {
+		if variant.IsGRPC(name) {
 			t.Addr = "127.0.0.1:50051"
 		}
 	}
@@ -237,10 +237,10 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-check %q: want bytes or decode", t.Check)
 	case t.Seed == 0:
 		return cfg, cli.Usagef("-data-seed 0: want the server's -seed, 1 by default")
-	case t.SSE && (t.RPC != load.ListTransactions || (name != variant.REST && name != variant.RESTH2C)):
-		return cfg, cli.Usagef("-sse is for ListTransactions over rest or rest-h2c")
-	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || name != variant.GRPC || t.TLS):
-		return cfg, cli.Usagef("-grpc-lb %q: want round_robin, with -variant grpc and without -tls", t.GRPCBalance)
+	case t.SSE && (t.RPC != load.ListTransactions || variant.JSON(name) == ""):
+		return cfg, cli.Usagef("-sse is for ListTransactions over a JSON variant (rest, rest-h2c, rest-sonic, rest-go_json)")
+	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || !variant.IsGRPC(name) || t.TLS):
+		return cfg, cli.Usagef("-grpc-lb %q: want round_robin, with -variant grpc or grpc-vt and without -tls", t.GRPCBalance)
 	case (t.Insecure || t.CAFile != "") && !t.TLS:
 		return cfg, cli.Usagef("-insecure and -cacert need -tls")
 	case cfg.progress != "auto" && cfg.progress != "on" && cfg.progress != "off":

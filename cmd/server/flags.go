@@ -14,6 +14,7 @@ import (
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/cli"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/restsvc"
 )
 
@@ -36,6 +37,8 @@ type config struct {
 	debugAddr          string
 	reflection         bool
 	limits             limits
+	restJSON           jsonlib.Lib
+	grpcCodec          string
 }
 
 // limits are what one client may hold of the servers.
@@ -114,6 +117,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.writeCert, "write-cert", "", "with -tls, write the serving certificate (PEM) to `file`, for clients to trust (curl --cacert, grpcurl -cacert)")
 	fs.BoolVar(&cfg.h2, "h2", false, "with -tls, offer HTTP/2 on the REST server too (ALPN h2, then http/1.1)")
 	fs.BoolVar(&cfg.h2c, "h2c", false, "serve REST over HTTP/2 cleartext as well as HTTP/1.1 (the rest-h2c variant); not with -tls")
+	restJSON := fs.String("rest-json", jsonlib.Std.Name, "JSON `library` of the REST bodies: encoding/json (gin's default), sonic or go_json, as gin's build tags of those names choose (the rest-sonic and rest-go_json variants)")
+	fs.StringVar(&cfg.grpcCodec, "grpc-codec", "proto", "gRPC `codec`: proto (protobuf-go) or vt (vtprotobuf's generated MarshalVT and UnmarshalVT, the grpc-vt variant); the wire is protobuf either way")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the deterministic transaction data set")
 	fs.DurationVar(&cfg.work, "work", 0, "CPU work added to every call and streamed message (e.g. 50us), to weigh transport against real work")
 	fs.IntVar(&cfg.bcryptCost, "bcrypt-cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt `cost` of password hashes (%d to %d); login costs far more than any transport at the default", bcrypt.MinCost, bcrypt.MaxCost))
@@ -146,6 +151,13 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads, calls begun per server) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return cfg, err
+	}
+	var err error
+	if cfg.restJSON, err = jsonlib.ByName(*restJSON); err != nil {
+		return cfg, cli.Usagef("-rest-json: %v", err)
+	}
+	if cfg.grpcCodec != "proto" && cfg.grpcCodec != "vt" {
+		return cfg, cli.Usagef("-grpc-codec %q: want proto or vt", cfg.grpcCodec)
 	}
 	if (cfg.certFile == "") != (cfg.keyFile == "") {
 		return cfg, cli.Usagef("-cert and -key go together")

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/serverproc"
 	"restvsgrpc/restsvc"
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	defer cutREST()
 	if restLis != nil {
-		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc, restsvc.WithStallTimeout(cfg.limits.stallTimeout))), cfg, cert)
+		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc, restsvc.WithStallTimeout(cfg.limits.stallTimeout), restsvc.WithJSON(cfg.restJSON))), cfg, cert)
 		scheme, proto := "http", "HTTP/1.1"
 		switch {
 		case cfg.tls && cfg.h2:
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			proto = "HTTP/1.1 and HTTP/2 cleartext (h2c)"
 		}
 		ready.REST = scheme + "://" + restLis.Addr().String()
-		fmt.Fprintf(stdout, "rest listening on %s (%s; JSON, or protobuf bodies with application/x-protobuf)\n", ready.REST, proto)
+		fmt.Fprintf(stdout, "rest listening on %s (%s; JSON by %s, or protobuf bodies with application/x-protobuf)\n", ready.REST, proto, cfg.restJSON.Name)
 		wg.Go(func() {
 			var err error
 			if cfg.tls {
@@ -147,6 +148,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if cfg.tls {
 			gopts = append(gopts, grpcsvc.WithCredentials(credentials.NewTLS(tlsConfig(cert, "h2"))))
 			proto = "HTTP/2 over TLS"
+		}
+		if cfg.grpcCodec == "vt" {
+			gopts = append(gopts, grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(grpcwire.VTCodec)))
+			proto += ", vtprotobuf codec"
 		}
 		gs = grpcsvc.NewServer(svc, gopts...)
 		ready.GRPC = grpcLis.Addr().String()

@@ -8,12 +8,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/protoconv"
 )
 
 func testOracle(t *testing.T, protobuf bool) *oracle {
 	t.Helper()
-	o, err := newOracle(1, "alice", "s3cret-pass", core.UserResult{ExpiresAt: time.Unix(1e9, 0).UTC()}, protobuf)
+	o, err := newOracle(1, "alice", "s3cret-pass", core.UserResult{ExpiresAt: time.Unix(1e9, 0).UTC()}, protobuf, jsonlib.Std)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestExpectMatches(t *testing.T) {
 			m    proto.Message
 			val  uint64
 		}{
-			{"transaction", o.transactionExpect(tx), tx, protoconv.Transaction(tx), 0},
+			{"transaction", o.transactionExpect(tx, jsonlib.Std), tx, protoconv.Transaction(tx), 0},
 			{"token", o.tokenExpect(), o.token, protoconv.TokenResult(o.token), 0},
 			{"login", o.userExpect(), user, protoconv.UserResult(user), 0},
 			{"upload, any chunks", o.uploadExpect("f.bin", []byte("ab"), 3, -1), sum, protoconv.UploadSummary(sum), 0},

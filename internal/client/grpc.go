@@ -29,10 +29,11 @@ const DefaultChunkSize = 64 << 10
 // grpcClient is the "grpc" variant: the generated clients over one
 // connection, the token sent as per-call metadata.
 type grpcClient struct {
-	auth authv1.AuthServiceClient
-	tx   transactionv1.TransactionServiceClient
-	file filev1.FileServiceClient
-	chat chatv1.ChatServiceClient
+	auth    authv1.AuthServiceClient
+	tx      transactionv1.TransactionServiceClient
+	file    filev1.FileServiceClient
+	chat    chatv1.ChatServiceClient
+	variant string // "grpc", or "grpc-vt" over a connection forcing its codec
 	// authz holds "Bearer <token>", or "" for no token.
 	authz atomic.Pointer[string]
 }
@@ -41,16 +42,39 @@ type grpcClient struct {
 // *grpc.ClientConn; the caller owns and closes it.
 func NewGRPC(conn grpc.ClientConnInterface) Client {
 	c := &grpcClient{
-		auth: authv1.NewAuthServiceClient(conn),
-		tx:   transactionv1.NewTransactionServiceClient(conn),
-		file: filev1.NewFileServiceClient(conn),
-		chat: chatv1.NewChatServiceClient(conn),
+		auth:    authv1.NewAuthServiceClient(conn),
+		tx:      transactionv1.NewTransactionServiceClient(conn),
+		file:    filev1.NewFileServiceClient(conn),
+		chat:    chatv1.NewChatServiceClient(conn),
+		variant: variant.GRPC,
 	}
 	c.SetToken("")
 	return c
 }
 
-func (c *grpcClient) Variant() string { return variant.GRPC }
+// NewGRPCVT returns the grpc-vt variant's Client over conn: the same
+// generated stubs, every call encoding and decoding with vtprotobuf's
+// generated code (grpcwire.VTCodec) instead of protobuf-go.
+func NewGRPCVT(conn grpc.ClientConnInterface) Client {
+	c := NewGRPC(vtConn{conn}).(*grpcClient)
+	c.variant = variant.GRPCVT
+	return c
+}
+
+// vtConn forces the vtprotobuf codec on every call made through it.
+type vtConn struct{ grpc.ClientConnInterface }
+
+var vtCodec = grpc.ForceCodecV2(grpcwire.VTCodec)
+
+func (c vtConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	return c.ClientConnInterface.Invoke(ctx, method, args, reply, append(opts, vtCodec)...)
+}
+
+func (c vtConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return c.ClientConnInterface.NewStream(ctx, desc, method, append(opts, vtCodec)...)
+}
+
+func (c *grpcClient) Variant() string { return c.variant }
 
 func (c *grpcClient) SetToken(token string) {
 	v := ""

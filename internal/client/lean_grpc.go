@@ -18,7 +18,9 @@ import (
 
 	authv1 "restvsgrpc/gen/auth/v1"
 	"restvsgrpc/grpcsvc/grpcwire"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/protoconv"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/internal/wirecount"
 )
 
@@ -93,7 +95,7 @@ func (t *grpcTarget) loggedIn(res *authv1.ValidateUserResponse, err error) error
 		return loginRefused(cfg, res.GetMessage())
 	}
 	t.authz = "Bearer " + res.GetToken()
-	t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, protoconv.FromUserResult(res), true)
+	t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, protoconv.FromUserResult(res), true, jsonlib.Std)
 	return err
 }
 
@@ -141,6 +143,9 @@ func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 	cc := t.conns[i%len(t.conns)]
 	if t.cfg.Check == CheckDecode {
 		c := NewGRPC(cc)
+		if t.cfg.Variant == variant.GRPCVT {
+			c = NewGRPCVT(cc)
+		}
 		c.SetToken(token)
 		return newDecodeCaller(ctx, c, t.cfg, t.or, token, i)
 	}

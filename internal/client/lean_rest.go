@@ -19,6 +19,7 @@ import (
 
 	authv1 "restvsgrpc/gen/auth/v1"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc/restwire"
@@ -38,7 +39,8 @@ type restTarget struct {
 	authz   string // "Bearer <token>", made once
 	proto   atomic.Pointer[string]
 	or      *oracle
-	dec     []*REST // decode mode: one per net/http client
+	json    jsonlib.Lib // of requests and unary answers
+	dec     []*REST     // decode mode: one per net/http client
 
 	fast *fasthttp.HostClient // unary calls of rest and rest-proto in bytes mode
 	// hcs are net/http clients: one for HTTP/1.1 (conns capped by
@@ -49,7 +51,13 @@ type restTarget struct {
 }
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
-	t := &restTarget{cfg: cfg, isProto: cfg.Variant == variant.RESTProto, base: "http://" + cfg.Addr}
+	t := &restTarget{cfg: cfg, isProto: cfg.Variant == variant.RESTProto, base: "http://" + cfg.Addr, json: jsonlib.Std}
+	if name := variant.JSON(cfg.Variant); name != "" {
+		var err error
+		if t.json, err = jsonlib.ByName(name); err != nil {
+			return nil, err
+		}
+	}
 	h2 := cfg.Variant == variant.RESTH2C
 	var tc *tls.Config
 	if cfg.TLS {
@@ -127,13 +135,13 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 		t.Close()
 		return nil, err
 	}
-	if t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, login, t.isProto); err != nil {
+	if t.or, err = newOracle(cfg.Seed, cfg.User, cfg.Password, login, t.isProto, t.json); err != nil {
 		t.Close()
 		return nil, err
 	}
 	if cfg.Check == CheckDecode {
 		for _, hc := range t.hcs {
-			opts := []RESTOption{WithVariant(cfg.Variant), WithProtoObserver(t.observe)}
+			opts := []RESTOption{WithVariant(cfg.Variant), WithProtoObserver(t.observe), WithJSON(t.json)}
 			if t.isProto {
 				opts = append(opts, WithProto())
 			}
@@ -305,7 +313,7 @@ func (t *restTarget) unarySpec() (unarySpec, error) {
 		if t.isProto {
 			return proto.Marshal(m)
 		}
-		return json.Marshal(j)
+		return t.json.Marshal(j)
 	}
 	var err error
 	switch t.cfg.RPC {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/protoconv"
 )
 
@@ -29,6 +29,7 @@ type oracle struct {
 	token core.TokenResult // the answer to ValidateToken of the login's token
 	okMsg string           // the message of a successful login
 	proto bool             // protobuf bodies (rest-proto, grpc)
+	json  jsonlib.Lib      // the JSON library of unary answers
 
 	// Made once for all workers: each may ask at its start.
 	mu    sync.Mutex
@@ -46,7 +47,7 @@ type classExpect struct {
 
 // newOracle makes the oracle of a driver logged in as user, whose login
 // the server answered with login.
-func newOracle(seed uint64, user, password string, login core.UserResult, protobuf bool) (*oracle, error) {
+func newOracle(seed uint64, user, password string, login core.UserResult, protobuf bool, lib jsonlib.Lib) (*oracle, error) {
 	svc, err := core.New(core.WithSeed(seed), core.WithUser(user, password), core.WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func newOracle(seed uint64, user, password string, login core.UserResult, protob
 		return nil, err
 	}
 	tok.ExpiresAt = login.ExpiresAt // the server's token, the server's expiry
-	return &oracle{svc: svc, user: user, token: tok, okMsg: res.Message, proto: protobuf}, nil
+	return &oracle{svc: svc, user: user, token: tok, okMsg: res.Message, proto: protobuf, json: lib}, nil
 }
 
 // transaction is the record id.
@@ -83,7 +84,7 @@ func (o *oracle) class(p core.Payload) (*classExpect, error) {
 			return nil, err
 		}
 		c.recs = append(c.recs, t)
-		c.want = append(c.want, o.transactionExpect(t))
+		c.want = append(c.want, o.transactionExpect(t, o.json))
 	}
 	if o.recs == nil {
 		o.recs = map[core.Payload]*classExpect{}
@@ -119,7 +120,7 @@ func (o *oracle) feedExpect(req core.ListRequest) ([]*expect, error) {
 	want := make([]*expect, len(recs))
 	for k, r := range recs {
 		if byID[r.ID] == nil {
-			byID[r.ID] = o.transactionExpect(r)
+			byID[r.ID] = o.transactionExpect(r, jsonlib.Std) // restwire writes feeds
 		}
 		want[k] = byID[r.ID]
 	}
@@ -133,9 +134,12 @@ func (o *oracle) feedExpect(req core.ListRequest) ([]*expect, error) {
 // deterministic marshals a protobuf message with its map entries sorted.
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-// encode is the encoding of v (JSON as encoding/json and gin write it) or
-// of its protobuf form m.
-func (o *oracle) encode(v any, m proto.Message) []byte {
+// encode is the encoding of v (JSON as the variant's library and gin write
+// it) or of its protobuf form m.
+func (o *oracle) encode(v any, m proto.Message) []byte { return o.encodeWith(o.json, v, m) }
+
+// encodeWith is encode with JSON by lib.
+func (o *oracle) encodeWith(lib jsonlib.Lib, v any, m proto.Message) []byte {
 	var (
 		b   []byte
 		err error
@@ -143,7 +147,7 @@ func (o *oracle) encode(v any, m proto.Message) []byte {
 	if o.proto {
 		b, err = deterministic.Marshal(m)
 	} else {
-		b, err = json.Marshal(v)
+		b, err = lib.Marshal(v)
 	}
 	if err != nil {
 		panic(fmt.Sprintf("client: encode %T: %v", v, err))
@@ -154,9 +158,9 @@ func (o *oracle) encode(v any, m proto.Message) []byte {
 // The Transaction's map field, whose entries protobuf writes in any order.
 const transactionMetadataField protowire.Number = 10
 
-// transactionExpect is the encoding of record t.
-func (o *oracle) transactionExpect(t *core.Transaction) *expect {
-	b := o.encode(t, protoconv.Transaction(t))
+// transactionExpect is the encoding of record t, JSON by lib.
+func (o *oracle) transactionExpect(t *core.Transaction, lib jsonlib.Lib) *expect {
+	b := o.encodeWith(lib, t, protoconv.Transaction(t))
 	if o.proto {
 		return protoLiteral(b, transactionMetadataField)
 	}

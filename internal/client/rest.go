@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/protoconv"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc/restwire"
@@ -39,6 +39,7 @@ type REST struct {
 	ws      *http.Client
 	variant string
 	proto   bool
+	json    jsonlib.Lib
 	sse     bool
 	onProto func(string)
 
@@ -59,6 +60,10 @@ func WithProto() RESTOption { return func(c *REST) { c.proto = true } }
 // WithSSE asks ListTransactions for Server-Sent Events instead of NDJSON
 // (JSON mode only).
 func WithSSE() RESTOption { return func(c *REST) { c.sse = true } }
+
+// WithJSON encodes requests and decodes answers and feed records with lib
+// instead of encoding/json: the client of rest-sonic and rest-go_json.
+func WithJSON(lib jsonlib.Lib) RESTOption { return func(c *REST) { c.json = lib } }
 
 // WithVariant sets the name Variant reports, e.g. "rest-h2c".
 func WithVariant(name string) RESTOption { return func(c *REST) { c.variant = name } }
@@ -97,6 +102,7 @@ func NewREST(baseURL string, hc *http.Client, opts ...RESTOption) *REST {
 	c := &REST{
 		hc:   hc,
 		base: base,
+		json: jsonlib.Std,
 	}
 	for _, o := range opts {
 		o(c)
@@ -266,7 +272,7 @@ func (c *REST) decode(b []byte, j any, m proto.Message) error {
 		}
 		return nil
 	}
-	if err := json.Unmarshal(b, j); err != nil {
+	if err := c.json.Unmarshal(b, j); err != nil {
 		return fmt.Errorf("decode JSON answer: %w", err)
 	}
 	return nil
@@ -283,7 +289,7 @@ func (c *REST) ValidateUser(ctx context.Context, username, password string) (cor
 	if c.proto {
 		body, err = proto.Marshal(&authv1.ValidateUserRequest{Username: username, Password: password})
 	} else {
-		body, err = json.Marshal(struct {
+		body, err = c.json.Marshal(struct {
 			Username string `json:"username"`
 			Password string `json:"password"`
 		}{username, password})
@@ -312,7 +318,7 @@ func (c *REST) ValidateToken(ctx context.Context, token string) (core.TokenResul
 	if c.proto {
 		body, err = proto.Marshal(&authv1.ValidateTokenRequest{Token: token})
 	} else {
-		body, err = json.Marshal(struct {
+		body, err = c.json.Marshal(struct {
 			Token string `json:"token"`
 		}{token})
 	}
@@ -390,7 +396,7 @@ func (c *REST) ListTransactions(ctx context.Context, lr core.ListRequest, fn fun
 				return fmt.Errorf("decode protobuf record: %w", err)
 			}
 			t = protoconv.FromTransaction(&m)
-		} else if err := json.Unmarshal(b, t); err != nil {
+		} else if err := c.json.Unmarshal(b, t); err != nil {
 			return fmt.Errorf("decode %s record: %w", feed, err)
 		}
 		if err := fn(t); err != nil {

@@ -139,13 +139,13 @@ type TargetConfig struct {
 
 func (c *TargetConfig) check() error {
 	switch {
-	case !slices.Contains(variant.All, c.Variant):
-		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(variant.All, ", "))
+	case !slices.Contains(variant.Clients, c.Variant):
+		return fmt.Errorf("variant %q: want one of %s", c.Variant, strings.Join(variant.Clients, ", "))
 	case c.Addr == "":
 		return errors.New("no server address")
 	case c.Conns < 0:
 		return fmt.Errorf("conns %d: must not be negative", c.Conns)
-	case c.SSE && (c.Variant == variant.GRPC || c.Variant == variant.RESTProto):
+	case c.SSE && (variant.IsGRPC(c.Variant) || c.Variant == variant.RESTProto):
 		return fmt.Errorf("server-sent events are a JSON feed of rest and rest-h2c, not of %s", c.Variant)
 	case c.StreamMsgs < 0:
 		return fmt.Errorf("stream messages %d: must not be negative", c.StreamMsgs)
@@ -258,7 +258,7 @@ func NewTarget(ctx context.Context, cfg TargetConfig) (Target, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if cfg.Variant == variant.GRPC {
+	if variant.IsGRPC(cfg.Variant) {
 		return newGRPCTarget(ctx, cfg)
 	}
 	return newRESTTarget(ctx, cfg)

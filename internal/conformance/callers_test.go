@@ -14,17 +14,47 @@ import (
 	"google.golang.org/grpc/mem"
 
 	"restvsgrpc/grpcsvc"
+	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
 )
 
-// servers are the REST (with h2c) and gRPC servers over one core, with
-// the answers' bytes passed through tamper on their way out.
-type servers struct{ rest, grpc string }
+// servers are the REST (with h2c) and gRPC servers over one core, one of
+// each per library (REST's by JSON library name, gRPC's by codec), with the
+// answers' bytes passed through tamper on their way out.
+type servers struct{ rest, grpc map[string]string }
+
+// serverOf is the address of the server that answers as variant v.
+func (s servers) serverOf(v string) string {
+	if v == variant.GRPCVT {
+		return s.grpc["vt"]
+	}
+	if variant.IsGRPC(v) {
+		return s.grpc["proto"]
+	}
+	if lib := variant.JSON(v); lib != "" {
+		return s.rest[lib]
+	}
+	return s.rest[jsonlib.Std.Name]
+}
 
 func startServers(t *testing.T, tamper func([]byte) []byte) servers {
+	t.Helper()
+	s := servers{rest: map[string]string{}, grpc: map[string]string{}}
+	for _, lib := range jsonlib.Libs {
+		s.rest[lib.Name] = startServer(t, tamper, lib, nil)
+	}
+	s.grpc["proto"] = startServer(t, tamper, jsonlib.Std, encoding.GetCodecV2("proto"))
+	s.grpc["vt"] = startServer(t, tamper, jsonlib.Std, grpcwire.VTCodec)
+	return s
+}
+
+// startServer starts the REST server with JSON by lib or, with a codec,
+// the gRPC server with it, and returns its address.
+func startServer(t *testing.T, tamper func([]byte) []byte, lib jsonlib.Lib, codec encoding.CodecV2) string {
 	t.Helper()
 	// Every target logs in from one address: no login rate limits.
 	limits := core.DefaultLoginLimits()
@@ -37,34 +67,31 @@ func startServers(t *testing.T, tamper func([]byte) []byte) servers {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = restsvc.NewHandler(svc)
-	var gopts []grpcsvc.Option
+	if codec != nil {
+		if tamper != nil {
+			codec = tamperingCodec{codec, tamper}
+		}
+		gs := grpcsvc.NewServer(svc, grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(codec)))
+		go gs.Serve(rl)
+		t.Cleanup(gs.Stop)
+		return rl.Addr().String()
+	}
+	var h http.Handler = restsvc.NewHandler(svc, restsvc.WithJSON(lib))
 	if tamper != nil {
 		next := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(tamperingWriter{ResponseWriter: w, tamper: tamper}, r)
 		})
-		gopts = append(gopts, grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(tamperingCodec{tamper})))
 	}
 	rs := restsvc.NewServer(h, restsvc.WithH2C())
 	go rs.Serve(rl)
 	t.Cleanup(func() { rs.Close() })
-	gl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := grpcsvc.NewServer(svc, gopts...)
-	go gs.Serve(gl)
-	t.Cleanup(gs.Stop)
-	return servers{rest: rl.Addr().String(), grpc: gl.Addr().String()}
+	return rl.Addr().String()
 }
 
 func (s servers) target(t *testing.T, v, check string, rpc client.RPC) client.Target {
 	t.Helper()
-	addr := s.rest
-	if v == variant.GRPC {
-		addr = s.grpc
-	}
+	addr := s.serverOf(v)
 	tg, err := client.NewTarget(context.Background(), client.TargetConfig{
 		Variant: v, Addr: addr, RPC: rpc, Payload: core.Payload1KiB, Check: check,
 		User: user, Password: password, StreamMsgs: 7, Room: "conformance-" + check + "-" + v,
@@ -82,7 +109,7 @@ func (s servers) target(t *testing.T, v, check string, rpc client.RPC) client.Ta
 func TestCallers(t *testing.T) {
 	s := startServers(t, nil)
 	for _, check := range client.Checks {
-		for _, v := range variant.All {
+		for _, v := range variant.Clients {
 			for _, rpc := range client.RPCs {
 				t.Run(check+"/"+v+"/"+string(rpc), func(t *testing.T) {
 					tg := s.target(t, v, check, rpc)
@@ -120,7 +147,7 @@ func TestWrongAnswersFail(t *testing.T) {
 		return bytes.Replace(b, []byte("token accepted"), []byte("token acceptee"), 1)
 	})
 	for _, check := range client.Checks {
-		for _, v := range variant.All {
+		for _, v := range variant.Clients {
 			for _, rpc := range []client.RPC{client.GetTransaction, client.ListTransactions, client.ValidateToken} {
 				t.Run(check+"/"+v+"/"+string(rpc), func(t *testing.T) {
 					tg := s.target(t, v, check, rpc)
@@ -161,14 +188,15 @@ func (w tamperingWriter) Write(b []byte) (int, error) {
 
 func (w tamperingWriter) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
 
-// tamperingCodec is grpc-go's protobuf codec with tamper applied to what
-// the server sends.
-type tamperingCodec struct{ tamper func([]byte) []byte }
-
-func (c tamperingCodec) proto() encoding.CodecV2 { return encoding.GetCodecV2("proto") }
+// tamperingCodec is a protobuf codec with tamper applied to what the
+// server sends.
+type tamperingCodec struct {
+	base   encoding.CodecV2
+	tamper func([]byte) []byte
+}
 
 func (c tamperingCodec) Marshal(v any) (mem.BufferSlice, error) {
-	out, err := c.proto().Marshal(v)
+	out, err := c.base.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +206,7 @@ func (c tamperingCodec) Marshal(v any) (mem.BufferSlice, error) {
 }
 
 func (c tamperingCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	return c.proto().Unmarshal(data, v)
+	return c.base.Unmarshal(data, v)
 }
 
 func (c tamperingCodec) Name() string { return "proto" }

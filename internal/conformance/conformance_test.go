@@ -25,6 +25,8 @@ import (
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
 	"restvsgrpc/restsvc/restwire"
 )
@@ -63,29 +65,38 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 
-	restLis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// One REST server per JSON library, one gRPC server per codec, over
+	// the one core.
+	bases := map[string]string{}
+	for _, lib := range jsonlib.Libs {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := restsvc.NewServer(restsvc.NewHandler(svc, restsvc.WithJSON(lib)), restsvc.WithH2C())
+		go rs.Serve(lis)
+		t.Cleanup(func() { rs.Close() })
+		bases[lib.Name] = "http://" + lis.Addr().String()
 	}
-	rs := restsvc.NewServer(restsvc.NewHandler(svc), restsvc.WithH2C())
-	go rs.Serve(restLis)
-	t.Cleanup(func() { rs.Close() })
-
-	grpcLis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	dialGRPC := func(opts ...grpcsvc.Option) *grpc.ClientConn {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs := grpcsvc.NewServer(svc, opts...)
+		go gs.Serve(lis)
+		t.Cleanup(gs.Stop)
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
 	}
-	gs := grpcsvc.NewServer(svc)
-	go gs.Serve(grpcLis)
-	t.Cleanup(gs.Stop)
+	conn := dialGRPC()
+	vtConn := dialGRPC(grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(grpcwire.VTCodec)))
 
-	conn, err := grpc.NewClient(grpcLis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-
-	base := "http://" + restLis.Addr().String()
+	base := bases[jsonlib.Std.Name]
 	h1 := &http.Client{Transport: &http.Transport{}}
 	h2c := &http.Client{Transport: client.H2CTransport()}
 	t.Cleanup(h1.CloseIdleConnections)
@@ -95,6 +106,13 @@ func newEnv(t *testing.T) *env {
 		func() client.Client { return client.NewREST(base, h1, client.WithProto()) },
 		func() client.Client { return client.NewREST(base, h2c, client.WithVariant("rest-h2c")) },
 		func() client.Client { return client.NewGRPC(conn) },
+		func() client.Client {
+			return client.NewREST(bases["sonic"], h1, client.WithJSON(jsonlib.Sonic), client.WithVariant(variant.RESTSonic))
+		},
+		func() client.Client {
+			return client.NewREST(bases["go_json"], h1, client.WithJSON(jsonlib.GoJSON), client.WithVariant(variant.RESTGoJSON))
+		},
+		func() client.Client { return client.NewGRPCVT(vtConn) },
 	}}
 }
 
@@ -127,7 +145,7 @@ func TestVariantsAreDistinct(t *testing.T) {
 	for _, mk := range e.makers {
 		names = append(names, mk().Variant())
 	}
-	if diff := cmp.Diff([]string{"rest", "rest-proto", "rest-h2c", "grpc"}, names); diff != "" {
+	if diff := cmp.Diff(variant.Clients, names); diff != "" {
 		t.Errorf("variants (-want +got):\n%s", diff)
 	}
 }
@@ -136,7 +154,7 @@ func TestVariantsAreDistinct(t *testing.T) {
 // named for: a benchmark of "HTTP/2" that silently ran HTTP/1.1 is worthless.
 func TestProtocols(t *testing.T) {
 	e := newEnv(t)
-	want := map[string]string{"rest": "HTTP/1.1", "rest-proto": "HTTP/1.1", "rest-h2c": "HTTP/2.0"}
+	want := map[string]string{"rest": "HTTP/1.1", "rest-proto": "HTTP/1.1", "rest-h2c": "HTTP/2.0", "rest-sonic": "HTTP/1.1", "rest-go_json": "HTTP/1.1"}
 	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
 		rc, ok := c.(interface{ LastProto() string })
 		if !ok {
