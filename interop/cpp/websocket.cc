@@ -160,6 +160,7 @@ bool WebSocket::next(std::string* text) {
       for (unsigned char c : ext) n = n << 8 | c;
     }
     if (n > kMaxMessage || text->size() + n > kMaxMessage) throw std::runtime_error("message over the size limit");
+    if (opcode >= kClose && (!fin || n > 125)) throw std::runtime_error("control frame fragmented or over 125 bytes");
     const std::string payload = read_exact(n);
     switch (opcode) {
       case kText:
@@ -179,7 +180,7 @@ bool WebSocket::next(std::string* text) {
         // server then ends the TCP connection.
         close_code = payload.size() >= 2 ? (static_cast<unsigned char>(payload[0]) << 8 | static_cast<unsigned char>(payload[1])) : 1005;
         close_reason = payload.size() > 2 ? payload.substr(2) : "";
-        write_frame(kClose, payload.substr(0, 2));
+        write_frame(kClose, payload.size() >= 2 ? payload.substr(0, 2) : "");
         return false;
       default:
         throw std::runtime_error("unexpected frame opcode " + std::to_string(opcode));
