@@ -17,6 +17,7 @@ import (
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/jsonlib"
 	"restvsgrpc/internal/protoconv"
 )
 
@@ -141,7 +142,8 @@ func derefJSON(v any) any {
 }
 
 // BenchmarkCodec encodes and decodes every message in encoding/json (as gin
-// binds and renders it) and in protobuf, isolating the data format from the
+// binds and renders it) and in protobuf (protobuf-go), then with the codec
+// variants' libraries (codec=sonic, go_json, vtproto), isolating the data format from the
 // transport. body-B/op is the encoded size; SetBytes makes MB/s the encoded
 // bytes per second.
 func BenchmarkCodec(b *testing.B) {
@@ -193,7 +195,58 @@ func BenchmarkCodec(b *testing.B) {
 				return len(pbBody), proto.Unmarshal(pbBody, c.pb.ProtoReflect().New().Interface())
 			})
 		})
+		// The codec variants' libraries: the same JSON by sonic and
+		// go-json (as gin's build tags choose them), the same protobuf by
+		// vtprotobuf's generated code.
+		for _, lib := range jsonlib.Libs[1:] {
+			libBody, err := lib.Marshal(c.json)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := lib.Unmarshal(jsonBody, dst); err != nil {
+				b.Fatal(err)
+			}
+			if diff := cmp.Diff(c.json, derefJSON(dst)); diff != "" {
+				b.Fatalf("%s: %s decoding encoding/json's bytes (-want +got):\n%s", c.msg, lib.Name, diff)
+			}
+			b.Run(c.name(lib.Name, "encode"), func(b *testing.B) {
+				codecLoop(b, len(libBody), func() (int, error) {
+					out, err := lib.Marshal(c.json)
+					return len(out), err
+				})
+			})
+			b.Run(c.name(lib.Name, "decode"), func(b *testing.B) {
+				codecLoop(b, len(jsonBody), func() (int, error) {
+					return len(jsonBody), lib.Unmarshal(jsonBody, c.newJSON())
+				})
+			})
+		}
+		vt := c.pb.(vtMessage)
+		vtDst := c.pb.ProtoReflect().New().Interface()
+		if err := vtDst.(vtMessage).UnmarshalVT(pbBody); err != nil {
+			b.Fatal(err)
+		}
+		if diff := cmp.Diff(c.pb, vtDst, protocmp.Transform()); diff != "" {
+			b.Fatalf("%s: vtprotobuf decoding protobuf-go's bytes (-want +got):\n%s", c.msg, diff)
+		}
+		b.Run(c.name("vtproto", "encode"), func(b *testing.B) {
+			codecLoop(b, len(pbBody), func() (int, error) {
+				out, err := vt.MarshalVT()
+				return len(out), err
+			})
+		})
+		b.Run(c.name("vtproto", "decode"), func(b *testing.B) {
+			codecLoop(b, len(pbBody), func() (int, error) {
+				return len(pbBody), c.pb.ProtoReflect().New().Interface().(vtMessage).UnmarshalVT(pbBody)
+			})
+		})
 	}
+}
+
+// vtMessage is a message with vtprotobuf's generated methods.
+type vtMessage interface {
+	MarshalVT() ([]byte, error)
+	UnmarshalVT([]byte) error
 }
 
 // codecLoop runs op, failing on an error or a size other than want.
