@@ -64,7 +64,11 @@ func compareVerdicts(a, b string, stdout io.Writer) error {
 	for _, row := range report.Rows {
 		x, y := va[row], vb[row]
 		if x.Key == y.Key {
-			fmt.Fprintf(stdout, "same     %-17s %s\n", row+":", x.Key)
+			if x.Key == "uncertain" {
+				fmt.Fprintf(stdout, "same     %-17s uncertain in both (the noise decides it)\n", row+":")
+			} else {
+				fmt.Fprintf(stdout, "same     %-17s %s\n", row+":", x.Key)
+			}
 			continue
 		}
 		differ++

@@ -144,14 +144,16 @@ func sentence(v Verdict, dims []string, fallback string, n int, rest bool) strin
 		}
 	}
 	if v.Uncertain {
-		s = "Uncertain, " + v.Why + ": " + strings.ToLower(s[:1]) + s[1:]
+		s = "Uncertain, " + v.Why + "; where decided it " + strings.ToLower(s[:1]) + s[1:]
 	}
 	return s + "."
 }
 
-// restAhead is the clause of the conditions where REST wins.
+// restAhead is the clause of the conditions where REST wins, named
+// against every other condition (the uncertain ones too, so that a loss
+// among noisy conditions still says where it is).
 func restAhead(v Verdict, dims []string, fallback string, n int) string {
-	where := Describe(v.Losses, append(append([]Comparison(nil), v.Wins...), v.Sames...), dims, n)
+	where := Describe(v.Losses, append(append(append([]Comparison(nil), v.Wins...), v.Sames...), v.Uncertains...), dims, n)
 	if where != "" {
 		where = "with " + where + " "
 	}

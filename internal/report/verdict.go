@@ -117,7 +117,7 @@ func (ru Rules) Compare(cond map[string]string, unit string, better Better, g, r
 	c.Outcome = ru.outcome(c)
 	if c.Outcome == Uncertain {
 		_, lo, hi := c.Gain()
-		c.Why = fmt.Sprintf("gain interval %.2f–%.2f× spans the %s threshold", lo, hi, ru.spanned(lo, hi))
+		c.Why = fmt.Sprintf("gain interval %.3g–%.3g× spans the %s threshold", lo, hi, ru.spanned(lo, hi))
 	}
 	return c
 }
@@ -204,16 +204,24 @@ type Verdict struct {
 }
 
 // Key is what two runs must agree on for the verdict to be stable: its
-// category and deciding conditions, or that it is uncertain.
+// category and deciding conditions, or that it is undecided ("uncertain").
+// An uncertain verdict's category is, by construction, one that a resample
+// could change, so two runs agree when both say uncertain.
 func (v Verdict) Key() string {
+	if v.Undecided() {
+		return "uncertain"
+	}
 	k := v.Kind.String()
 	if v.When != "" {
 		k += " " + v.When
 	}
-	if v.Uncertain {
-		k = "uncertain (" + k + ")"
-	}
 	return k
+}
+
+// Undecided reports whether the noise decides the verdict: it is marked
+// uncertain, or inconclusive because every comparison is within the noise.
+func (v Verdict) Undecided() bool {
+	return v.Uncertain || (v.Kind == Inconclusive && len(v.Uncertains) > 0)
 }
 
 func (v Verdict) String() string {
@@ -384,14 +392,15 @@ func Describe(in, out []Comparison, dims []string, n int) string {
 					sub[k] = v
 				}
 			}
-			if w := CondWords(sub, dims); !slices.Contains(out, w) {
+			// A condition without the telling dimensions has no words.
+			if w := CondWords(sub, dims); w != "" && !slices.Contains(out, w) {
 				out = append(out, w)
 			}
 		}
 		return out
 	}
 	w, r := words(in), words(out)
-	if len(r) < len(w) {
+	if len(r) > 0 && len(r) < len(w) {
 		return "all but " + listSome(r, n)
 	}
 	return listSome(w, n)
@@ -401,6 +410,9 @@ func Describe(in, out []Comparison, dims []string, n int) string {
 func listSome(items []string, n int) string {
 	if n == 0 && len(items) > 1 {
 		return fmt.Sprintf("%d conditions (named in the section)", len(items))
+	}
+	if n == 0 {
+		n = 1 // one item is named however short the list must be
 	}
 	if len(items) > n {
 		return strings.Join(items[:n], "; ") + fmt.Sprintf(" and %d more", len(items)-n)

@@ -144,7 +144,7 @@ func TestDecideUncertain(t *testing.T) {
 				t.Errorf("Decide: uncertain %v, want %v (%+v)", v.Uncertain, tt.uncertain, v)
 			}
 			s := report.Sentence(v, dims, "faster")
-			if tt.uncertain && !strings.HasPrefix(s, "Uncertain, within the noise at 1 KiB records: holds for") {
+			if tt.uncertain && !strings.HasPrefix(s, "Uncertain, within the noise at 1 KiB records; where decided it holds for") {
 				t.Errorf("sentence %q does not say it is uncertain and where", s)
 			}
 		})
@@ -194,5 +194,30 @@ func TestCrossovers(t *testing.T) {
 	want := []string{"from 100 B records to 64 KiB records: gRPC loses → gRPC wins (one caller)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Crossovers (-want +got):\n%s", diff)
+	}
+}
+
+// TestUndecidedKey checks the stability key: verdicts the noise decides
+// agree as "uncertain" whatever their decided part, decided ones by
+// category and conditions.
+func TestUndecidedKey(t *testing.T) {
+	t.Parallel()
+	dims := []string{"payload"}
+	unc := cmpAt(report.Uncertain, 1.1, "payload", "1KiB")
+	unc.Ratio.Lo, unc.Ratio.Hi = 0.98, 1.2
+	win := cmpAt(report.Win, 2, "payload", "64KiB")
+	loss := cmpAt(report.Loss, 0.5, "payload", "100B")
+	for _, tc := range []struct {
+		name string
+		cs   []report.Comparison
+		want string
+	}{
+		{"uncertain", []report.Comparison{win, loss, unc}, "uncertain"},
+		{"inconclusive within the noise", []report.Comparison{unc}, "uncertain"},
+		{"decided", []report.Comparison{win, loss}, "holds only when 64 KiB records"},
+	} {
+		if got := report.DefaultRules.Decide(tc.cs, dims).Key(); got != tc.want {
+			t.Errorf("%s: Key() = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
