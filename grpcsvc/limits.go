@@ -150,6 +150,7 @@ func guardStreams(stall time.Duration, b *sendBudget, maxSend int) grpc.StreamSe
 		}
 		if q := queueOf(ctx); b != nil && q != nil {
 			g.b, g.q, g.user = b, q, subjectOf(ctx)
+			defer b.openStream(q)()
 		}
 		err := handler(srv, g)
 		if g.b != nil {
