@@ -147,7 +147,7 @@ func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]
 		}
 		lines = append(lines, l)
 	}
-	title := fmt.Sprintf("Latency percentiles at %s calls/s", fmtSI(rate))
+	title := fmt.Sprintf("Latency percentiles at %s calls/s (open loop): %s", fmtSI(rate), CondWords(cond, Dims))
 	var ticks []tick
 	for i, c := range cats {
 		ticks = append(ticks, tick{float64(i), c})
@@ -155,12 +155,12 @@ func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]
 	svg := chart{Title: title, XLabel: "percentile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
 	b.addPlot(w, fmt.Sprintf("latency-percentiles-%d.svg", n), title, svg,
 		fmt.Sprintf("latency percentiles of every variant at %s calls/s (%s; %s); the lower line is faster, and the spread from p50 to max shows the tail.", fmtSI(rate), why, CondWords(cond, Dims)))
-	b.cdfPlot(n, rate, by, vs, w)
+	b.cdfPlot(n, rate, cond, by, vs, w)
 }
 
 // cdfPlot draws the whole response-time distribution of each variant at one
 // rate, from the load driver's histograms, when they were given.
-func (b *builder) cdfPlot(n int, rate float64, by map[string][]ratePoint, vs []string, w *strings.Builder) {
+func (b *builder) cdfPlot(n int, rate float64, cond map[string]string, by map[string][]ratePoint, vs []string, w *strings.Builder) {
 	if len(b.cfg.hists) == 0 {
 		return
 	}
@@ -175,8 +175,10 @@ func (b *builder) cdfPlot(n int, rate float64, by map[string][]ratePoint, vs []s
 	if len(lines) == 0 {
 		return
 	}
-	ticks := []tick{{0, "0%"}, {math.Log10(2), "50%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}}
-	title := fmt.Sprintf("Response-time distribution at %s calls/s", fmtSI(rate))
+	// No "0%" tick: it sits a third of a decade from "50%" and the two
+	// labels overlap.
+	ticks := []tick{{math.Log10(2), "50%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}}
+	title := fmt.Sprintf("Response-time distribution at %s calls/s (open loop): %s", fmtSI(rate), CondWords(cond, Dims))
 	svg := chart{Title: title, XLabel: "quantile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
 	b.addPlot(w, fmt.Sprintf("latency-cdf-%d.svg", n), title, svg,
 		fmt.Sprintf("the whole response-time distribution at %s calls/s from the load driver's HDR histograms, all windows merged; read across at a quantile to compare variants, and see where each tail bends up.", fmtSI(rate)))
