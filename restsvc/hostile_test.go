@@ -183,7 +183,7 @@ func say(ctx context.Context, c *websocket.Conn, seq int, text string) error {
 // timeout (an hour here) never runs out. It runs alone (not in parallel)
 // so that it can count the server's chat handlers.
 func TestDroppedChatMemberLeaves(t *testing.T) {
-	f := start(t, withHandler(restsvc.WithStallTimeout(time.Hour)))
+	f := start(t, withHandler(restsvc.WithStallTimeout(time.Hour)), withSendBuffer(8<<10))
 	token := f.token(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -219,7 +219,7 @@ func TestDroppedChatMemberLeaves(t *testing.T) {
 // itself), yet once a frame to it makes no progress for the stall timeout
 // its WebSocket is closed and its session ends. Alone, like the test above.
 func TestChatWriteStall(t *testing.T) {
-	f := start(t, withHandler(restsvc.WithStallTimeout(300*time.Millisecond)))
+	f := start(t, withHandler(restsvc.WithStallTimeout(300*time.Millisecond)), withSendBuffer(8<<10))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	victim := chatClient(t, ctx, f, f.token(t), 4096)
@@ -231,8 +231,9 @@ func TestChatWriteStall(t *testing.T) {
 		}
 		sent <- seq
 	}()
-	// The acknowledgements must first fill the server's socket buffer (up
-	// to megabytes): poll seldom, a stack dump slows the server.
+	// The acknowledgements must first fill the server's socket buffer
+	// (fixed small) and the client's: poll seldom, a stack dump slows the
+	// server.
 	for chatSessions() != 0 || inStacks("core.(*Service).Chat") {
 		if ctx.Err() != nil {
 			victim.CloseNow() // ends the sender

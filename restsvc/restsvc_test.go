@@ -2,8 +2,10 @@ package restsvc_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +40,7 @@ type fixtureOption func(*fixtureConfig)
 type fixtureConfig struct {
 	core    []core.Option
 	handler []restsvc.Option
+	sndbuf  int
 }
 
 func withCore(o ...core.Option) fixtureOption {
@@ -46,6 +49,14 @@ func withCore(o ...core.Option) fixtureOption {
 
 func withHandler(o ...restsvc.Option) fixtureOption {
 	return func(c *fixtureConfig) { c.handler = append(c.handler, o...) }
+}
+
+// withSendBuffer fixes the send buffer of the server's sockets (accepted
+// sockets inherit it from the listener), so that a test waiting for a
+// client's window to fill does not depend on the kernel's autotuning,
+// which can grow the buffer to many megabytes.
+func withSendBuffer(n int) fixtureOption {
+	return func(c *fixtureConfig) { c.sndbuf = n }
 }
 
 // start serves a new service on 127.0.0.1 over HTTP/1.1 and h2c, closed
@@ -60,7 +71,17 @@ func start(t testing.TB, opts ...fixtureOption) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	if cfg.sndbuf > 0 {
+		lc.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, cfg.sndbuf)
+			})
+			return errors.Join(err, serr)
+		}
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
