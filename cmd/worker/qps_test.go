@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,48 +29,81 @@ import (
 // TestQPSDriver runs grpc's real qps_json_driver (named by $QPS_DRIVER)
 // against this command as one server worker and two client workers: the
 // two stock scenarios and one scenario per variant of ours, on loopback
-// and, as root with ip(8), with the server in its own network namespace
-// across a veth pair. make qps runs it.
+// and, as root with ip(8), across network namespaces: the server worker
+// and each client worker on a host of its own of a netns.LAN, the driver
+// in its hub. make qps runs it. With $QPS_RUNS=N each scenario of ours runs
+// N times, the variants in turn, so that the report can pair their runs;
+// with $QPS_RESULTS=DIR the driver's result files are kept there, named
+// <where>-<scenario>-<run>.json, for cmd/report -qps-results.
 func TestQPSDriver(t *testing.T) {
 	driver := os.Getenv("QPS_DRIVER")
 	if driver == "" {
-		t.Skip("QPS_DRIVER is not set: build grpc's qps_json_driver (cmd/worker's package doc says how) and run make qps QPS_DRIVER=path")
+		t.Skip("QPS_DRIVER is not set: build grpc's qps_json_driver (bench/qps/build-driver.sh) and run make qps QPS_DRIVER=path")
 	}
 	if _, err := os.Stat(driver); err != nil {
 		t.Skipf("QPS_DRIVER: %v", err)
+	}
+	runs := 1
+	if v := os.Getenv("QPS_RUNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("QPS_RUNS=%q: want a count of runs, 1 or more", v)
+		}
+		runs = n
+	}
+	keep := os.Getenv("QPS_RESULTS")
+	if keep != "" {
+		if err := os.MkdirAll(keep, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	bin := filepath.Join(t.TempDir(), "worker")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	p := scenarios.Params{Channels: 4, Outstanding: 1, Clients: 2, Warmup: 1, Benchmark: 3, StreamMsgs: 10}
-	list := []*pb.Scenario{scenarios.Stock(pb.RpcType_UNARY, p), scenarios.Stock(pb.RpcType_STREAMING, p)}
-	for _, v := range variant.All {
-		list = append(list, scenarios.Ours(scenarios.ClientAPI{Variant: v, RPC: load.GetTransaction}, core.Payload1KiB, p))
+	type run struct {
+		s *pb.Scenario
+		n int // the run's number, from 1
+	}
+	list := []run{{scenarios.Stock(pb.RpcType_UNARY, p), 1}, {scenarios.Stock(pb.RpcType_STREAMING, p), 1}}
+	for i := range runs {
+		for _, v := range variant.All {
+			list = append(list, run{scenarios.Ours(scenarios.ClientAPI{Variant: v, RPC: load.GetTransaction}, core.Payload1KiB, p), i + 1})
+		}
+	}
+	result := func(where string, r run) string {
+		if keep == "" {
+			return ""
+		}
+		return filepath.Join(keep, fmt.Sprintf("%s-%s-%d.json", where, r.s.GetName(), r.n))
 	}
 
 	t.Run("loopback", func(t *testing.T) {
 		srv := startProc(t, nil, bin, "127.0.0.1")
 		c1, c2 := startProc(t, nil, bin, "127.0.0.1"), startProc(t, nil, bin, "127.0.0.1")
-		for _, s := range list {
-			runDriver(t, nil, driver, s, "127.0.0.1:"+srv, "127.0.0.1:"+c1, "127.0.0.1:"+c2)
+		for _, r := range list {
+			runDriver(t, nil, driver, r.s, result("loopback", r), "127.0.0.1:"+srv, "127.0.0.1:"+c1, "127.0.0.1:"+c2)
 		}
 	})
 	t.Run("netns", func(t *testing.T) {
 		if err := netns.Available(); err != nil {
 			t.Skipf("network namespaces: %v", err)
 		}
-		path, err := netns.Veth(context.Background(), 0, "")
+		lan, err := netns.NewLAN(context.Background(), 3)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer path.Close()
-		// The server worker alone in its namespace; the driver and the
-		// client workers in the other, reaching it across the veth pair.
-		srv := startProc(t, netns.Exec(path.Server), bin, "")
-		c1, c2 := startProc(t, netns.Exec(path.Client), bin, ""), startProc(t, netns.Exec(path.Client), bin, "")
-		for _, s := range list {
-			runDriver(t, netns.Exec(path.Client), driver, s, net.JoinHostPort(path.ServerIP, srv), "127.0.0.1:"+c1, "127.0.0.1:"+c2)
+		defer lan.Close()
+		// Three hosts: the server worker and each client worker alone in
+		// its namespace, listening on its own address; the driver in the
+		// hub, reaching them across the bridge.
+		var workers []string
+		for i, h := range lan.Hosts {
+			workers = append(workers, net.JoinHostPort(lan.IPs[i], startProc(t, netns.Exec(h), bin, lan.IPs[i])))
+		}
+		for _, r := range list {
+			runDriver(t, netns.Exec(lan.Hub), driver, r.s, result("netns", r), workers...)
 		}
 	})
 }
@@ -109,14 +145,19 @@ func startProc(t *testing.T, prefix []string, bin, host string) string {
 	return ""
 }
 
-var summaryLine = regexp.MustCompile(`report\.cc.*\] +(.*(QPS|Latencies|Server system time|Client system time|Server CPU usage|Successful).*)`)
+var summaryLine = regexp.MustCompile(`report\.cc.*\] +(.*(QPS|Latencies|user time|system time|CPU usage|Successful).*)`)
 
 // runDriver runs one scenario on the workers (servers first) and checks
-// the result file: calls made by every client, none failed, CPU reported.
-func runDriver(t *testing.T, prefix []string, driver string, s *pb.Scenario, workers ...string) {
+// the result file (res, or a temporary one when ""): calls made by every
+// client, none failed, latency percentiles in order, CPU reported on both
+// sides.
+func runDriver(t *testing.T, prefix []string, driver string, s *pb.Scenario, res string, workers ...string) {
 	t.Helper()
 	dir := t.TempDir()
-	scen, res := filepath.Join(dir, "scenario.json"), filepath.Join(dir, "result.json")
+	scen := filepath.Join(dir, "scenario.json")
+	if res == "" {
+		res = filepath.Join(dir, "result.json")
+	}
 	b, err := scenarios.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +198,13 @@ func runDriver(t *testing.T, prefix []string, driver string, s *pb.Scenario, wor
 	}
 	if sum.GetServerCpuUsage() <= 0 {
 		t.Errorf("%s: server CPU usage %v, want /proc/stat's figure", s.GetName(), sum.GetServerCpuUsage())
+	}
+	if sum.GetServerUserTime()+sum.GetServerSystemTime() <= 0 || sum.GetClientUserTime()+sum.GetClientSystemTime() <= 0 {
+		t.Errorf("%s: server CPU %v%% user %v%% system, client %v%% user %v%% system: want both sides' rusage", s.GetName(),
+			sum.GetServerUserTime(), sum.GetServerSystemTime(), sum.GetClientUserTime(), sum.GetClientSystemTime())
+	}
+	if p := []float64{sum.GetLatency_50(), sum.GetLatency_90(), sum.GetLatency_99(), sum.GetLatency_999()}; p[0] <= 0 || !slices.IsSorted(p) {
+		t.Errorf("%s: latency percentiles 50/90/99/99.9 %v ns: want positive and in order", s.GetName(), p)
 	}
 }
 

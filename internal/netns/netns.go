@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 )
 
 // prefix starts the name of every namespace and link this package makes.
@@ -239,7 +240,7 @@ func CleanStale(ctx context.Context) error {
 		if len(f) == 0 || !strings.HasPrefix(f[0], prefix) {
 			continue
 		}
-		digits := strings.TrimRight(strings.TrimPrefix(f[0], prefix), "lcs")
+		digits := strings.TrimRightFunc(strings.TrimPrefix(f[0], prefix), unicode.IsLetter) // the role
 		pid, err := strconv.Atoi(digits)
 		if err != nil || pid == os.Getpid() || syscall.Kill(pid, 0) == nil {
 			continue

@@ -74,32 +74,68 @@ func dial(addr string) int {
 // client namespace, and returns the segments the path counted.
 func echo(t *testing.T, p *netns.Path) netns.Counters {
 	t.Helper()
+	before, err := p.Counters(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoBetween(t, p.Server, p.Client, p.ServerIP)
+	after, err := p.Counters(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return after.Sub(before)
+}
+
+// echoBetween runs the echo server in namespace srvNS, listening on ip,
+// and its client in cliNS.
+func echoBetween(t *testing.T, srvNS, cliNS, ip string) {
+	t.Helper()
 	ctx := t.Context()
-	addr := net.JoinHostPort(p.ServerIP, "7007")
+	addr := net.JoinHostPort(ip, "7007")
 	helper := func(ns, role string) *exec.Cmd {
 		argv := append(netns.Exec(ns), os.Args[0], "-test.run=^$")
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), "NETNS_HELPER="+role, "NETNS_ADDR="+addr)
 		return cmd
 	}
-	srv := helper(p.Server, "serve")
+	srv := helper(srvNS, "serve")
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Wait()
-	before, err := p.Counters(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := helper(p.Client, "dial").CombinedOutput(); err != nil {
+	if out, err := helper(cliNS, "dial").CombinedOutput(); err != nil {
 		srv.Process.Kill()
-		t.Fatalf("client: %v: %s", err, out)
+		t.Fatalf("client in %s of %s: %v: %s", cliNS, addr, err, out)
 	}
-	after, err := p.Counters(ctx)
+}
+
+// TestLAN echoes between two hosts of a LAN and from its hub to each
+// host, each listening on its own address only; then the namespaces are
+// gone.
+func TestLAN(t *testing.T) {
+	if err := netns.Available(); err != nil {
+		t.Skip(err)
+	}
+	l, err := netns.NewLAN(t.Context(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return after.Sub(before)
+	defer l.Close()
+	echoBetween(t, l.Hosts[0], l.Hosts[1], l.IPs[0])
+	echoBetween(t, l.Hosts[1], l.Hub, l.IPs[1])
+	echoBetween(t, l.Hub, l.Hosts[0], l.HubIP)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range append([]string{l.Hub}, l.Hosts...) {
+		if strings.Contains(string(out), n) {
+			t.Errorf("namespace %s still there after Close: %s", n, out)
+		}
+	}
 }
 
 // TestPaths echoes the same bytes over a veth pair and over a namespace's
