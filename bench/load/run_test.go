@@ -338,3 +338,54 @@ func BenchmarkEngine(b *testing.B) {
 		}
 	}
 }
+
+// countingTarget is a fakeTarget whose Counters count the bytes of the
+// calls completed so far: 1 byte in per call.
+type countingTarget struct {
+	fakeTarget
+	done atomic.Int64
+}
+
+func (f *countingTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
+	c, _ := f.fakeTarget.NewCaller(ctx, i)
+	return CallerFunc(func(ctx context.Context) (Outcome, error) {
+		out, err := c.Call(ctx)
+		f.done.Add(1)
+		return out, err
+	}), nil
+}
+func (f *countingTarget) Counters() Counters { return Counters{WireIn: f.done.Load()} }
+
+// TestClosedLoopMeasuresTheWindow runs a closed loop whose second call
+// outlasts the window by far: the window is the duration, not the time
+// to the last call's end, and the bytes counted are those moved in it.
+// Counting to the last call's end instead adds the drain, when fewer and
+// fewer calls are in flight, and biases the rate low.
+func TestClosedLoopMeasuresTheWindow(t *testing.T) {
+	t.Parallel()
+	const d = 400 * time.Millisecond
+	f := &countingTarget{fakeTarget: fakeTarget{call: func(ctx context.Context, n int64) (Outcome, error) {
+		wait := d / 2 // the first call ends mid-window, the second long after it
+		if n > 1 {
+			wait = 2 * d
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+		return Outcome{}, nil
+	}}}
+	res, err := Run(context.Background(), f, WithDuration(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls != 2 {
+		t.Fatalf("calls = %d, want the 2 started in the window", res.Calls)
+	}
+	if res.Window < d || res.Window >= d+d/2 {
+		t.Errorf("window %v, want the duration %v (the last call ended at %v)", res.Window, d, d/2+2*d)
+	}
+	if res.Counters.WireIn != 1 {
+		t.Errorf("bytes in %d, want 1: the one call that ended in the window", res.Counters.WireIn)
+	}
+}

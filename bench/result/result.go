@@ -47,7 +47,9 @@ type Result struct {
 	Arrivals   string        `json:"arrivals,omitempty"`
 	Tolerance  float64       `json:"rate_tolerance,omitempty"`
 	Warmup     time.Duration `json:"warmup_ns"`
-	// Window runs from the end of the warm-up to the last call's end.
+	// Window is the measured time: in a closed loop with a duration, the
+	// duration itself (calls started in it, CPUs and bytes used in it);
+	// otherwise from the end of the warm-up to the last call's end.
 	Window time.Duration `json:"window_ns"`
 
 	// Calls counts the calls that succeeded; failed ones are in Errors.
