@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 	fs.String("work", "", "")
 	fs.String("login-user-burst", "", "")
 	fs.String("login-addr-burst", "", "")
+	fs.String("bcrypt-cost", "", "")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
