@@ -99,7 +99,7 @@ var profiles = map[string]*profile{
 		// does not leave a condition uncertain.
 		windows:  9,
 		openWins: 2,
-		duration: 800 * time.Millisecond,
+		duration: 600 * time.Millisecond,
 		warmup:   200 * time.Millisecond,
 		maxSteal: 0.1,
 		retries:  2,
@@ -233,12 +233,12 @@ func (p *profile) plan(work time.Duration) []window {
 
 // windowCost estimates the wall time of one window.
 func (p *profile) windowCost() time.Duration {
-	return p.duration + p.warmup + 400*time.Millisecond // start, login, exit
+	return p.duration + p.warmup + 350*time.Millisecond // start, login, exit
 }
 
 // sliceCost estimates starting and stopping the server of one slice (its
-// login hashes a password: about 0.6 s on the reference machine).
-const sliceCost = 700 * time.Millisecond
+// password is hashed at bcrypt's least cost).
+const sliceCost = 200 * time.Millisecond
 
 // estimate is the profile's expected wall time, builds excluded.
 func (p *profile) estimate(benchCost time.Duration) time.Duration {
