@@ -79,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("rest: %w", err)
 		}
 		defer restLis.Close()
+		// h2c's preface check must not split a request over a deadline.
+		restLis = restsvc.ReadAhead(restLis)
 	}
 	if cfg.grpcAddr != "" {
 		if grpcLis, err = net.Listen("tcp", cfg.grpcAddr); err != nil {

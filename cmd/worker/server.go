@@ -97,7 +97,7 @@ func startServer(setup *pb.ServerConfig, cfg config) (*server, error) {
 			opts = append(opts, restsvc.WithH2C())
 		}
 		hs := restsvc.NewServer(restsvc.NewHandler(svc), opts...)
-		go hs.Serve(lis) // returns when stopped
+		go hs.Serve(restsvc.ReadAhead(lis)) // returns when stopped
 		s.stop = func() { hs.Close(); cut() }
 	}
 	s.usage = newUsage()
