@@ -121,8 +121,12 @@ func sentence(v Verdict, dims []string, fallback string, n int, rest bool) strin
 		if n == 0 {
 			where = "at " + v.When
 		}
-		if rest, ok := strings.CutPrefix(v.When, "all but "); ok {
-			where = "everywhere except with " + rest
+		if except, ok := strings.CutPrefix(v.When, "all but "); ok && len(v.Sames) == 0 && len(v.Losses) > 0 {
+			// The exception is where REST wins: say so there, not after.
+			s = "Holds everywhere except with " + except + " (gRPC " + gainPhrase(v.Wins, false, fallback) + " elsewhere); there REST is ahead (" + gainPhrase(v.Losses, true, fallback) + ")"
+			break
+		} else if ok {
+			where = "everywhere except with " + except
 		}
 		s = "Holds " + where + " (gRPC " + gainPhrase(v.Wins, false, fallback) + ")"
 		switch {

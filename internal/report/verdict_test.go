@@ -97,7 +97,7 @@ func TestDecide(t *testing.T) {
 		{"wins everywhere but one corner", []report.Comparison{
 			cmpAt(L, 0.5, "payload", "100B", "conc", "1"), cmpAt(W, 1.5, "payload", "100B", "conc", "64"),
 			cmpAt(W, 2, "payload", "64KiB", "conc", "1"), cmpAt(W, 2, "payload", "64KiB", "conc", "64"),
-		}, "Holds everywhere except with 100 B records, one caller (gRPC 1.5–2× the calls per second); with 100 B records, one caller REST is ahead (2× the calls per second)."},
+		}, "Holds everywhere except with 100 B records, one caller (gRPC 1.5–2× the calls per second elsewhere); there REST is ahead (2× the calls per second)."},
 		{"wins by one metric only", []report.Comparison{
 			cmpAt(W, 2, "metric", "body-B/op", "payload", "1KiB"), cmpAt(S, 1, "metric", "ns/op", "payload", "1KiB"),
 			cmpAt(W, 2, "metric", "body-B/op", "payload", "64KiB"), cmpAt(S, 1, "metric", "ns/op", "payload", "64KiB"),
