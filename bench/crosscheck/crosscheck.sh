@@ -26,6 +26,10 @@
 #
 # Environment:
 #   DURATION  measured window of each run (default 3s)
+#   LONG_DURATION  the window of rows whose calls take long, 64KiB at
+#             c >= 1000 (default 12s): every driver counts calls by a window
+#             (loadgen those started in it, the tools those completed in
+#             it), and with calls of ~1 s a 3 s window moves by a third
 #   ROUNDS    runs of each driver per row (default 2)
 #   RPCS      calls (default "GetTransaction ValidateToken")
 #   PAYLOADS  GetTransaction payload classes (default "100B 1KiB 64KiB")
@@ -41,6 +45,7 @@
 set -euo pipefail
 
 DURATION=${DURATION:-3s}
+LONG_DURATION=${LONG_DURATION:-12s}
 ROUNDS=${ROUNDS:-2}
 RPCS=${RPCS:-GetTransaction ValidateToken}
 PAYLOADS=${PAYLOADS:-100B 1KiB 64KiB}
@@ -54,6 +59,8 @@ GRPC=127.0.0.1:18481
 USER_PASS=crosscheck:crosscheck-pass
 secs=${DURATION%s}
 [[ $secs =~ ^[0-9]+$ ]] || { echo "crosscheck: DURATION=$DURATION: want whole seconds, e.g. 3s" >&2; exit 2; }
+[[ ${LONG_DURATION%s} =~ ^[0-9]+$ ]] || { echo "crosscheck: LONG_DURATION=$LONG_DURATION: want whole seconds, e.g. 12s" >&2; exit 2; }
+run_dur=$DURATION # the window of the row being run (cell sets it)
 
 work=$(mktemp -d)
 server_pid=
@@ -196,7 +203,7 @@ run_loadgen() { # variant rpc payload c
 	[[ $1 == rest-h2c || $1 == grpc ]] && conns=$(( H2_CONNS < $4 ? H2_CONNS : $4 ))
 	[[ $1 == grpc ]] && addr=$GRPC
 	if ! pin "$BIN/loadgen" -variant "$1" -target "$addr" -rpc "$2" -payload "$payload" -c "$4" -conns $conns -user $USER_PASS \
-		-duration "$DURATION" -warmup 1s -server-pid $server_pid -bench -progress off >"$work/loadgen.out" 2>"$work/loadgen.err"; then
+		-duration "$run_dur" -warmup 1s -server-pid $server_pid -bench -progress off >"$work/loadgen.out" 2>"$work/loadgen.err"; then
 		echo "crosscheck: loadgen $1 $2 $3 c=$4 failed: $(tail -3 "$work/loadgen.err")" >&2
 		echo "0 - - - - failed"
 		return
@@ -208,7 +215,7 @@ run_loadgen() { # variant rpc payload c
 }
 
 run_wrk() { # script c
-	timed wrk wrk -t1 -c "$2" -d "$DURATION" --timeout 10s --latency -s "$work/$1" "$rest_url"
+	timed wrk wrk -t1 -c "$2" -d "$run_dur" --timeout 10s --latency -s "$work/$1" "$rest_url"
 	local out=$work/wrk.out rate p50 p99
 	rate=$(awk '/^Requests\/sec/ { print $2 }' "$out")
 	p50=$(awk '$1 == "50%" { print $2 }' "$out")
@@ -225,7 +232,7 @@ h2load_run() {
 	local addr=$1 size=$2 c=$3
 	shift 3
 	local conns=$(( H2_CONNS < c ? H2_CONNS : c ))
-	timed h2load h2load -t1 -c $conns -m $(( (c + conns - 1) / conns )) -D "$secs" --log-file="$work/h2load.log" \
+	timed h2load h2load -t1 -c $conns -m $(( (c + conns - 1) / conns )) -D "${run_dur%s}" --log-file="$work/h2load.log" \
 		-H "$auth" "$@" "http://$addr"
 	local out=$work/h2load.out ok data rate
 	ok=$(awk '/^requests:/ { print $8 }' "$out")
@@ -259,7 +266,7 @@ run_ghz() { # rpc payload c
 	ValidateToken) call=auth.v1.AuthService.ValidateToken data="{\"token\":\"$token\"}" ;;
 	esac
 	local conns=$(( H2_CONNS < $3 ? H2_CONNS : $3 ))
-	timed ghz "$GHZ" --insecure --cpus 1 --connections $conns -c "$3" -z "$DURATION" --call "$call" -d "$data" \
+	timed ghz "$GHZ" --insecure --cpus 1 --connections $conns -c "$3" -z "$run_dur" --call "$call" -d "$data" \
 		--metadata "{\"authorization\":\"Bearer $token\"}" $GRPC
 	local out=$work/ghz.out ok total p50 p99 bad
 	ok=$(awk '$1 == "[OK]" { print $2 }' "$out")
@@ -282,6 +289,8 @@ tool_bin() { case $1 in ghz) echo "$GHZ" ;; *) echo "$1" ;; esac; }
 # cell RPC PAYLOAD C runs ROUNDS rounds of every selected row of one condition.
 cell() {
 	local rpc=$1 payload=$2 c=$3 variant tool key round l t
+	run_dur=$DURATION
+	[[ $payload == 64KiB ]] && (( c >= 1000 )) && run_dur=$LONG_DURATION
 	prepare "$rpc" "$payload"
 	declare -A lsum=() tsum=() ratios=() last_l=() last_t=() skip=()
 	local keys=()
