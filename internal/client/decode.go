@@ -91,7 +91,11 @@ func newDecodeCaller(ctx context.Context, c Client, cfg TargetConfig, or *oracle
 	case Upload:
 		name, data := uploadFile(cfg, i)
 		want := core.UploadSummary{Filename: name, Bytes: int64(len(data) * cfg.StreamMsgs), SHA256: or.uploadSum(data, cfg.StreamMsgs)}
+		// gRPC and Connect say one message a chunk; REST's server counts
+		// its reads.
 		_, isGRPC := c.(*grpcClient)
+		_, isConnect := c.(*connectClient)
+		oneEach := isGRPC || isConnect
 		d.call = func(ctx context.Context, out *Outcome) error {
 			body := &chunks{data: data, left: cfg.StreamMsgs}
 			got, err := c.Upload(ctx, name, body, len(data))
@@ -100,10 +104,10 @@ func newDecodeCaller(ctx context.Context, c Client, cfg TargetConfig, or *oracle
 				return err
 			}
 			w := want
-			if isGRPC {
-				w.Chunks = int64(cfg.StreamMsgs) // one message a chunk
+			if oneEach {
+				w.Chunks = int64(cfg.StreamMsgs)
 			} else {
-				w.Chunks = got.Chunks // the server counts its reads
+				w.Chunks = got.Chunks
 			}
 			return differ("Upload", w, got)
 		}

@@ -258,8 +258,11 @@ func NewTarget(ctx context.Context, cfg TargetConfig) (Target, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if variant.IsGRPC(cfg.Variant) {
+	switch {
+	case variant.IsGRPC(cfg.Variant):
 		return newGRPCTarget(ctx, cfg)
+	case slices.Contains(variant.Middle, cfg.Variant):
+		return newMiddleTarget(ctx, cfg)
 	}
 	return newRESTTarget(ctx, cfg)
 }

@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"restvsgrpc/connectsvc"
+	"restvsgrpc/gatewaysvc"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/client"
@@ -96,6 +98,21 @@ func newEnv(t *testing.T) *env {
 	conn := dialGRPC()
 	vtConn := dialGRPC(grpcsvc.WithServerOptions(grpc.ForceServerCodecV2(grpcwire.VTCodec)))
 
+	// The middle ways: the connect-go handler over the core, and
+	// grpc-gateway in front of the grpc server over a loopback connection.
+	serveHTTP := func(h http.Handler) string {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := restsvc.NewServer(h, restsvc.WithH2C())
+		go hs.Serve(lis)
+		t.Cleanup(func() { hs.Close() })
+		return "http://" + lis.Addr().String()
+	}
+	connectBase := serveHTTP(connectsvc.NewHandler(svc))
+	gatewayBase := serveHTTP(gatewaysvc.NewHandler(conn))
+
 	base := bases[jsonlib.Std.Name]
 	h1 := &http.Client{Transport: &http.Transport{}}
 	h2c := &http.Client{Transport: client.H2CTransport()}
@@ -113,6 +130,10 @@ func newEnv(t *testing.T) *env {
 			return client.NewREST(bases["go_json"], h1, client.WithJSON(jsonlib.GoJSON), client.WithVariant(variant.RESTGoJSON))
 		},
 		func() client.Client { return client.NewGRPCVT(vtConn) },
+		func() client.Client { return client.NewConnect(variant.ConnectJSON, connectBase, h1) },
+		func() client.Client { return client.NewConnect(variant.ConnectProto, connectBase, h1) },
+		func() client.Client { return client.NewConnect(variant.GRPCWeb, connectBase, h1) },
+		func() client.Client { return client.NewGateway(gatewayBase, h1) },
 	}}
 }
 
@@ -127,12 +148,16 @@ func login(t *testing.T, c client.Client) string {
 }
 
 // each runs f once per variant, as a subtest named after it, with a
-// client that holds a valid token and a maker of more clients.
-func (e *env) each(t *testing.T, f func(t *testing.T, c client.Client, more func() client.Client)) {
+// client that holds a valid token and a maker of more clients. A variant
+// that cannot make calls of kind ("" for none) is skipped, saying why.
+func (e *env) each(t *testing.T, kind string, f func(t *testing.T, c client.Client, more func() client.Client)) {
 	t.Helper()
 	for _, mk := range e.makers {
 		c := mk()
 		t.Run("variant="+c.Variant(), func(t *testing.T) {
+			if why := variant.Unsupported(c.Variant(), kind); why != "" {
+				t.Skip(why)
+			}
 			c.SetToken(login(t, c))
 			f(t, c, mk)
 		})
@@ -155,7 +180,7 @@ func TestVariantsAreDistinct(t *testing.T) {
 func TestProtocols(t *testing.T) {
 	e := newEnv(t)
 	want := map[string]string{"rest": "HTTP/1.1", "rest-proto": "HTTP/1.1", "rest-h2c": "HTTP/2.0", "rest-sonic": "HTTP/1.1", "rest-go_json": "HTTP/1.1"}
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		rc, ok := c.(interface{ LastProto() string })
 		if !ok {
 			if _, isREST := want[c.Variant()]; isREST {
@@ -187,7 +212,7 @@ func TestValidateUser(t *testing.T) {
 		{name: "empty username", user: "", pw: password, wantCode: core.CodeInvalidArgument},
 		{name: "long password", user: user, pw: strings.Repeat("p", 100), wantCode: core.CodeInvalidArgument},
 	}
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		for _, tt := range tests {
 			got, err := c.ValidateUser(ctx, tt.user, tt.pw)
 			if tt.wantCode != core.CodeUnknown {
@@ -217,7 +242,7 @@ func TestValidateUser(t *testing.T) {
 func TestValidateToken(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		tok := login(t, c)
 		exp, _ := e.svc.ValidateToken(ctx, tok)
 		got, err := c.ValidateToken(ctx, tok)
@@ -240,7 +265,7 @@ func TestValidateToken(t *testing.T) {
 func TestGetTransaction(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		for _, p := range core.Payloads {
 			id := core.TransactionID(p, 5)
 			want, err := e.svc.GetTransaction(ctx, id)
@@ -312,9 +337,12 @@ func TestErrors(t *testing.T) {
 			return err
 		}, core.CodeInvalidArgument},
 	}
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		valid := login(t, c)
 		for _, tt := range tests {
+			if strings.HasPrefix(tt.name, "upload") && variant.Unsupported(c.Variant(), "client-stream") != "" {
+				continue // the variant cannot upload
+			}
 			switch tt.token {
 			case "":
 				c.SetToken(valid)
@@ -339,7 +367,7 @@ func TestListTransactions(t *testing.T) {
 	if err := e.svc.ListTransactions(ctx, req, func(tx *core.Transaction) error { want = append(want, tx); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "server-stream", func(t *testing.T, c client.Client, _ func() client.Client) {
 		var got []*core.Transaction
 		err := c.ListTransactions(ctx, req, func(tx *core.Transaction) error { got = append(got, tx); return nil })
 		if err != nil {
@@ -375,7 +403,7 @@ func TestUpload(t *testing.T) {
 		data[i] = byte(r.Uint32())
 	}
 	sum := sha256.Sum256(data)
-	e.each(t, func(t *testing.T, c client.Client, _ func() client.Client) {
+	e.each(t, "client-stream", func(t *testing.T, c client.Client, _ func() client.Client) {
 		before, _ := e.svc.UploadCounts()
 		got, err := c.Upload(ctx, "report.bin", bytes.NewReader(data), 16<<10)
 		if err != nil {
@@ -394,7 +422,7 @@ func TestChat(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e.each(t, func(t *testing.T, c client.Client, more func() client.Client) {
+	e.each(t, "bidi", func(t *testing.T, c client.Client, more func() client.Client) {
 		room := "room-" + c.Variant()
 		a, err := c.Chat(ctx)
 		if err != nil {

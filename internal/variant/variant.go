@@ -18,6 +18,15 @@ const (
 	RESTSonic  = "rest-sonic"   // rest, JSON by bytedance/sonic (gin's sonic tag)
 	RESTGoJSON = "rest-go_json" // rest, JSON by goccy/go-json (gin's go_json tag)
 	GRPCVT     = "grpc-vt"      // grpc, protobuf by vtprotobuf's generated code
+
+	// The middle ways: one contract (proto/) served as REST-like HTTP/1.1
+	// calls. The connect ones are connect-go's clients of one connect-go
+	// handler (cmd/server -connect-addr), which also answers gRPC; gateway is
+	// grpc-gateway's REST+JSON in front of the grpc server (-gateway-addr).
+	ConnectJSON  = "connect-json"  // Connect protocol, HTTP/1.1, JSON (protojson)
+	ConnectProto = "connect-proto" // Connect protocol, HTTP/1.1, protobuf
+	GRPCWeb      = "grpc-web"      // gRPC-Web, HTTP/1.1, protobuf, by connect-go
+	Gateway      = "gateway"       // grpc-gateway: REST+JSON, HTTP/1.1, then gRPC inside
 )
 
 // All lists the four client variants of the matrix, in the report's order.
@@ -26,9 +35,29 @@ var All = []string{REST, RESTProto, RESTH2C, GRPC}
 // Codecs lists the codec variants, each a twin of rest or grpc.
 var Codecs = []string{RESTSonic, RESTGoJSON, GRPCVT}
 
-// Clients lists every variant a client can call: the matrix, then the
-// codec variants.
-var Clients = append(append([]string(nil), All...), Codecs...)
+// Middle lists the middle ways.
+var Middle = []string{ConnectJSON, ConnectProto, GRPCWeb, Gateway}
+
+// Clients lists every variant a client can call: the matrix, the codec
+// variants, then the middle ways.
+var Clients = append(append(append([]string(nil), All...), Codecs...), Middle...)
+
+// IsConnect reports whether v is called with connect-go's client.
+func IsConnect(v string) bool { return v == ConnectJSON || v == ConnectProto || v == GRPCWeb }
+
+// Unsupported returns why variant v cannot make calls of kind ("unary",
+// "server-stream", "client-stream" or "bidi"), or "" when it can.
+func Unsupported(v, kind string) string {
+	switch {
+	case IsConnect(v) && kind == "bidi":
+		return v + " runs over HTTP/1.1, whose request and answer cannot flow at once: connect-go needs HTTP/2 for a bidi stream"
+	case v == Gateway && kind == "client-stream":
+		return "grpc-gateway would take the client stream as one body of newline-separated JSON messages (base64 data), not what a REST client sends: no binding in proto/gateway.yaml"
+	case v == Gateway && kind == "bidi":
+		return "grpc-gateway carries a bidi stream over HTTP/1.1 half-duplex only: no binding in proto/gateway.yaml"
+	}
+	return ""
+}
 
 // JSON returns the JSON library of a REST variant's bodies, as the
 // server's -rest-json flag names it: "encoding/json", "sonic" or
@@ -68,6 +97,10 @@ func ServerFlags(v string) []string {
 		return []string{"-rest-json", JSON(v)}
 	case GRPCVT:
 		return []string{"-grpc-codec", "vt"}
+	case ConnectJSON, ConnectProto, GRPCWeb:
+		return []string{"-connect-addr", "127.0.0.1:0"}
+	case Gateway:
+		return []string{"-gateway-addr", "127.0.0.1:0"}
 	}
 	return nil
 }
