@@ -105,4 +105,3 @@ func (o protoObserver) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
-
