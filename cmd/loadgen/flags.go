@@ -185,9 +185,15 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	}
 	t.User, t.Password = user, password
 	if t.Addr == "" {
-		t.Addr = "127.0.0.1:8080"
-		if variant.IsGRPC(name) {
+		switch {
+		case variant.IsGRPC(name):
 			t.Addr = "127.0.0.1:50051"
+		case variant.IsConnect(name):
+			t.Addr = "127.0.0.1:8081"
+		case name == variant.Gateway:
+			t.Addr = "127.0.0.1:8082"
+		default:
+			t.Addr = "127.0.0.1:8080"
 		}
 	}
 	if _, err := load.ParseArrivals(cfg.arrivals); err != nil {

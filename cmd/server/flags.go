@@ -21,6 +21,8 @@ import (
 // config is the parsed command line.
 type config struct {
 	restAddr, grpcAddr string
+	connectAddr        string
+	gatewayAddr        string
 	users              users
 	tls, h2, h2c       bool
 	certFile, keyFile  string
@@ -110,6 +112,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.StringVar(&cfg.restAddr, "rest-addr", "127.0.0.1:8080", "`address` of the REST server (host:port; port 0 picks a free one; empty disables REST)")
 	fs.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:50051", "`address` of the gRPC server (host:port; port 0 picks a free one; empty disables gRPC)")
+	fs.StringVar(&cfg.connectAddr, "connect-addr", "", "`address` of the connect-go server (Connect protocol with JSON or protobuf, gRPC and gRPC-Web; HTTP/1.1 and h2c; cleartext): the connect-json, connect-proto and grpc-web variants; empty disables it")
+	fs.StringVar(&cfg.gatewayAddr, "gateway-addr", "", "`address` of the grpc-gateway (REST+JSON over HTTP/1.1, cleartext) in front of this process's gRPC server, reached over loopback: the gateway variant; needs -grpc-addr; empty disables it")
 	fs.Var(&cfg.users, "user", "create a user, as `name:password` (repeatable); with none, user demo gets a random password printed at start")
 	fs.BoolVar(&cfg.tls, "tls", false, "serve both with TLS 1.3: gRPC over h2, REST over HTTPS (HTTP/1.1 unless -h2); a self-signed certificate for 127.0.0.1 and localhost is made at start unless -cert and -key are given")
 	fs.StringVar(&cfg.certFile, "cert", "", "TLS certificate `file` (PEM); implies -tls, needs -key")
@@ -166,8 +170,12 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		cfg.tls = true
 	}
 	switch {
-	case cfg.restAddr == "" && cfg.grpcAddr == "":
-		return cfg, cli.Usagef("-rest-addr and -grpc-addr are both empty: nothing to serve")
+	case cfg.restAddr == "" && cfg.grpcAddr == "" && cfg.connectAddr == "":
+		return cfg, cli.Usagef("-rest-addr, -grpc-addr and -connect-addr are all empty: nothing to serve")
+	case cfg.gatewayAddr != "" && cfg.grpcAddr == "":
+		return cfg, cli.Usagef("-gateway-addr needs -grpc-addr: the gateway calls this process's gRPC server")
+	case (cfg.connectAddr != "" || cfg.gatewayAddr != "") && cfg.tls:
+		return cfg, cli.Usagef("-connect-addr and -gateway-addr serve cleartext only; not with -tls")
 	case cfg.h2c && cfg.tls:
 		return cfg, cli.Usagef("-h2c is HTTP/2 without TLS; with -tls use -h2")
 	case cfg.h2 && !cfg.tls:

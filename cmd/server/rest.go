@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
 
 	"restvsgrpc/restsvc"
@@ -34,4 +37,27 @@ func newRESTServer(base context.Context, h http.Handler, cfg config, cert tls.Ce
 		hs.TLSConfig = tlsConfig(cert, protos...)
 	}
 	return hs
+}
+
+// newMiddleServer builds the server of a middle way (connect or the
+// gateway): HTTP/1.1 and h2c, cleartext, with the REST server's header
+// limits. Neither -unary-timeout nor -stall-timeout applies: a fixed
+// write deadline would cut its streams, and connect-go and grpc-gateway
+// set no deadline of their own.
+func newMiddleServer(base context.Context, h http.Handler, cfg config) *http.Server {
+	return restsvc.NewServer(h,
+		restsvc.WithBaseContext(base),
+		restsvc.WithH2C(),
+		restsvc.WithMaxHeaderBytes(cfg.limits.maxHeaderBytes),
+		restsvc.WithMaxConcurrentStreams(cfg.limits.maxStreams),
+		restsvc.WithUnaryTimeout(0),
+	)
+}
+
+// serveMiddle serves hs on lis until it is shut down, sending any other
+// end to served.
+func serveMiddle(hs *http.Server, lis net.Listener, name string, served chan<- error) {
+	if err := hs.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
+		served <- fmt.Errorf("%s: %w", name, err)
+	}
 }

@@ -16,7 +16,10 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
+	"restvsgrpc/connectsvc"
+	"restvsgrpc/gatewaysvc"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
@@ -88,6 +91,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer grpcLis.Close()
 	}
+	var connectLis, gatewayLis net.Listener
+	if cfg.connectAddr != "" {
+		if connectLis, err = net.Listen("tcp", cfg.connectAddr); err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		defer connectLis.Close()
+	}
+	if cfg.gatewayAddr != "" {
+		if gatewayLis, err = net.Listen("tcp", cfg.gatewayAddr); err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
+		defer gatewayLis.Close()
+	}
 	var debugLis net.Listener
 	if cfg.debugAddr != "" {
 		if debugLis, err = net.Listen("tcp", cfg.debugAddr); err != nil {
@@ -98,7 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var (
 		wg     sync.WaitGroup
-		served = make(chan error, 2)
+		served = make(chan error, 4)
+		// middle are the middle ways' servers, connect's and the gateway's.
+		middle []*http.Server
 		ready  = readyInfo{TLS: cfg.tls}
 		hs     *http.Server
 		gs     *grpc.Server
@@ -168,6 +186,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		})
 	}
+	if connectLis != nil {
+		hs := newMiddleServer(base, connectsvc.NewHandler(svc), cfg)
+		middle = append(middle, hs)
+		ready.Connect = connectLis.Addr().String()
+		fmt.Fprintf(stdout, "connect listening on %s (HTTP/1.1 and h2c; Connect protocol with JSON or protobuf, gRPC and gRPC-Web)\n", ready.Connect)
+		wg.Go(func() { serveMiddle(hs, connectLis, "connect", served) })
+	}
+	if gatewayLis != nil {
+		// The gateway reaches the gRPC server as a deployment's would: over
+		// a connection, here loopback to this process.
+		conn, err := grpc.NewClient(grpcLis.Addr().String(),
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(grpcwire.MaxRecvMsgSize)))
+		if err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
+		defer conn.Close()
+		hs := newMiddleServer(base, gatewaysvc.NewHandler(conn), cfg)
+		middle = append(middle, hs)
+		ready.Gateway = gatewayLis.Addr().String()
+		fmt.Fprintf(stdout, "gateway listening on %s (HTTP/1.1; REST+JSON by grpc-gateway, calling gRPC at %s)\n", ready.Gateway, ready.GRPC)
+		wg.Go(func() { serveMiddle(hs, gatewayLis, "gateway", served) })
+	}
 	if debugLis != nil {
 		ds := newDebugServer(svc, &calls)
 		debugDone := make(chan struct{})
@@ -186,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.readyFile != "" {
 		if err := serverproc.WriteReady(cfg.readyFile, serverproc.Ready(ready)); err != nil {
-			shutdown(hs, cutREST, gs, 0)
+			shutdown(hs, middle, cutREST, gs, 0)
 			wg.Wait()
 			return err
 		}
@@ -199,7 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "shutting down")
 	case serveErr = <-served:
 	}
-	shutdown(hs, cutREST, gs, cfg.grace)
+	shutdown(hs, middle, cutREST, gs, cfg.grace)
 	wg.Wait()
 	completed, failed := svc.UploadCounts()
 	fmt.Fprintf(stdout, "uploads completed=%d failed=%d\n", completed, failed)
@@ -210,11 +251,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// shutdown stops both servers: new calls are refused at once, calls and
+// shutdown stops the servers: new calls are refused at once, calls and
 // streams in flight get up to grace to finish, then are cut. REST chat
 // sessions are WebSockets, which http.Server.Shutdown does not track: they
-// are ended (cutREST) once the other REST calls are done.
-func shutdown(hs *http.Server, cutREST context.CancelFunc, gs *grpc.Server, grace time.Duration) {
+// are ended (cutREST) once the other REST calls are done. The middle ways'
+// servers stop before gRPC, which the gateway calls.
+func shutdown(hs *http.Server, middle []*http.Server, cutREST context.CancelFunc, gs *grpc.Server, grace time.Duration) {
+	var mg sync.WaitGroup
+	for _, m := range middle {
+		mg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), grace)
+			defer cancel()
+			if m.Shutdown(ctx) != nil {
+				m.Close()
+			}
+		})
+	}
+	mg.Wait()
 	var wg sync.WaitGroup
 	if hs != nil {
 		wg.Go(func() {
@@ -254,6 +307,12 @@ func (r readyInfo) line() string {
 	}
 	if r.GRPC != "" {
 		parts = append(parts, "grpc="+r.GRPC)
+	}
+	if r.Connect != "" {
+		parts = append(parts, "connect="+r.Connect)
+	}
+	if r.Gateway != "" {
+		parts = append(parts, "gateway="+r.Gateway)
 	}
 	if r.Debug != "" {
 		parts = append(parts, "debug="+r.Debug)

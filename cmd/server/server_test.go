@@ -27,6 +27,7 @@ import (
 
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
 )
 
 var (
@@ -91,8 +92,11 @@ type proc struct {
 	stderr *syncBuffer
 	rest   string // base URL
 	grpc   string // host:port
-	rest2  chan string
-	done   chan error
+	// ready holds every address of the ready line by name ("connect",
+	// "gateway", ...).
+	ready map[string]string
+	rest2 chan string
+	done  chan error
 }
 
 // startServer runs the binary and waits for its ready line.
@@ -130,7 +134,11 @@ func startServer(t *testing.T, args ...string) *proc {
 			}
 			p.stdout = append(p.stdout, line)
 			if rest, ok := strings.CutPrefix(line, "ready "); ok {
+				p.ready = map[string]string{}
 				for _, f := range strings.Fields(rest) {
+					if k, v, ok := strings.Cut(f, "="); ok {
+						p.ready[k] = v
+					}
 					if v, ok := strings.CutPrefix(f, "rest="); ok {
 						p.rest = v
 					}
@@ -313,6 +321,43 @@ func TestDemoUser(t *testing.T) {
 	r, err := client.NewGRPC(conn).ValidateUser(t.Context(), "demo", pw)
 	if err != nil || !r.IsValid {
 		t.Errorf("ValidateUser(demo) = %+v, %v", r, err)
+	}
+	if _, err := p.stop(t); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+}
+
+// TestMiddleWays serves the connect and gateway servers next to gRPC and
+// makes a unary call and a feed through each middle way's target, then
+// shuts down cleanly.
+func TestMiddleWays(t *testing.T) {
+	t.Parallel()
+	p := startServer(t, "-rest-addr", "", "-grpc-addr", "127.0.0.1:0", "-connect-addr", "127.0.0.1:0", "-gateway-addr", "127.0.0.1:0",
+		"-bcrypt-cost", "4", "-user", "alice:s3cret-pass", "-login-user-burst", "0", "-login-addr-burst", "0")
+	for _, v := range variant.Middle {
+		addr := p.ready["connect"]
+		if v == variant.Gateway {
+			addr = p.ready["gateway"]
+		}
+		for _, rpc := range []client.RPC{client.GetTransaction, client.ListTransactions} {
+			tg, err := client.NewTarget(t.Context(), client.TargetConfig{Variant: v, Addr: addr, RPC: rpc, Check: client.CheckDecode,
+				User: "alice", Password: "s3cret-pass", StreamMsgs: 3})
+			if err != nil {
+				t.Fatalf("%s %s: %v", v, rpc, err)
+			}
+			c, err := tg.NewCaller(t.Context(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Call(t.Context()); err != nil {
+				t.Errorf("%s %s: %v", v, rpc, err)
+			}
+			if got := tg.Protocol(); got != "HTTP/1.1" {
+				t.Errorf("%s %s: protocol %q, want HTTP/1.1", v, rpc, got)
+			}
+			c.Close()
+			tg.Close()
+		}
 	}
 	if _, err := p.stop(t); err != nil {
 		t.Errorf("exit: %v", err)

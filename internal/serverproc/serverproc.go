@@ -31,6 +31,10 @@ type Ready struct {
 	GRPC  string `json:"grpc,omitempty"`
 	TLS   bool   `json:"tls"`
 	Debug string `json:"debug,omitempty"`
+	// Connect and Gateway are the host:port of the middle ways' servers
+	// (cleartext), each empty when not served.
+	Connect string `json:"connect,omitempty"`
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // WriteReady writes r to path whole: a reader never sees half of it.
