@@ -123,17 +123,29 @@ func (s *streamGuard) SendMsg(m any) error {
 		if err := s.reserve(); err != nil {
 			return err
 		}
+	}
+	s.start()
+	err := s.ServerStream.SendMsg(m)
+	s.stop()
+	if s.b != nil {
+		// The reservation becomes the message's real size, read once the
+		// codec has sized it: bytes written meanwhile are uncounted from
+		// the reservation, which is already in the budget.
 		n := s.reserved
 		if pm, ok := m.(proto.Message); ok {
-			n = int64(proto.Size(pm)) + 5 // the gRPC message prefix
+			n = int64(cachedSize.Size(pm)) + 5 // the gRPC message prefix
 		}
 		s.b.add(s.q, s.user, n-s.reserved)
 		s.next, s.last, s.reserved = n, n, 0
 	}
-	s.start()
-	defer s.stop()
-	return s.ServerStream.SendMsg(m)
+	return err
 }
+
+// cachedSize reads the size protobuf-go cached in a message when grpc-go's
+// codec sized it to marshal it: sizing it again would walk the whole
+// message, about 2.3 µs for a 1 KiB record, 73 µs for a 64 KiB one. A
+// codec that does not fill that cache (vtprotobuf's) gets the walk.
+var cachedSize = proto.MarshalOptions{UseCachedSize: true}
 
 // guardStreams is the stream interceptor installing a streamGuard. A
 // stream's first message is expected to weigh maxSend, the most it can, and
