@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
+
+	"restvsgrpc/internal/sendbudget"
 )
 
 // connCreds wraps the server's transport credentials (insecure ones when
@@ -20,7 +22,7 @@ import (
 // whose client withholds flow-control window.
 type connCreds struct {
 	credentials.TransportCredentials
-	budget *sendBudget // nil: none
+	budget *sendbudget.Budget // nil: none
 }
 
 // connInfo is the AuthInfo of a connection made through connCreds.
@@ -28,7 +30,7 @@ type connInfo struct {
 	credentials.AuthInfo
 	conn  net.Conn
 	once  sync.Once
-	queue *connQueue // nil: no send budget
+	queue *sendbudget.Queue // nil: no send budget
 }
 
 func (c connCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
@@ -38,8 +40,8 @@ func (c connCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo
 	}
 	ci := &connInfo{AuthInfo: info, conn: raw}
 	if c.budget != nil {
-		ci.queue = &connQueue{shares: map[string]int64{}}
-		conn = &countedConn{Conn: conn, b: c.budget, q: ci.queue}
+		ci.queue = sendbudget.NewQueue()
+		conn = c.budget.Conn(conn, ci.queue)
 	}
 	return conn, ci, nil
 }
@@ -76,15 +78,15 @@ func closeConn(ctx context.Context) bool {
 // otherwise be held for as long as the client likes. The timer runs only
 // while a Send is blocked or waits for budget, so a feed paced slower than
 // stall is not cut. It also counts what the stream sends in the server's
-// sendBudget.
+// send budget.
 type streamGuard struct {
 	grpc.ServerStream
 	ctx   context.Context // the stream's, leading to the guard (reserve)
 	stall time.Duration
 	timer *time.Timer // nil: no stall timeout
 
-	b        *sendBudget // nil: no budget
-	q        *connQueue
+	b        *sendbudget.Budget // nil: no budget
+	q        *sendbudget.Queue
 	user     string
 	next     int64 // what the next message is expected to weigh
 	reserved int64 // counted for the next message
@@ -111,7 +113,7 @@ func (s *streamGuard) reserve() error {
 	}
 	s.start()
 	defer s.stop()
-	if err := s.b.reserve(s.ctx, s.q, s.user, s.next, s.start); err != nil {
+	if err := s.b.Reserve(s.ctx, s.q, s.user, s.next, s.start); err != nil {
 		return err
 	}
 	s.reserved = s.next
@@ -135,7 +137,7 @@ func (s *streamGuard) SendMsg(m any) error {
 		if pm, ok := m.(proto.Message); ok {
 			n = int64(cachedSize.Size(pm)) + 5 // the gRPC message prefix
 		}
-		s.b.add(s.q, s.user, n-s.reserved)
+		s.b.Add(s.q, s.user, n-s.reserved)
 		s.next, s.last, s.reserved = n, n, 0
 	}
 	return err
@@ -150,7 +152,7 @@ var cachedSize = proto.MarshalOptions{UseCachedSize: true}
 // guardStreams is the stream interceptor installing a streamGuard. A
 // stream's first message is expected to weigh maxSend, the most it can, and
 // is counted at its real size once built.
-func guardStreams(stall time.Duration, b *sendBudget, maxSend int) grpc.StreamServerInterceptor {
+func guardStreams(stall time.Duration, b *sendbudget.Budget, maxSend int) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx := ss.Context()
 		g := &streamGuard{ServerStream: ss, stall: stall, next: int64(maxSend)}
@@ -162,11 +164,11 @@ func guardStreams(stall time.Duration, b *sendBudget, maxSend int) grpc.StreamSe
 		}
 		if q := queueOf(ctx); b != nil && q != nil {
 			g.b, g.q, g.user = b, q, subjectOf(ctx)
-			defer b.openStream(q)()
+			defer b.OpenStream(q)()
 		}
 		err := handler(srv, g)
 		if g.b != nil {
-			g.b.drop(g.q, g.user, g.dropped())
+			g.b.Drop(g.q, g.user, g.dropped())
 		}
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/sendbudget"
 )
 
 // Limits NewServer sets unless told otherwise.
@@ -58,13 +59,10 @@ const (
 	// DefaultSendBudget bounds the answer bytes one connection, and one
 	// user over all its connections, may have queued for sending: past it,
 	// streams wait (a connection that then writes nothing for the stall
-	// timeout is closed). Without it one connection of streams whose client
-	// grants no flow-control window held about 7 MB of RSS per stream of
-	// 1 MiB records, 256 streams at once. The heap holds about twice the
-	// budget at its peak (the queued bytes, and the proto message of each
-	// stream blocked in Send); 16 MiB is as much as grpc-go's largest
-	// flow-control window, which bounds what a reading client can take.
-	DefaultSendBudget = 16 << 20
+	// timeout is closed). The heap holds about twice the budget at its peak
+	// (the queued bytes, and the proto message of each stream blocked in
+	// Send). It is sendbudget's Default, the REST server's too.
+	DefaultSendBudget = sendbudget.Default
 	// DefaultRecvTimeout bounds how long a unary call's request may take to
 	// arrive after its headers, as the REST server's unary timeout does;
 	// past it the connection is closed.
@@ -179,10 +177,10 @@ func NewServer(svc *core.Service, opts ...Option) *grpc.Server {
 		o(&cfg)
 	}
 	a := authenticator{svc: svc}
-	budget := newSendBudget(cfg.budgetConn, cfg.budgetUser)
+	budget := sendbudget.New(cfg.budgetConn, cfg.budgetUser)
 	unaries := []grpc.UnaryServerInterceptor{recoverUnary, a.unary}
 	if budget != nil {
-		unaries = append(unaries, budget.unary)
+		unaries = append(unaries, countUnary(budget))
 	}
 	streams := []grpc.StreamServerInterceptor{recoverStream, a.stream}
 	if cfg.stall > 0 || budget != nil {

@@ -7,6 +7,7 @@ import (
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/jsonlib"
+	"restvsgrpc/internal/sendbudget"
 	"restvsgrpc/restsvc/restwire"
 
 	"github.com/gin-gonic/gin"
@@ -37,6 +38,7 @@ type handler struct {
 	json     jsonlib.Lib
 	maxBody  int64
 	stall    time.Duration
+	budget   *sendbudget.Budget // nil: none
 	panicLog *log.Logger
 }
 
@@ -48,7 +50,8 @@ func init() {
 // NewHandler returns the REST service over svc: a gin engine in release
 // mode, without request logging, recovering panics into a JSON 500.
 func NewHandler(svc *core.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, json: jsonlib.Std, maxBody: restwire.DefaultMaxBodyBytes, stall: DefaultStallTimeout}
+	h := &handler{svc: svc, json: jsonlib.Std, maxBody: restwire.DefaultMaxBodyBytes, stall: DefaultStallTimeout,
+		budget: sendbudget.New(DefaultSendBudget, DefaultSendBudget)}
 	for _, o := range opts {
 		o(h)
 	}

@@ -115,6 +115,8 @@ func NewServer(h http.Handler, opts ...ServerOption) *http.Server {
 			MaxDecoderHeaderTableSize: 4 << 10,
 		},
 	}
+	// Each connection's queue in the handler's send budget.
+	srv.ConnContext = func(ctx context.Context, _ net.Conn) context.Context { return withQueue(ctx) }
 	if cfg.base != nil {
 		base := cfg.base
 		srv.BaseContext = func(net.Listener) context.Context { return base }

@@ -1,6 +1,7 @@
 package restsvc
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -32,6 +33,7 @@ func (h *handler) listTransactions(c *gin.Context) {
 		return
 	}
 	s := newStream(c, h.stall, req.Interval)
+	s.budget = h.feedBudgetOf(c)
 	err = h.svc.ListTransactions(c.Request.Context(), req, s.send)
 	switch {
 	case err == nil:
@@ -45,12 +47,14 @@ func (h *handler) listTransactions(c *gin.Context) {
 
 // stream writes one feed. It is used by one goroutine.
 type stream struct {
+	ctx      context.Context
 	w        gin.ResponseWriter
 	feed     restwire.Feed
 	enc      *restwire.FeedEncoder
 	started  bool
-	deadline *progress // of each write
-	paced    bool      // records come slower than the deadline moves
+	deadline *progress   // of each write
+	paced    bool        // records come slower than the deadline moves
+	budget   *feedBudget // nil: none
 }
 
 // newStream starts a feed's stream. A feed may run longer than the
@@ -60,7 +64,7 @@ type stream struct {
 func newStream(c *gin.Context, stall, interval time.Duration) *stream {
 	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Time{})
 	f := restwire.FeedOf(c.Request.Header.Get("Accept"))
-	return &stream{w: c.Writer, feed: f, enc: restwire.NewFeedEncoder(f), deadline: writeProgress(c, stall), paced: interval >= stall/4}
+	return &stream{ctx: c.Request.Context(), w: c.Writer, feed: f, enc: restwire.NewFeedEncoder(f), deadline: writeProgress(c, stall), paced: interval >= stall/4}
 }
 
 func (s *stream) start() {
@@ -78,13 +82,24 @@ func (s *stream) start() {
 }
 
 // send writes one record and flushes it.
+// A feed waiting for send budget is under the write deadline too: it is
+// cut when no bytes drain anywhere for the stall timeout.
 func (s *stream) send(t *core.Transaction) error {
 	s.start()
+	s.deadline.touch()
+	if s.budget != nil {
+		if err := s.budget.reserve(s.ctx, s.enc.Release, s.deadline.touch); err != nil {
+			return err
+		}
+		defer s.budget.written()
+	}
 	b, err := s.enc.Record(t)
 	if err != nil {
 		return err
 	}
-	s.deadline.touch()
+	if s.budget != nil {
+		s.budget.encoded(int64(len(b)))
+	}
 	if _, err := s.w.Write(b); err != nil {
 		return err
 	}

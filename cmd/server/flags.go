@@ -96,11 +96,11 @@ headers of -max-header-bytes (decoded), -max-streams per HTTP/2 connection,
 a unary REST request read and answered within -unary-timeout, any stream cut
 after -stall-timeout without progress, gRPC handshakes within
 -grpc-handshake-timeout, idle gRPC connections closed after -grpc-max-idle
-and every gRPC connection after -grpc-max-age (+ -grpc-max-age-grace); gRPC
-answers queued for sending within -grpc-send-budget per connection and
--grpc-send-budget-user per user (past them streams wait, and a connection
-that writes nothing meanwhile is cut at -stall-timeout); a gRPC unary request
-received within -grpc-recv-timeout of its headers.
+and every gRPC connection after -grpc-max-age (+ -grpc-max-age-grace);
+streamed answers queued for sending within -send-budget per connection and
+-send-budget-user per user, on both servers (past them streams wait, and one
+that makes no progress meanwhile is cut at -stall-timeout); a gRPC unary
+request received within -grpc-recv-timeout of its headers.
 
 Flags:
 `
@@ -149,8 +149,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.DurationVar(&l.idle, "grpc-max-idle", grpcsvc.DefaultMaxConnectionIdle, "gRPC: close a connection that carries no call this long (REST closes idle keep-alive connections after 120s)")
 	fs.DurationVar(&l.maxAge, "grpc-max-age", grpcsvc.DefaultMaxConnectionAge, "gRPC: send GOAWAY to a connection this old (±10% jitter), so that no connection lives forever (0: never)")
 	fs.DurationVar(&l.ageGrace, "grpc-max-age-grace", grpcsvc.DefaultMaxConnectionAgeGrace, "gRPC: after GOAWAY for age, how long calls in flight may run before the connection is closed (0: forever)")
-	fs.Int64Var(&l.budgetConn, "grpc-send-budget", grpcsvc.DefaultSendBudget, "gRPC: most answer `bytes` one connection may have queued for sending; past it its streams wait (0: no limit)")
-	fs.Int64Var(&l.budgetUser, "grpc-send-budget-user", grpcsvc.DefaultSendBudget, "gRPC: most answer `bytes` one user may have queued for sending over all its connections (0: no limit)")
+	fs.Int64Var(&l.budgetConn, "send-budget", grpcsvc.DefaultSendBudget, "most answer `bytes` one connection may have queued for sending (gRPC: messages; REST: feed records encoded and not yet written), on each server; past it its streams wait (0: no limit)")
+	fs.Int64Var(&l.budgetUser, "send-budget-user", grpcsvc.DefaultSendBudget, "most answer `bytes` one user may have queued for sending over all its connections, on each server (0: no limit)")
 	fs.DurationVar(&l.recvTimeout, "grpc-recv-timeout", grpcsvc.DefaultRecvTimeout, "gRPC: time a unary call's request may take to arrive after its headers; past it the connection is closed (0: none)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads, calls begun per server) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
@@ -209,7 +209,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	case l.unaryTimeout < 0 || l.maxAge < 0 || l.ageGrace < 0:
 		return cfg, cli.Usagef("-unary-timeout, -grpc-max-age and -grpc-max-age-grace must not be negative")
 	case l.budgetConn < 0 || l.budgetUser < 0 || l.recvTimeout < 0:
-		return cfg, cli.Usagef("-grpc-send-budget, -grpc-send-budget-user and -grpc-recv-timeout must not be negative")
+		return cfg, cli.Usagef("-send-budget, -send-budget-user and -grpc-recv-timeout must not be negative")
 	}
 	return cfg, nil
 }

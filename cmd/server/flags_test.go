@@ -31,7 +31,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "header limit too small", args: []string{"-max-header-bytes", "4095"}, want: "-max-header-bytes 4095"},
 		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
 		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
-		{name: "negative send budget", args: []string{"-grpc-send-budget", "-1"}, want: "-grpc-send-budget"},
+		{name: "negative send budget", args: []string{"-send-budget", "-1"}, want: "-send-budget"},
 		{name: "negative recv timeout", args: []string{"-grpc-recv-timeout", "-1s"}, want: "-grpc-recv-timeout"},
 		{name: "negative unary timeout", args: []string{"-unary-timeout", "-1s"}, want: "-unary-timeout"},
 		{name: "negative login queue", args: []string{"-login-queue", "-1"}, want: "-login-queue"},

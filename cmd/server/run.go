@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	)
 	defer cutREST()
 	if restLis != nil {
-		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc, restsvc.WithStallTimeout(cfg.limits.stallTimeout), restsvc.WithJSON(cfg.restJSON))), cfg, cert)
+		hs = newRESTServer(base, calls.countREST(restsvc.NewHandler(svc, restsvc.WithStallTimeout(cfg.limits.stallTimeout), restsvc.WithSendBudget(cfg.limits.budgetConn, cfg.limits.budgetUser), restsvc.WithJSON(cfg.restJSON))), cfg, cert)
 		scheme, proto := "http", "HTTP/1.1"
 		switch {
 		case cfg.tls && cfg.h2:

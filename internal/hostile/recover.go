@@ -89,12 +89,22 @@ func WatchHeap(interval time.Duration) (stop func() int64) {
 
 // InStacks reports whether any goroutine's stack names fn (such as
 // "core.(*Service).ListTransactions"): whether a handler is still running.
-func InStacks(fn string) bool {
+func InStacks(fn string) bool { return CountStacks(fn) > 0 }
+
+// CountStacks returns how many goroutines' stacks name fn: how many
+// handlers are at a given point (waiting for send budget, say).
+func CountStacks(fn string) int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return strings.Contains(string(buf[:n]), fn)
+			count := 0
+			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+				if strings.Contains(g, fn) {
+					count++
+				}
+			}
+			return count
 		}
 		buf = make([]byte, 2*len(buf))
 	}

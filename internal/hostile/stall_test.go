@@ -37,7 +37,7 @@ func TestStalledStreams(t *testing.T) {
 			grpcsvc.WithSendBudget(budget, budget),
 		},
 		rest:    []restsvc.ServerOption{restsvc.WithMaxConcurrentStreams(maxStreams)},
-		handler: []restsvc.Option{restsvc.WithStallTimeout(stall)},
+		handler: []restsvc.Option{restsvc.WithStallTimeout(stall), restsvc.WithSendBudget(budget, budget)},
 	})
 	auth := hpack.HeaderField{Name: "authorization", Value: "Bearer " + tg.token}
 	msg, _ := proto.Marshal(&transactionv1.ListTransactionsRequest{AccountId: core.AccountID(1), Payload: string(core.Payload1MiB), Limit: 400})
@@ -54,7 +54,7 @@ func TestStalledStreams(t *testing.T) {
 			}
 			return c.Data(id, hostile.GRPCMessage(msg), true)
 		}},
-		{"rest-h2c", tg.rest, int64(maxStreams)*12<<20 + 16<<20, func(c *hostile.H2) error {
+		{"rest-h2c", tg.rest, 2*budget + 8<<20, func(c *hostile.H2) error {
 			_, err := c.Open(c.Block(hostile.HTTPRequest("GET", tg.rest, "/v1/transactions?account=acct-0001&payload=1MiB&limit=400", auth)...), true)
 			return err
 		}},
@@ -139,4 +139,66 @@ func TestStalledStreams(t *testing.T) {
 		}
 		tg.recovered(t, base)
 	})
+}
+
+// TestRESTSendBudget pins the REST twin of gRPC's send budget: feeds over
+// h2c whose client grants no flow-control window each held an encoded
+// record (2.5 MB of JSON for the 1MiB class) blocked in its write, every
+// stream of the connection at once. With a budget of about one record, per
+// connection or per user over two connections, one feed holds a record and
+// the others wait before encoding theirs, holding none. It counts the feeds
+// in each state from the goroutines' stacks, so it asserts no timing.
+func TestRESTSendBudget(t *testing.T) {
+	const budget = 4 << 20 // one record of the 1MiB class fits, two do not
+	open := scale(8, 64)
+	for _, tt := range []struct {
+		name             string
+		perConn, perUser int64
+		conns            int
+	}{
+		{"per connection", budget, 0, 1},
+		{"per user", 0, budget, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := serve(t, limits{handler: []restsvc.Option{restsvc.WithSendBudget(tt.perConn, tt.perUser)}})
+			base := hostile.Measure()
+			auth := hpack.HeaderField{Name: "authorization", Value: "Bearer " + tg.token}
+			var conns []*hostile.H2
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			for i := range tt.conns {
+				c, err := hostile.DialH2(tg.rest, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+				for range open / tt.conns {
+					if _, err := c.Open(c.Block(hostile.HTTPRequest("GET", tg.rest, fmt.Sprintf("/v1/transactions?account=acct-000%d&payload=1MiB&limit=400", i+1), auth)...), true); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var sending, waiting int
+			eventually(t, "every feed to be sending or waiting for budget", func() bool {
+				sending = hostile.CountStacks("restsvc.(*stream).send")
+				waiting = hostile.CountStacks("sendbudget.(*Budget).Reserve")
+				return sending == open && sending-waiting <= 1
+			})
+			t.Logf("%d stalled feeds over %d connection(s): %d hold a record, %d wait for budget holding none", open, tt.conns, sending-waiting, waiting)
+			if sending-waiting > 1 {
+				t.Errorf("%d feeds hold an encoded record, want at most 1 (budget %d bytes, a record about 2.5 MB)", sending-waiting, budget)
+			}
+			if waiting < open-1 {
+				t.Errorf("%d of %d feeds wait for budget, want %d", waiting, open, open-1)
+			}
+			for _, c := range conns {
+				c.Close()
+			}
+			eventually(t, "the feeds' handlers to end", func() bool { return !hostile.InStacks("core.(*Service).ListTransactions") })
+			tg.recovered(t, base)
+		})
+	}
 }

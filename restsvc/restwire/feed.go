@@ -93,6 +93,13 @@ func (e *FeedEncoder) Record(t *core.Transaction) ([]byte, error) {
 	return e.buf.Bytes(), err
 }
 
+// Release drops the encoder's buffers, grown to the largest record so far,
+// for a feed about to wait: a waiting feed then holds no record.
+func (e *FeedEncoder) Release() {
+	e.buf = bytes.Buffer{}
+	e.out = nil
+}
+
 // ErrorRecord returns the framed last record of a feed that failed with
 // err after it started, valid until the next call. A protobuf feed has
 // none: its error goes in the trailers (SetErrorTrailer), and ErrorRecord
