@@ -68,7 +68,8 @@ func (h *handler) feedBudgetOf(c *gin.Context) *feedBudget {
 }
 
 // reserve waits until the next record fits; release is called first if
-// it has to wait, and progress whenever bytes drain meanwhile.
+// it has to wait, and progress whenever the connection or the user had
+// bytes written meanwhile.
 func (f *feedBudget) reserve(ctx context.Context, release, progress func()) error {
 	if !f.b.TryReserve(f.q, f.user, f.next) {
 		release()
@@ -86,8 +87,12 @@ func (f *feedBudget) encoded(n int64) {
 	f.reserved, f.next = n, n
 }
 
-// written uncounts the record: the connection has it, or never will.
-func (f *feedBudget) written() {
-	f.b.Add(f.q, f.user, -f.reserved)
+// written uncounts the record: the connection has it (ok), or never will.
+func (f *feedBudget) written(ok bool) {
+	if ok {
+		f.b.Sent(f.q, f.user, f.reserved)
+	} else {
+		f.b.Add(f.q, f.user, -f.reserved)
+	}
 	f.reserved = 0
 }

@@ -83,15 +83,16 @@ func (s *stream) start() {
 
 // send writes one record and flushes it.
 // A feed waiting for send budget is under the write deadline too: it is
-// cut when no bytes drain anywhere for the stall timeout.
-func (s *stream) send(t *core.Transaction) error {
+// cut when neither its connection nor its user had bytes written for the
+// stall timeout.
+func (s *stream) send(t *core.Transaction) (err error) {
 	s.start()
 	s.deadline.touch()
 	if s.budget != nil {
 		if err := s.budget.reserve(s.ctx, s.enc.Release, s.deadline.touch); err != nil {
 			return err
 		}
-		defer s.budget.written()
+		defer func() { s.budget.written(err == nil) }()
 	}
 	b, err := s.enc.Record(t)
 	if err != nil {

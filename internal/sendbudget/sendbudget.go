@@ -31,13 +31,15 @@ type Budget struct {
 
 	mu      sync.Mutex
 	users   map[string]int64 // queued bytes per user, across connections
-	changed chan struct{}    // closed when bytes drain; nil: nobody waits
+	sent    map[string]int64 // bytes written per user with bytes queued
+	changed chan struct{}    // closed when bytes are uncounted; nil: nobody waits
 }
 
 // Queue is what one connection has queued, and for which users, and how
 // many streams it carries.
 type Queue struct {
 	queued  int64
+	sent    int64 // bytes written, ever
 	shares  map[string]int64
 	streams int
 }
@@ -48,7 +50,7 @@ func New(perConn, perUser int64) *Budget {
 	if perConn <= 0 && perUser <= 0 {
 		return nil
 	}
-	return &Budget{perConn: perConn, perUser: perUser, users: map[string]int64{}}
+	return &Budget{perConn: perConn, perUser: perUser, users: map[string]int64{}, sent: map[string]int64{}}
 }
 
 // NewQueue returns the queue of a new connection.
@@ -62,10 +64,13 @@ func (b *Budget) fits(q *Queue, user string, n int64) bool {
 
 // Reserve waits until n more bytes fit the budgets of q and user (or
 // nothing of theirs is queued, so that a message larger than a budget
-// still goes alone) and counts them. It calls progress whenever bytes
-// drained anywhere while it waited, so that a caller's stall timer can
-// tell waiting on a slow server from waiting on a stalled client.
+// still goes alone) and counts them. It calls progress whenever q or user
+// had bytes written while it waited (Drain, Sent), so that a caller's stall
+// timer can tell waiting on a reading client from waiting on a stalled
+// one: bytes written elsewhere in the server, or uncounted because a
+// stalled stream was cut, do not keep a stalled client's streams.
 func (b *Budget) Reserve(ctx context.Context, q *Queue, user string, n int64, progress func()) error {
+	lastConn, lastUser := int64(-1), int64(-1) // bytes sent when last seen
 	for {
 		b.mu.Lock()
 		if b.fits(q, user, n) {
@@ -73,14 +78,18 @@ func (b *Budget) Reserve(ctx context.Context, q *Queue, user string, n int64, pr
 			b.mu.Unlock()
 			return nil
 		}
+		sent := lastConn >= 0 && (q.sent > lastConn || b.sent[user] > lastUser)
+		lastConn, lastUser = q.sent, b.sent[user]
 		if b.changed == nil {
 			b.changed = make(chan struct{})
 		}
 		ch := b.changed
 		b.mu.Unlock()
+		if sent {
+			progress()
+		}
 		select {
 		case <-ch:
-			progress()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -101,7 +110,7 @@ func (b *Budget) TryReserve(q *Queue, user string, n int64) bool {
 
 // Add counts n bytes (uncounts them when n is negative) without waiting:
 // a correction of a reservation, an answer that must go anyway, or bytes
-// the sender knows have left.
+// that will never be written.
 func (b *Budget) Add(q *Queue, user string, n int64) {
 	b.mu.Lock()
 	b.addLocked(q, user, n)
@@ -116,6 +125,7 @@ func (b *Budget) addLocked(q *Queue, user string, n int64) {
 		delete(q.shares, user)
 		if b.users[user] == 0 {
 			delete(b.users, user)
+			delete(b.sent, user)
 		}
 	}
 	if n < 0 {
@@ -131,7 +141,7 @@ func (b *Budget) Drop(q *Queue, user string, n int64) {
 	defer b.mu.Unlock()
 	d := min(n, q.shares[user])
 	b.addLocked(q, user, -d)
-	b.drainLocked(q, n-d)
+	b.drainLocked(q, n-d, false)
 }
 
 // Drain uncounts n bytes the connection wrote (users' shares in no
@@ -139,16 +149,35 @@ func (b *Budget) Drop(q *Queue, user string, n int64) {
 func (b *Budget) Drain(q *Queue, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.drainLocked(q, n)
+	b.drainLocked(q, n, true)
 }
 
-func (b *Budget) drainLocked(q *Queue, n int64) {
+// Sent uncounts n bytes of user's that q's connection has taken.
+func (b *Budget) Sent(q *Queue, user string, n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n = min(n, q.shares[user])
+	b.sentLocked(q, user, n)
+	b.addLocked(q, user, -n)
+}
+
+func (b *Budget) sentLocked(q *Queue, user string, n int64) {
+	q.sent += n
+	if b.users[user] > 0 {
+		b.sent[user] += n
+	}
+}
+
+func (b *Budget) drainLocked(q *Queue, n int64, sent bool) {
 	for user, s := range q.shares {
 		if n <= 0 {
 			break
 		}
 		d := min(s, n)
 		n -= d
+		if sent {
+			b.sentLocked(q, user, d)
+		}
 		b.addLocked(q, user, -d)
 	}
 }
@@ -188,7 +217,7 @@ func (b *Budget) OpenStream(q *Queue) (closed func()) {
 }
 
 // Conn returns conn counting its writes against q: what it writes drains
-// q, and closing it drains all of q.
+// q (Drain), and closing it uncounts all of q.
 func (b *Budget) Conn(conn net.Conn, q *Queue) net.Conn {
 	return &countedConn{Conn: conn, b: b, q: q}
 }
@@ -207,6 +236,10 @@ func (c *countedConn) Write(p []byte) (int, error) {
 }
 
 func (c *countedConn) Close() error {
-	c.once.Do(func() { c.b.Drain(c.q, math.MaxInt64) })
+	c.once.Do(func() {
+		c.b.mu.Lock()
+		c.b.drainLocked(c.q, math.MaxInt64, false) // never to be written
+		c.b.mu.Unlock()
+	})
 	return c.Conn.Close()
 }
