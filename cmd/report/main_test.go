@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"restvsgrpc/internal/cli"
+	"restvsgrpc/internal/variant"
 )
 
 // TestMain lets the test binary play the server and the load driver.
@@ -46,12 +48,14 @@ func TestMain(m *testing.M) {
 	fs.String("login-user-burst", "", "")
 	fs.String("login-addr-burst", "", "")
 	fs.String("bcrypt-cost", "", "")
+	restJSON := fs.String("rest-json", "encoding/json", "")
+	grpcCodec := fs.String("grpc-codec", "proto", "")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
 	if starts := os.Getenv("REPORT_FAKE_STARTS"); starts != "" {
 		f, _ := os.OpenFile(starts, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		fmt.Fprintln(f, os.Getpid())
+		fmt.Fprintln(f, os.Getpid(), *restJSON, *grpcCodec)
 		f.Close()
 	}
 	sig := make(chan os.Signal, 1)
@@ -365,7 +369,9 @@ func fakeLoadgen(args []string) {
 	variant := fs.String("variant", "", "")
 	jsonPath := fs.String("json", "", "")
 	conc := fs.Int("c", 0, "")
-	for _, f := range []string{"target", "rpc", "payload", "user", "duration", "warmup", "server-pid", "max-steal", "retries", "rate", "rate-tolerance"} {
+	check := fs.String("check", "", "")
+	target := fs.String("target", "", "")
+	for _, f := range []string{"rpc", "payload", "user", "duration", "warmup", "server-pid", "max-steal", "retries", "rate", "rate-tolerance"} {
 		fs.String(f, "", "")
 	}
 	fs.Bool("bench", false, "")
@@ -378,12 +384,16 @@ func fakeLoadgen(args []string) {
 		os.Exit(1)
 	}
 	proto := "HTTP/1.1"
-	if *variant == "grpc" {
+	if *target == "127.0.0.1:2" { // the fake server's gRPC address
 		proto = "HTTP/2"
 	}
 	os.WriteFile(*jsonPath, []byte(`{"protocol":"`+proto+`","discarded_windows":1,"steal_flagged":false}`), 0o644)
 	fmt.Println("a human summary line: 1000 calls")
-	fmt.Printf("BenchmarkLoad/rpc=GetTransaction/variant=%s/payload=100B/conc=%d/mode=closed-1\t1000\t1000 req/s\t0.01 steal-cpu\n", *variant, *conc)
+	name := fmt.Sprintf("BenchmarkLoad/rpc=GetTransaction/variant=%s/payload=100B/conc=%d/mode=closed", *variant, *conc)
+	if *check != "" {
+		name += "/check=" + *check
+	}
+	fmt.Printf("%s-1\t1000\t1000 req/s\t0.01 steal-cpu\n", name)
 	os.Exit(0)
 }
 
@@ -412,16 +422,7 @@ func TestRunLoad(t *testing.T) {
 	if err := r.runLoad(context.Background(), raw, dir); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "proto:") || strings.HasPrefix(l, "slice:") {
-			got = append(got, l)
-		}
-	}
+	got := rawLines(t, raw, "Benchmark", "proto:", "slice:")
 	want := []string{
 		"slice: GetTransaction-100B-c4-closed-w0s-0",
 		"proto: HTTP/1.1",
@@ -459,17 +460,97 @@ func TestRunLoadFreshServerPerSlice(t *testing.T) {
 		works:    []time.Duration{0},
 		windows:  3,
 	}
-	r := &runner{
-		o: options{profile: p, out: dir}, tmp: dir, pin: pinning{cpus: 1}, stderr: io.Discard,
-		prov: &provenance{}, bins: map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
-	}
-	r.prog = newProgress(io.Discard, 6, time.Minute, time.Now)
+	r := fakeRunner(p, dir)
 	if err := r.runLoad(context.Background(), filepath.Join(dir, "load.txt"), dir); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(starts)
 	if n := strings.Count(string(b), "\n"); err != nil || n != 3 {
 		t.Errorf("%d servers started (%v), want 3: one per slice", n, err)
+	}
+}
+
+// fakeRunner is a runner whose server and load driver are this test
+// binary (TestMain), on one CPU.
+func fakeRunner(p *profile, dir string) *runner {
+	r := &runner{
+		o: options{profile: p, out: dir}, tmp: dir, pin: pinning{cpus: 1}, stderr: io.Discard,
+		prov: &provenance{}, bins: map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
+	}
+	r.prog = newProgress(io.Discard, 10, time.Minute, time.Now)
+	return r
+}
+
+// rawLines returns the lines of a raw file that start with one of prefixes.
+func rawLines(t *testing.T, path string, prefixes ...string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// The Codecs windows run into their own raw file, marked as their section,
+// in both client modes; each variant's windows of a slice run on a server
+// started with that variant's flags, one server at a time.
+func TestRunCodecs(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	dir := t.TempDir()
+	starts := filepath.Join(dir, "starts")
+	t.Setenv("REPORT_FAKE_STARTS", starts)
+	p := &profile{
+		variants:  []string{"rest", "grpc"},
+		works:     []time.Duration{0},
+		codecs:    []loadCase{{"GetTransaction", "64KiB", 64}},
+		codecWins: 1,
+	}
+	r := fakeRunner(p, dir)
+	raw := filepath.Join(dir, "codecs.txt")
+	if err := r.runCodecs(context.Background(), raw, dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, f, _ := strings.Cut(l, " ")
+		flags = append(flags, f)
+	}
+	// rest-sonic, rest-go_json, rest, grpc, grpc-vt: rest and grpc share
+	// a server, the others need their own; in each client mode.
+	server := []string{"sonic proto", "go_json proto", "encoding/json proto", "encoding/json vt"}
+	if diff := cmp.Diff(append(slices.Clone(server), server...), flags); diff != "" {
+		t.Errorf("servers started with (-want +got):\n%s", diff)
+	}
+	var got []string
+	for _, l := range rawLines(t, raw, "Benchmark", "proto:", "section:") {
+		name, _, _ := strings.Cut(l, "\t")
+		got = append(got, name)
+	}
+	want := []string{"section: codecs"}
+	for _, check := range []string{"bytes", "decode"} {
+		for _, v := range variant.Libraries {
+			proto := "proto: HTTP/1.1"
+			if variant.IsGRPC(v) {
+				proto = "proto: HTTP/2"
+			}
+			want = append(want, proto, "BenchmarkLoad/rpc=GetTransaction/variant="+v+"/payload=100B/conc=64/mode=closed/check="+check+"/work=0s-1")
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("raw codecs file (-want +got):\n%s", diff)
 	}
 }
 
@@ -484,11 +565,7 @@ func TestRunLoadCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := &runner{
-		o: options{profile: p, out: dir}, tmp: dir, pin: pinning{cpus: 1}, stderr: io.Discard,
-		prov: &provenance{}, bins: map[string]string{"server": os.Args[0], "loadgen": os.Args[0]},
-	}
-	r.prog = newProgress(io.Discard, 3, time.Minute, time.Now)
+	r := fakeRunner(p, dir)
 	if err := r.runLoad(ctx, filepath.Join(dir, "load.txt"), dir); !errors.Is(err, context.Canceled) {
 		t.Errorf("runLoad with a canceled context: %v, want context.Canceled", err)
 	}
@@ -509,6 +586,8 @@ func TestLoadgenArgs(t *testing.T) {
 		{"grpc open loop allows errors", window{variant: "grpc", c: loadCase{"GetTransaction", "100B", 64}, rate: 8000},
 			append(append([]string{"-target", "127.0.0.1:9090", "-variant", "grpc", "-rpc", "GetTransaction", "-payload", "100B"}, common...),
 				"-rate", "8000", "-rate-tolerance", "0.99", "-allow-errors", "-c", "64")},
+		{"grpc-vt in decode mode goes to the gRPC address", window{variant: "grpc-vt", c: loadCase{"GetTransaction", "64KiB", 64}, check: "decode"},
+			append(append([]string{"-target", "127.0.0.1:9090", "-variant", "grpc-vt", "-rpc", "GetTransaction", "-payload", "64KiB"}, common...), "-check", "decode", "-c", "64")},
 		{"rest-sse is rest with -sse", window{variant: "rest-sse", c: loadCase{"ListTransactions", "1KiB", 1}},
 			append(append([]string{"-target", "127.0.0.1:8080", "-variant", "rest", "-rpc", "ListTransactions", "-payload", "1KiB"}, common...), "-sse", "-c", "1")},
 	}

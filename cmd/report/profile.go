@@ -29,9 +29,15 @@ type profile struct {
 	streams   []loadCase
 	works     []time.Duration // server work levels; the first is the base
 	workCases []loadCase      // closed-loop cases run at the other work levels
-	windows   int             // repetitions of each closed-loop case
-	openWins  int             // repetitions of each open-loop rate
-	duration  time.Duration   // measured part of a window
+	// codecs are the closed-loop cases of the Codecs section, run for
+	// every variant of variant.Libraries in both client modes (bytes for
+	// the server's CPU, decode for the client's) at the base work,
+	// codecWins times each.
+	codecs    []loadCase
+	codecWins int
+	windows   int           // repetitions of each closed-loop case
+	openWins  int           // repetitions of each open-loop rate
+	duration  time.Duration // measured part of a window
 	warmup    time.Duration
 	maxSteal  float64
 	retries   int
@@ -60,6 +66,8 @@ var profiles = map[string]*profile{
 		streams:      []loadCase{{"ListTransactions", "1KiB", 1}, {"Upload", "1KiB", 1}, {"Chat", "100B", 1}},
 		works:        []time.Duration{0, 100 * time.Microsecond},
 		workCases:    []loadCase{{"GetTransaction", "100B", 8}},
+		codecs:       []loadCase{{"GetTransaction", "1KiB", 8}},
+		codecWins:    1,
 		windows:      2,
 		openWins:     1,
 		duration:     300 * time.Millisecond,
@@ -119,6 +127,9 @@ var profiles = map[string]*profile{
 		streams:   cross([]string{"ListTransactions", "Upload", "Chat"}, []string{"1KiB", "64KiB"}, []int{1}),
 		works:     []time.Duration{0, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
 		workCases: []loadCase{{"GetTransaction", "1KiB", 64}},
+		// No stream: a feed's windows would cost four more minutes.
+		codecs:    []loadCase{{"GetTransaction", "1KiB", 64}, {"GetTransaction", "64KiB", 64}},
+		codecWins: 6,
 		windows:   8,
 		openWins:  3,
 		duration:  1500 * time.Millisecond,
@@ -157,23 +168,26 @@ type window struct {
 	c       loadCase
 	rate    int           // 0: closed loop
 	work    time.Duration // server work per call
-	rep     int
+	// check is the client mode (bytes or decode); "" leaves the load
+	// driver's default, bytes.
+	check string
+	rep   int
 }
 
 func (w window) name() string {
-	mode := "closed"
-	if w.rate > 0 {
-		mode = fmt.Sprintf("open-%d", w.rate)
-	}
-	return fmt.Sprintf("%s-%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.variant, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
+	return fmt.Sprintf("%s-%s-%s", w.c.rpc, w.variant, strings.TrimPrefix(w.slice(), w.c.rpc+"-"))
 }
 
 // slice names the slice of w: the windows of every variant at one case,
-// rate, server work and repetition, which run back to back and pair up.
+// rate, server work, client mode and repetition, which run back to back
+// and pair up.
 func (w window) slice() string {
 	mode := "closed"
 	if w.rate > 0 {
 		mode = fmt.Sprintf("open-%d", w.rate)
+	}
+	if w.check != "" {
+		mode += "-" + w.check
 	}
 	return fmt.Sprintf("%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
 }
@@ -231,24 +245,57 @@ func (p *profile) plan(work time.Duration) []window {
 	return out
 }
 
+// codecPlan returns the windows of the Codecs section in run order: for
+// each case and repetition, every library variant back to back in bytes
+// mode, then in decode mode.
+func (p *profile) codecPlan() []window {
+	var out []window
+	for _, c := range p.codecs {
+		for rep := range p.codecWins {
+			for _, check := range []string{"bytes", "decode"} {
+				for _, v := range interleave(variant.Libraries, rep) {
+					out = append(out, window{variant: v, c: c, work: p.works[0], check: check, rep: rep})
+				}
+			}
+		}
+	}
+	return out
+}
+
 // windowCost estimates the wall time of one window.
 func (p *profile) windowCost() time.Duration {
 	return p.duration + p.warmup + 350*time.Millisecond // start, login, exit
 }
 
-// sliceCost estimates starting and stopping the server of one slice (its
-// password is hashed at bcrypt's least cost).
-const sliceCost = 200 * time.Millisecond
+// serverCost estimates starting and stopping one server (its password is
+// hashed at bcrypt's least cost).
+const serverCost = 200 * time.Millisecond
+
+// loadCost is the expected wall time of the windows ws, servers included.
+func (p *profile) loadCost(ws []window) time.Duration {
+	return time.Duration(len(ws))*p.windowCost() + time.Duration(len(serverRuns(ws)))*serverCost
+}
+
+// loadPlans returns every load-driver plan of the profile: one per level
+// of server work, then the Codecs section's.
+func (p *profile) loadPlans() [][]window {
+	var out [][]window
+	for _, w := range p.works {
+		out = append(out, p.plan(w))
+	}
+	if len(p.codecs) > 0 {
+		out = append(out, p.codecPlan())
+	}
+	return out
+}
 
 // estimate is the profile's expected wall time, builds excluded.
 func (p *profile) estimate(benchCost time.Duration) time.Duration {
-	n, sl := 0, 0
-	for _, w := range p.works {
-		ws := p.plan(w)
-		n += len(ws)
-		sl += len(slicesOf(ws))
+	total := benchCost
+	for _, ws := range p.loadPlans() {
+		total += p.loadCost(ws)
 	}
-	return time.Duration(n)*p.windowCost() + time.Duration(sl)*sliceCost + benchCost
+	return total
 }
 
 // durationName writes d as the benchmarks name it: "100us", "1ms", "0s".

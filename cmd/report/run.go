@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"restvsgrpc/internal/report"
+	"restvsgrpc/internal/variant"
 )
 
 // run is the whole command: flags, measurements, report.
@@ -98,6 +100,10 @@ func (r *runner) printPlan() {
 		ws := p.plan(w)
 		fmt.Fprintf(r.stdout, "server work %v: %d load-driver windows in %d slices, each slice on a fresh server\n", w, len(ws), len(slicesOf(ws)))
 	}
+	if ws := p.codecPlan(); len(ws) > 0 {
+		fmt.Fprintf(r.stdout, "codecs (%s, bytes and decode modes): %d load-driver windows in %d slices on %d fresh servers, one per set of server flags in each slice\n",
+			strings.Join(variant.Libraries, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
+	}
 	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
 }
 
@@ -133,10 +139,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 		planned += r.benchCost()
 	}
 	if r.haveLoadgen {
-		for _, w := range p.works {
-			ws := p.plan(w)
+		for _, ws := range p.loadPlans() {
 			steps += len(ws)
-			planned += time.Duration(len(ws))*p.windowCost() + time.Duration(len(slicesOf(ws)))*sliceCost
+			planned += p.loadCost(ws)
 		}
 	}
 	r.prog = newProgress(r.stderr, steps, planned, time.Now)
@@ -156,6 +161,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	}
 	if r.haveLoadgen {
 		if err := r.runLoad(ctx, filepath.Join(rawDir, "load.txt"), jsonDir); err != nil {
+			return err
+		}
+		if err := r.runCodecs(ctx, filepath.Join(rawDir, "codecs.txt"), jsonDir); err != nil {
 			return err
 		}
 	} else {
@@ -270,21 +278,45 @@ func (r *runner) runBench(ctx context.Context, path string) error {
 
 func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 	p := r.o.profile
+	var ws []window
+	for _, work := range p.works {
+		ws = append(ws, p.plan(work)...)
+	}
+	return r.runPlan(ctx, path, jsonDir, ws, r.loadProvenance())
+}
+
+// runCodecs runs the Codecs section's windows into their own raw file,
+// whose "section: codecs" line keeps them out of the other sections; a
+// profile without codec cases writes no file.
+func (r *runner) runCodecs(ctx context.Context, path, jsonDir string) error {
+	ws := r.o.profile.codecPlan()
+	if len(ws) == 0 {
+		return nil
+	}
+	prov := r.loadProvenance().with("section", "codecs").
+		with("servers", "each variant's windows of a slice ran on a server started with that variant's flags (-rest-json, -grpc-codec)")
+	return r.runPlan(ctx, path, jsonDir, ws, prov)
+}
+
+func (r *runner) loadProvenance() *provenance {
+	p := r.o.profile
+	return r.prov.with("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries)).
+		with("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the slice: and proto: lines come from cmd/report and each run's loadgen JSON; windows of one slice ran back to back on freshly started servers")
+}
+
+// runPlan runs the windows ws, slice by slice, into the raw file at path.
+func (r *runner) runPlan(ctx context.Context, path, jsonDir string, ws []window, prov *provenance) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	prov := r.prov.with("flags", fmt.Sprintf("loadgen -duration %s -warmup %s -max-steal %g -retries %d", p.duration, p.warmup, p.maxSteal, p.retries)).
-		with("added-by-report", "the work= name key, the discarded-windows and steal-flagged units and the slice: and proto: lines come from cmd/report and each run's loadgen JSON; windows of one slice ran back to back on one freshly started server")
 	if err := prov.write(f); err != nil {
 		return err
 	}
-	for _, work := range p.works {
-		for _, sl := range slicesOf(p.plan(work)) {
-			if err := r.runSlice(ctx, sl, f, jsonDir); err != nil {
-				return err
-			}
+	for _, sl := range slicesOf(ws) {
+		if err := r.runSlice(ctx, sl, f, jsonDir); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -303,20 +335,40 @@ func slicesOf(ws []window) [][]window {
 	return out
 }
 
-// runSlice runs the windows of one slice on a freshly started server, so
+// serverRuns cuts windows into the runs that share one server: the
+// consecutive windows of one slice whose variants need the same server
+// flags (variant.ServerFlags).
+func serverRuns(ws []window) [][]window {
+	var out [][]window
+	for i, w := range ws {
+		if i == 0 || w.slice() != ws[i-1].slice() || !slices.Equal(variant.ServerFlags(w.variant), variant.ServerFlags(ws[i-1].variant)) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], w)
+	}
+	return out
+}
+
+// runSlice runs the windows of one slice on freshly started servers, so
 // that no slice inherits another's connections, heap or caches: a
 // long-lived server after a burst of connections ran measurably slower.
+// Variants that need other server flags get a server of their own, started
+// when their turn comes, so that only one server runs at a time.
 func (r *runner) runSlice(ctx context.Context, ws []window, raw io.Writer, jsonDir string) error {
-	work := ws[0].work
-	srv, err := startServer(ctx, r.bins["server"], r.tmp, r.pin, work)
-	if err != nil {
-		return err
+	for _, run := range serverRuns(ws) {
+		srv, err := startServer(ctx, r.bins["server"], r.tmp, r.pin, run[0].work, variant.ServerFlags(run[0].variant)...)
+		if err != nil {
+			return err
+		}
+		err = r.runWindows(ctx, srv, run, raw, jsonDir)
+		if serr := srv.stop(); err == nil && serr != nil {
+			err = fmt.Errorf("server: %w", serr)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	err = r.runWindows(ctx, srv, ws, raw, jsonDir)
-	if serr := srv.stop(); err == nil && serr != nil {
-		err = fmt.Errorf("server: %w", serr)
-	}
-	return err
+	return nil
 }
 
 func (r *runner) runWindows(ctx context.Context, srv *server, ws []window, raw io.Writer, jsonDir string) error {
@@ -434,12 +486,12 @@ func addNameKey(line, key, value string) string {
 // loadgenArgs is the load driver's command line for one window.
 func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 	target := strings.TrimPrefix(strings.TrimPrefix(srv.rest, "http://"), "https://")
-	if w.variant == "grpc" {
+	if variant.IsGRPC(w.variant) {
 		target = srv.grpc
 	}
-	variant, sse := strings.CutSuffix(w.variant, "-sse")
+	name, sse := strings.CutSuffix(w.variant, "-sse")
 	args := []string{
-		"-target", target, "-variant", variant, "-rpc", w.c.rpc, "-payload", w.c.payload,
+		"-target", target, "-variant", name, "-rpc", w.c.rpc, "-payload", w.c.payload,
 		"-user", srv.user + ":" + srv.pass,
 		"-duration", p.duration.String(), "-warmup", p.warmup.String(),
 		"-server-pid", fmt.Sprint(srv.pid), "-max-steal", fmt.Sprint(p.maxSteal), "-retries", fmt.Sprint(p.retries),
@@ -447,6 +499,9 @@ func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 	}
 	if sse {
 		args = append(args, "-sse")
+	}
+	if w.check != "" {
+		args = append(args, "-check", w.check)
 	}
 	if w.rate > 0 {
 		// The report judges whether a rate was sustained, and past

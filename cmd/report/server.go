@@ -18,9 +18,9 @@ type server struct {
 	pid        int
 }
 
-// startServer starts bin on CPU 0 with GOMAXPROCS=1 and work per call, and
-// waits until it listens.
-func startServer(ctx context.Context, bin, tmp string, pin pinning, work time.Duration) (*server, error) {
+// startServer starts bin on CPU 0 with GOMAXPROCS=1, work per call and
+// the flags of a variant (variant.ServerFlags), and waits until it listens.
+func startServer(ctx context.Context, bin, tmp string, pin pinning, work time.Duration, flags ...string) (*server, error) {
 	pw := make([]byte, 12)
 	if _, err := rand.Read(pw); err != nil {
 		return nil, err
@@ -31,10 +31,12 @@ func startServer(ctx context.Context, bin, tmp string, pin pinning, work time.Du
 	// it, and its hash is cheap (bcrypt's least cost), or each login would
 	// take some 70 ms of the measured server's CPU; login is measured by
 	// BenchmarkValidateUser at the default cost.
-	name, args := pin.wrap(0, bin,
+	args := append([]string{
 		"-rest-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-h2c",
-		"-user", s.user+":"+s.pass, "-work", work.String(),
-		"-login-user-burst", "0", "-login-addr-burst", "0", "-bcrypt-cost", "4")
+		"-user", s.user + ":" + s.pass, "-work", work.String(),
+		"-login-user-burst", "0", "-login-addr-burst", "0", "-bcrypt-cost", "4",
+	}, flags...)
+	name, args := pin.wrap(0, bin, args...)
 	p, err := serverproc.Start(ctx, serverproc.Config{
 		Bin: name, Args: args, Env: []string{"GOMAXPROCS=1"}, Dir: tmp, ReadyTimeout: time.Minute,
 	})

@@ -42,16 +42,18 @@ func build(t *testing.T, raws ...string) *report.Report {
 func TestGoldenReport(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, raw, golden string
+		name   string
+		raws   []string
+		golden string
 	}{
-		{"every section", "fixture.txt", "REPORT.golden.md"},
-		{"codec only: the other sections say they have no data", "sparse.txt", "REPORT.sparse.golden.md"},
-		{"cmd/fleet's files only: balancers, failover, the sweep, the network path", "fleet.txt", "REPORT.fleet.golden.md"},
+		{"every section, the Codecs windows too", []string{"fixture.txt", "codecs.txt"}, "REPORT.golden.md"},
+		{"codec only: the other sections say they have no data", []string{"sparse.txt"}, "REPORT.sparse.golden.md"},
+		{"cmd/fleet's files only: balancers, failover, the sweep, the network path", []string{"fleet.txt"}, "REPORT.fleet.golden.md"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := build(t, tt.raw)
+			r := build(t, tt.raws...)
 			golden := filepath.Join("testdata", tt.golden)
 			if *update {
 				if err := os.WriteFile(golden, r.Markdown, 0o644); err != nil {
@@ -123,8 +125,9 @@ func TestEmptyInput(t *testing.T) {
 // verdict within its limit, no name keys, six rows.
 func TestHeadlineReadable(t *testing.T) {
 	t.Parallel()
-	for _, raw := range []string{"fixture.txt", "sparse.txt", "bound.txt", "fleet.txt"} {
-		r := build(t, raw)
+	for _, raws := range [][]string{{"fixture.txt"}, {"fixture.txt", "codecs.txt"}, {"sparse.txt"}, {"bound.txt"}, {"bound.txt", "codecs.txt"}, {"fleet.txt"}} {
+		raw := strings.Join(raws, "+")
+		r := build(t, raws...)
 		for _, p := range report.HeadlineProblems(r.Table) {
 			t.Errorf("%s: %s", raw, p)
 		}
@@ -175,5 +178,35 @@ func TestThroughputVerdictsUseServerBoundRows(t *testing.T) {
 		if !strings.Contains(string(r.Markdown), want) {
 			t.Errorf("REPORT.md lacks the bound class %q", want)
 		}
+	}
+}
+
+// With the Codecs windows, the Data format and Speed verdicts each end with
+// one sentence on the library's share of the gap, from those windows: the
+// cheapest JSON library against grpc-go at the largest records. Without
+// them nothing is added, and the Codecs section is absent.
+func TestCodecSentences(t *testing.T) {
+	t.Parallel()
+	without, with := build(t, "fixture.txt"), build(t, "fixture.txt", "codecs.txt")
+	for _, tt := range []struct{ row, want string }{
+		// codecs.txt: sonic's server 360 µs against grpc 440 µs and
+		// encoding/json 540 µs; its client 900 µs against 380 µs and 1.7 ms,
+		// each times the slice's drift (1 to 1.3).
+		{"Speed", "With sonic"},
+		{"Data format", "With sonic"},
+	} {
+		got := with.Verdicts[tt.row].String()
+		if !strings.Contains(got, tt.want) || !strings.Contains(got, "of CPU per 64 KiB call") {
+			t.Errorf("%s with the Codecs windows: %q, want the library sentence %q…", tt.row, got, tt.want)
+		}
+		if got := without.Verdicts[tt.row].String(); strings.Contains(got, "grpc-go's") {
+			t.Errorf("%s without the Codecs windows: %q, want no library sentence", tt.row, got)
+		}
+		if with.Verdicts[tt.row].Key() != without.Verdicts[tt.row].Key() {
+			t.Errorf("%s: the Codecs windows changed the verdict %q to %q; they may only add a sentence", tt.row, without.Verdicts[tt.row].Key(), with.Verdicts[tt.row].Key())
+		}
+	}
+	if !strings.Contains(string(with.Markdown), "## Codecs") || strings.Contains(string(without.Markdown), "## Codecs") {
+		t.Error("the Codecs section should appear with its windows only")
 	}
 }

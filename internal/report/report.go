@@ -84,21 +84,28 @@ type builder struct {
 	// fleet are the series of cmd/fleet's raw files, by section; they
 	// feed their own sections, not the single-server ones.
 	fleet map[string][]*Series
-	cfg   config
-	md    strings.Builder
-	rep   *Report
+	// codecs are the Codecs section's windows.
+	codecs []*Series
+	cfg    config
+	md     strings.Builder
+	rep    *Report
 }
 
 // fleetSections are the sections of cmd/fleet's raw files, named by
 // their "section:" provenance line.
 var fleetSections = []string{"balance", "failover", "scale", "netpath"}
 
-// splitFleet returns d without the fleet's series, and those by section.
+// codecsSection names cmd/report's raw file of the Codecs windows.
+const codecsSection = "codecs"
+
+// splitFleet returns d without the series of the raw files that feed
+// sections of their own (cmd/fleet's, the Codecs windows), and those by
+// section.
 func splitFleet(d *Data) (*Data, map[string][]*Series) {
 	rest, fleet := *d, map[string][]*Series{}
 	rest.Series = nil
 	for _, s := range d.Series {
-		if sec := s.Config["section"]; slices.Contains(fleetSections, sec) {
+		if sec := s.Config["section"]; slices.Contains(fleetSections, sec) || sec == codecsSection {
 			fleet[sec] = append(fleet[sec], s)
 			continue
 		}
@@ -126,7 +133,8 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		return nil, errors.New("no benchmark results in the input")
 	}
 	single, fleet := splitFleet(d)
-	b := &builder{d: single, fleet: fleet, cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
+	b := &builder{d: single, fleet: fleet, codecs: fleet[codecsSection], cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
+	delete(fleet, codecsSection)
 
 	// Each analysis writes its section into its own buffer; the table goes first.
 	var sections []string
@@ -137,7 +145,7 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		sections = append(sections, sec)
 		b.rep.Verdicts[r.name] = r.verdict
 	}
-	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop())
+	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop(), b.codecsSection())
 	sections = slices.Insert(sections, len(sections)-2, b.balanced(), b.atScale())
 
 	w := &b.md

@@ -102,6 +102,9 @@ func (b *builder) dataFormat() (row, string) {
 		sec.WriteString("Neither codec benchmarks nor wire byte counts were found, so this row has no data.\n\n")
 		return r, sec.String()
 	}
+	v := r.verdict
+	r.verdict.Sentence = b.withCodecSentence(r.verdict.Sentence,
+		func(limit int) string { return sentenceWithin(v, dims, "better", limit) }, "client-cpu-ns/op")
 	r.measured = strings.Join(parts, "; ")
 	sec.WriteString("Protobuf (playing gRPC) against JSON (playing REST), and grpc against rest on the wire:\n\n")
 	comparisonTable(&sec, all, dims)

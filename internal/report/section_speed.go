@@ -87,7 +87,9 @@ func (b *builder) speed() (row, string) {
 		}
 	}
 	r.verdict = b.cfg.rules.Decide(cs, speedDims)
-	r.verdict.Sentence = Sentence(r.verdict, speedDims, "faster")
+	v := r.verdict
+	r.verdict.Sentence = b.withCodecSentence(Sentence(v, speedDims, "faster"),
+		func(limit int) string { return sentenceWithin(v, speedDims, "faster", limit) }, "server-cpu-ns/op")
 	r.measured = b.speedMeasured(gs, cs)
 	if len(cs) > 0 {
 		sec.WriteString("gRPC against rest at each condition (calls per second where both servers were the bottleneck, else server CPU per call):\n\n")

@@ -75,8 +75,13 @@ func HeadlineProblems(table string) []string {
 // REST is ahead (1.5× the calls per second)". fallback words a gain over
 // mixed units.
 func Sentence(v Verdict, dims []string, fallback string) string {
+	return sentenceWithin(v, dims, fallback, MaxVerdict)
+}
+
+// sentenceWithin is Sentence in at most limit characters where it can be.
+func sentenceWithin(v Verdict, dims []string, fallback string, limit int) string {
 	for _, n := range []int{2, 1, 0} {
-		if s := sentence(v, dims, fallback, max(n, 1), n > 0); len([]rune(s)) <= MaxVerdict {
+		if s := sentence(v, dims, fallback, max(n, 1), n > 0); len([]rune(s)) <= limit {
 			return s
 		}
 		// Fewer conditions named: the verdict's own, and why it is uncertain.

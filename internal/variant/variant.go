@@ -35,6 +35,22 @@ var All = []string{REST, RESTProto, RESTH2C, GRPC}
 // Codecs lists the codec variants, each a twin of rest or grpc.
 var Codecs = []string{RESTSonic, RESTGoJSON, GRPCVT}
 
+// Libraries lists the variants that compare libraries, in run order: rest's
+// codec variants, rest, grpc, then grpc's (rest-sonic, rest-go_json, rest,
+// grpc, grpc-vt). rest and grpc sit together because one server serves
+// both; each codec variant needs a server of its own (ServerFlags).
+var Libraries = func() []string {
+	var rest, grpc []string
+	for _, v := range Codecs {
+		if Twin(v) == REST {
+			rest = append(rest, v)
+		} else {
+			grpc = append(grpc, v)
+		}
+	}
+	return append(append(rest, REST, GRPC), grpc...)
+}()
+
 // Middle lists the middle ways.
 var Middle = []string{ConnectJSON, ConnectProto, GRPCWeb, Gateway}
 
