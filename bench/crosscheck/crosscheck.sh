@@ -3,11 +3,18 @@
 # same warm server, on the calls the report measures:
 #
 #   GetTransaction at 100B, 1KiB and 64KiB, and ValidateToken (a small POST),
-#   at 1, 64 and 1,000 concurrent calls, over
-#   rest        wrk (HTTP/1.1, JSON)
-#   rest-proto  wrk with "Accept: application/x-protobuf" (GetTransaction)
+#   at 1, 64 and 1,000 concurrent calls, and on request the streams the
+#   report's Streaming row measures (RPCS="ListTransactions Upload"): a feed
+#   of STREAM_MSGS records, an upload of STREAM_MSGS chunks of the payload
+#   class, each counted as one call by every driver; over
+#   rest        wrk (HTTP/1.1, JSON; an upload's body sent with its length)
+#   rest-proto  wrk with "Accept: application/x-protobuf" (not ValidateToken)
 #   rest-h2c    h2load (HTTP/2 cleartext, JSON)
-#   grpc        h2load sending pre-encoded gRPC frames, and ghz
+#   grpc        h2load sending pre-encoded gRPC frames (an upload's messages
+#               one after another in one request body), and ghz (unary)
+# Bidirectional streams (the chat) have no independent driver here: none of
+# wrk, h2load or ghz speaks WebSocket, and ghz's bidi sends are not paced
+# like loadgen's chat.
 #
 # The server runs pinned to CPU 0 with GOMAXPROCS=1; every driver runs
 # pinned to CPU 1 with one thread. Per condition and round, loadgen runs
@@ -31,7 +38,9 @@
 #             (loadgen those started in it, the tools those completed in
 #             it), and with calls of ~1 s a 3 s window moves by a third
 #   ROUNDS    runs of each driver per row (default 2)
-#   RPCS      calls (default "GetTransaction ValidateToken")
+#   RPCS      calls (default "GetTransaction ValidateToken"; also
+#             ListTransactions, Upload)
+#   STREAM_MSGS  records of a feed, chunks of an upload (default 100)
 #   PAYLOADS  GetTransaction payload classes (default "100B 1KiB 64KiB")
 #   CONCS     concurrencies (default "1 64 1000")
 #   ROWS      variant:tool pairs (default "rest:wrk rest-proto:wrk
@@ -48,6 +57,7 @@ DURATION=${DURATION:-3s}
 LONG_DURATION=${LONG_DURATION:-12s}
 ROUNDS=${ROUNDS:-2}
 RPCS=${RPCS:-GetTransaction ValidateToken}
+STREAM_MSGS=${STREAM_MSGS:-100}
 PAYLOADS=${PAYLOADS:-100B 1KiB 64KiB}
 CONCS=${CONCS:-1 64 1000}
 ROWS=${ROWS:-rest:wrk rest-proto:wrk rest-h2c:h2load grpc:h2load grpc:ghz}
@@ -129,12 +139,14 @@ auth="Authorization: Bearer $token"
 # with curl, which also checks it succeeds).
 prepare() {
 	local rpc=$1 payload=$2
+	local sizes=(-payload "$payload" -limit "$STREAM_MSGS" -chunks "$STREAM_MSGS")
 	grpc_path=$("$BIN/frame" -rpc "$rpc" -path)
+	body_type=application/json
 	case $rpc in
-	GetTransaction)
-		rest_url="http://$REST$("$BIN/frame" -rpc "$rpc" -payload "$payload" -rest-path)"
+	GetTransaction | ListTransactions)
+		rest_url="http://$REST$("$BIN/frame" -rpc "$rpc" "${sizes[@]}" -rest-path)"
 		rest_method=GET
-		"$BIN/frame" -rpc "$rpc" -payload "$payload" >"$work/frame.bin"
+		"$BIN/frame" -rpc "$rpc" "${sizes[@]}" >"$work/frame.bin"
 		: >"$work/body.json"
 		;;
 	ValidateToken)
@@ -143,17 +155,30 @@ prepare() {
 		"$BIN/frame" -rpc "$rpc" -token "$token" >"$work/frame.bin"
 		printf '{"token":"%s"}' "$token" >"$work/body.json"
 		;;
+	Upload)
+		rest_url="http://$REST$("$BIN/frame" -rpc "$rpc" -rest-path)"
+		rest_method=POST
+		body_type=application/octet-stream
+		"$BIN/frame" -rpc "$rpc" "${sizes[@]}" >"$work/frame.bin"
+		"$BIN/frame" -rpc "$rpc" "${sizes[@]}" -rest-body >"$work/body.json"
+		;;
+	*) echo "crosscheck: no rpc $rpc (want GetTransaction, ValidateToken, ListTransactions or Upload)" >&2; exit 2 ;;
 	esac
 	{
 		echo "wrk.method = \"$rest_method\""
-		[[ $rest_method == POST ]] && echo "wrk.body = '$(cat "$work/body.json")'" && echo 'wrk.headers["Content-Type"] = "application/json"'
+		if [[ $rest_method == POST ]]; then
+			echo "local f = assert(io.open(\"$work/body.json\", \"rb\"))"
+			echo 'wrk.body = f:read("*a")'
+			echo 'f:close()'
+			echo "wrk.headers[\"Content-Type\"] = \"$body_type\""
+		fi
 		echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
 	} >"$work/req.lua"
 	cp "$work/req.lua" "$work/req-proto.lua"
 	echo 'wrk.headers["Accept"] = "application/x-protobuf"' >>"$work/req-proto.lua"
 
 	local data=() code
-	[[ $rest_method == POST ]] && data=(-H 'Content-Type: application/json' --data-binary "@$work/body.json")
+	[[ $rest_method == POST ]] && data=(-H "Content-Type: $body_type" --data-binary "@$work/body.json")
 	code=$(curl -s -o "$work/rest.out" -w '%{http_code}' -H "$auth" "${data[@]}" "$rest_url")
 	[[ $code == 200 ]] || { echo "crosscheck: $rpc over REST answered $code: $(head -c 300 "$work/rest.out")" >&2; exit 1; }
 	code=$(curl -s --http2-prior-knowledge -o "$work/h2c.out" -w '%{http_code}' -H "$auth" "${data[@]}" "$rest_url")
@@ -202,7 +227,7 @@ run_loadgen() { # variant rpc payload c
 	[[ $payload == - ]] && payload=100B
 	[[ $1 == rest-h2c || $1 == grpc ]] && conns=$(( H2_CONNS < $4 ? H2_CONNS : $4 ))
 	[[ $1 == grpc ]] && addr=$GRPC
-	if ! pin "$BIN/loadgen" -variant "$1" -target "$addr" -rpc "$2" -payload "$payload" -c "$4" -conns $conns -user $USER_PASS \
+	if ! pin "$BIN/loadgen" -variant "$1" -target "$addr" -rpc "$2" -payload "$payload" -stream-msgs "$STREAM_MSGS" -c "$4" -conns $conns -user $USER_PASS \
 		-duration "$run_dur" -warmup 1s -server-pid $server_pid -bench -progress off >"$work/loadgen.out" 2>"$work/loadgen.err"; then
 		echo "crosscheck: loadgen $1 $2 $3 c=$4 failed: $(tail -3 "$work/loadgen.err")" >&2
 		echo "0 - - - - failed"
@@ -251,7 +276,7 @@ h2load_run() {
 
 run_h2load_rest() { # c
 	local body=()
-	[[ $rest_method == POST ]] && body=(-d "$work/body.json" -H 'content-type: application/json')
+	[[ $rest_method == POST ]] && body=(-d "$work/body.json" -H "content-type: $body_type")
 	h2load_run "$REST${rest_url#http://$REST}" "$h2c_size" "$1" "${body[@]}"
 }
 
@@ -296,9 +321,10 @@ cell() {
 	local keys=()
 	for key in $ROWS; do
 		variant=${key%%:*} tool=${key#*:}
-		[[ $variant == rest-proto && $rpc != GetTransaction ]] && continue
+		[[ $variant == rest-proto && $rpc == ValidateToken ]] && continue
 		keys+=("$key")
 		if ! have "$(tool_bin "$tool")"; then skip[$key]="$tool is not installed"; fi
+		if [[ $tool == ghz && $rpc != GetTransaction && $rpc != ValidateToken ]]; then skip[$key]="unary calls only"; fi
 		if [[ $variant == rest || $variant == rest-proto ]] && (( c + 256 > fd_limit )); then skip[$key]="needs $((c + 256)) open files, limit $fd_limit"; fi
 	done
 	for round in $(seq "$ROUNDS"); do

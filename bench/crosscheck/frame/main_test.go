@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	authv1 "restvsgrpc/gen/auth/v1"
+	filev1 "restvsgrpc/gen/file/v1"
 	transactionv1 "restvsgrpc/gen/transaction/v1"
 	"restvsgrpc/internal/cli"
 )
@@ -71,7 +72,10 @@ func TestPaths(t *testing.T) {
 
 func TestBadFlagsAreUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{"-rpc", "Upload"},
+		{"-rpc", "Chat"},
+		{"-rpc", "Upload", "-chunks", "0"},
+		{"-rpc", "ListTransactions", "-limit", "-1"},
+		{"-rest-body"},
 		{"-payload", "2KiB"},
 		{"-payload", "64KiB", "-index", "64"},
 		{"-rpc", "ValidateToken"},
@@ -81,5 +85,40 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		if err := run(context.Background(), args, &bytes.Buffer{}, nil); !errors.As(err, &ue) {
 			t.Errorf("frame %v: error %v, want a usage error", args, err)
 		}
+	}
+}
+
+// TestStreamFrames checks the streams' requests: one ListTransactions
+// request for account 0's feed, and Upload's chunks as consecutive frames
+// whose data is the REST body's.
+func TestStreamFrames(t *testing.T) {
+	var list transactionv1.ListTransactionsRequest
+	if err := proto.Unmarshal(message(t, frame(t, "-rpc", "ListTransactions", "-payload", "1KiB", "-limit", "7")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.AccountId != "acct-0000" || list.Payload != "1KiB" || list.Limit != 7 {
+		t.Errorf("ListTransactions request %v", &list)
+	}
+	if got := string(frame(t, "-rpc", "ListTransactions", "-payload", "1KiB", "-limit", "7", "-rest-path")); got != "/v1/transactions?account=acct-0000&limit=7&payload=1KiB\n" {
+		t.Errorf("ListTransactions REST path %q", got)
+	}
+	b := frame(t, "-rpc", "Upload", "-payload", "1KiB", "-chunks", "3")
+	var data []byte
+	for i := 0; len(b) > 0; i++ {
+		if len(b) < 5 {
+			t.Fatalf("%d bytes after frame %d", len(b), i)
+		}
+		n := 5 + int(binary.BigEndian.Uint32(b[1:5]))
+		var m filev1.UploadRequest
+		if err := proto.Unmarshal(message(t, b[:n]), &m); err != nil {
+			t.Fatal(err)
+		}
+		if (i == 0) != (m.Filename != "") || len(m.Data) != 1024 {
+			t.Errorf("frame %d: filename %q, %d bytes", i, m.Filename, len(m.Data))
+		}
+		data, b = append(data, m.Data...), b[n:]
+	}
+	if body := frame(t, "-rpc", "Upload", "-payload", "1KiB", "-chunks", "3", "-rest-body"); !bytes.Equal(body, data) {
+		t.Errorf("REST body of %d bytes differs from the frames' %d", len(body), len(data))
 	}
 }
