@@ -99,6 +99,10 @@ func sentenceWithin(v Verdict, dims []string, fallback string, limit int) string
 	if v.Uncertain {
 		v.Why = "within the noise at " + plural(len(v.Uncertains), "condition")
 	}
+	// Where REST is ahead is still worth naming when it fits.
+	if s := sentence(v, dims, fallback, 1, true); len([]rune(s)) <= limit {
+		return s
+	}
 	return sentence(v, dims, fallback, 0, false)
 }
 
