@@ -25,10 +25,13 @@ import (
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/stats"
 
+	"restvsgrpc/connectsvc"
+	"restvsgrpc/gatewaysvc"
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/netsim"
+	"restvsgrpc/internal/variant"
 	"restvsgrpc/internal/wirecount"
 	"restvsgrpc/restsvc"
 	"restvsgrpc/restsvc/restwire"
@@ -48,6 +51,14 @@ const (
 	vRESTH2C   = "rest-h2c"
 	vRESTH2    = "rest-h2"
 	vGRPC      = "grpc"
+)
+
+// The middle ways (BenchmarkMiddle), named by internal/variant.
+const (
+	vConnectJSON  = variant.ConnectJSON
+	vConnectProto = variant.ConnectProto
+	vGRPCWeb      = variant.GRPCWeb
+	vGateway      = variant.Gateway
 )
 
 // env is what a target is started with besides its variant.
@@ -234,6 +245,37 @@ func start(b testing.TB, v string, e env) *target {
 			}
 			t.closers = append(t.closers, func() { _ = conn.Close() })
 			t.cs = append(t.cs, client.NewGRPC(conn))
+		}
+	case vConnectJSON, vConnectProto, vGRPCWeb, vGateway:
+		if e.tls || e.gzip {
+			b.Fatalf("variant %s: served in cleartext without gzip only", v)
+		}
+		h := connectsvc.NewHandler(e.svc)
+		if v == vGateway {
+			// The gateway's gRPC backend, on a loopback connection of its
+			// own that is neither shaped nor counted: the hop inside.
+			gl, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := grpcsvc.NewServer(e.svc)
+			done := make(chan struct{})
+			go func() { defer close(done); _ = srv.Serve(gl) }()
+			t.closers = append(t.closers, func() { srv.Stop(); <-done })
+			conn, err := grpc.NewClient(gl.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.close()
+				b.Fatal(err)
+			}
+			t.closers = append(t.closers, func() { _ = conn.Close() })
+			h = gatewaysvc.NewHandler(conn)
+		}
+		serveHTTP(h)
+		hc := &http.Client{Transport: transport()}
+		if v == vGateway {
+			t.cs = []client.Client{client.NewGateway(url, hc)}
+		} else {
+			t.cs = []client.Client{client.NewConnect(v, url, hc)}
 		}
 	default:
 		b.Fatalf("unknown variant %q", v)
