@@ -43,6 +43,7 @@ func (r *Result) BenchName() string {
 	if r.CheckMode != "" {
 		part("check", r.CheckMode)
 	}
+	part("engine", r.Engine)
 	return b.String()
 }
 
@@ -55,8 +56,8 @@ func (r *Result) BenchName() string {
 //	p50-ns ... max-ns  response time percentiles (p50, p90, p99, p999, max)
 //	svc-p50-ns svc-p99-ns  service time percentiles (open loop only)
 //	late/op            fraction of calls sent late (open loop only)
-//	wire-B/op          bytes on the client's sockets, both ways
-//	body-B/op          encoded bodies, both ways
+//	wire-B/op          bytes on the client's sockets, both ways (when counted)
+//	body-B/op          encoded bodies, both ways (when counted)
 //	grpc-wire-B/op     grpc stats.Handler wire lengths, both ways (grpc)
 //	client-cpu-ns/op   the driver's CPU per call
 //	server-cpu-ns/op   the server's CPU per call (with a server pid)
@@ -87,8 +88,10 @@ func (r *Result) WriteBench(w io.Writer) error {
 		metric(r.perCall(r.Late), "late/op")
 	}
 	c := r.Counters
-	metric(r.perCall(c.WireIn+c.WireOut), "wire-B/op")
-	metric(r.perCall(c.BodyIn+c.BodyOut), "body-B/op")
+	if c != (Counters{}) { // another engine's runs count no bytes
+		metric(r.perCall(c.WireIn+c.WireOut), "wire-B/op")
+		metric(r.perCall(c.BodyIn+c.BodyOut), "body-B/op")
+	}
 	if c.GRPCWireIn+c.GRPCWireOut > 0 {
 		metric(r.perCall(c.GRPCWireIn+c.GRPCWireOut), "grpc-wire-B/op")
 	}

@@ -25,6 +25,9 @@ type Result struct {
 	RPC     string `json:"rpc,omitempty"`
 	Payload string `json:"payload,omitempty"`
 	Client  string `json:"client,omitempty"` // the HTTP client, for rest variants
+	// Engine names the benchmark engine when it is not loadgen's: "qps",
+	// grpc's qps_json_driver driving cmd/worker.
+	Engine string `json:"engine,omitempty"`
 	// CheckMode is the client mode: "bytes" (answers compared byte for
 	// byte, nothing decoded) or "decode" (decoded into Go values).
 	CheckMode string `json:"check,omitempty"`

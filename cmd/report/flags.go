@@ -20,6 +20,9 @@ type options struct {
 	// compares two output directories' verdicts ("a,b").
 	stability bool
 	compare   string
+	// qps lists result files (or directories of them) of grpc's
+	// qps_json_driver, to render instead of measuring.
+	qps string
 }
 
 const usageHeader = `Usage: report [flags]
@@ -46,6 +49,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.dryRun, "n", false, "print the plan (steps and time estimate) and exit")
 	fs.BoolVar(&o.stability, "stability", false, "measure the profile twice, into <out>/stability-1 and -2 (with -skip-run: re-render those), and print every verdict that differs; fails if any does")
 	fs.StringVar(&o.compare, "compare", "", "compare the verdicts of two output `directories` (\"a,b\", each with its verdicts.json) and print every one that differs; fails if any does")
+	fs.StringVar(&o.qps, "qps-results", "", "measure nothing: write the `results` of grpc's qps_json_driver (--scenario_result_file; files or directories of them, comma-separated) into <out>/raw/qps.txt and render REPORT.md from the raw files there")
 	fs.StringVar(&o.readme, "readme", "", "also put the measured table into this `file` (e.g. README.md), between its headline markers")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return o, err

@@ -39,6 +39,12 @@ func run1(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.stability {
 		return stability(ctx, o, stdout, stderr)
 	}
+	if o.qps != "" {
+		if err := writeQPS(strings.Split(o.qps, ","), filepath.Join(o.out, "raw"), stdout); err != nil {
+			return err
+		}
+		return render(ctx, o, stdout)
+	}
 	if o.skipRun {
 		return render(ctx, o, stdout)
 	}

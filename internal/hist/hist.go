@@ -50,6 +50,16 @@ func (h *Histogram) Record(d time.Duration) {
 	_ = h.h.RecordValue(int64(d)) // cannot fail within the clamped range
 }
 
+// RecordN adds n equal durations, clamped likewise: a bucket of another
+// histogram, read back at its value.
+func (h *Histogram) RecordN(d time.Duration, n int64) {
+	if h.h == nil {
+		h.h = newHDR()
+	}
+	d = min(max(d, Lowest), Highest)
+	_ = h.h.RecordValues(int64(d), n)
+}
+
 // Since records the time elapsed since start.
 func (h *Histogram) Since(start time.Time) { h.Record(time.Since(start)) }
 

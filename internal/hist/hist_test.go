@@ -133,3 +133,14 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Error("a corrupt encoded histogram was accepted")
 	}
 }
+
+func TestRecordN(t *testing.T) {
+	t.Parallel()
+	var h hist.Histogram
+	h.RecordN(time.Millisecond, 99)
+	h.RecordN(100*time.Millisecond, 1)
+	h.RecordN(0, 0) // nothing
+	if h.Count() != 100 || !within(h.Percentile(50), time.Millisecond) || !within(h.Max(), 100*time.Millisecond) {
+		t.Errorf("count %d, p50 %v, max %v; want 100, 1ms, 100ms", h.Count(), h.Percentile(50), h.Max())
+	}
+}

@@ -7,7 +7,7 @@ import (
 )
 
 // Dims are the dimensions of a condition, in the order the report names them.
-var Dims = []string{"rpc", "kind", "msg", "payload", "conc", "conns", "net", "work", "tls", "gzip", "mode", "check", "rate", "metric"}
+var Dims = []string{"rpc", "kind", "msg", "payload", "conc", "conns", "net", "work", "tls", "gzip", "mode", "check", "rate", "engine", "metric"}
 
 // Floors are variants that are not REST or gRPC but physical baselines.
 var Floors = []string{"tcp", "nethttp"}

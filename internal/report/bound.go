@@ -13,13 +13,26 @@ const (
 	BusyThreshold = result.BusyThreshold
 )
 
+// NotServerBound is the class of a row whose server was not the
+// bottleneck and whose client's CPU use was not recorded.
+const NotServerBound = "not server-bound"
+
 // boundOf is the bound class of a series from its median CPU use on each
-// side, "" when the rows do not record it.
+// side, "" when the rows do not record it. Rows that record the server's
+// side only (grpc's driver does not report its clients' CPUs) are
+// server-bound or NotServerBound.
 func boundOf(s *Series) string {
-	if s == nil || !s.Has("client-busy") || !s.Has("server-busy") {
+	if s == nil || !s.Has("server-busy") {
 		return ""
 	}
-	return string(result.Classify(Summarize(s.Values["client-busy"]).Center, Summarize(s.Values["server-busy"]).Center))
+	server := Summarize(s.Values["server-busy"]).Center
+	if !s.Has("client-busy") {
+		if server >= BusyThreshold {
+			return ServerBound
+		}
+		return NotServerBound
+	}
+	return string(result.Classify(Summarize(s.Values["client-busy"]).Center, server))
 }
 
 // throughputUnit is what a throughput comparison between a and b may read:

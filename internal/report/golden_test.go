@@ -53,21 +53,26 @@ func TestGoldenReport(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := build(t, tt.raws...)
-			golden := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(golden, r.Markdown, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), string(r.Markdown)); diff != "" {
-				t.Errorf("REPORT.md differs from %s (-want +got); run go test -update if the change is intended:\n%s", golden, diff)
-			}
+			checkGolden(t, tt.golden, build(t, tt.raws...).Markdown)
 		})
+	}
+}
+
+// checkGolden compares md with testdata/name, which go test -update rewrites.
+func checkGolden(t *testing.T, name string, md []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(golden, md, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(md)); diff != "" {
+		t.Errorf("REPORT.md differs from %s (-want +got); run go test -update if the change is intended:\n%s", golden, diff)
 	}
 }
 

@@ -145,7 +145,7 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		sections = append(sections, sec)
 		b.rep.Verdicts[r.name] = r.verdict
 	}
-	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop(), b.codecsSection())
+	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop(), b.codecsSection(), b.qpsDriver())
 	sections = slices.Insert(sections, len(sections)-2, b.balanced(), b.atScale())
 
 	w := &b.md

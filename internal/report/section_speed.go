@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -44,7 +45,7 @@ func closedLoop(s *Series) bool {
 }
 
 // speedDims order the dimensions of the Speed verdict.
-var speedDims = []string{"payload", "conc", "rpc", "net", "work", "mode"}
+var speedDims = []string{"payload", "conc", "rpc", "net", "work", "mode", "engine"}
 
 // throughputComparison compares grpc with rest (or another REST variant)
 // in g on calls (or messages) per second where both sides were
@@ -77,7 +78,11 @@ func (b *builder) speed() (row, string) {
 		sec.WriteString("No unary end-to-end runs were found, so this row has no data.\n\n")
 		return r, sec.String()
 	}
-	fmt.Fprintf(&sec, "Unary calls, from %s. Loopback, no added server work.\n\n", source)
+	where := "Loopback, no added server work."
+	if slices.ContainsFunc(series, onQPS) {
+		where = "No added server work; loopback, except the runs on grpc's qps driver, which ran on the hosts and network its workers were given."
+	}
+	fmt.Fprintf(&sec, "Unary calls, from %s. %s\n\n", source, where)
 	gs := groups(series)
 	variantTable(&sec, gs, "req/s")
 	var cs []Comparison

@@ -28,6 +28,9 @@ func boundCell(s *Series) string {
 	if b == "" {
 		return "not recorded"
 	}
+	if !s.Has("client-busy") {
+		return fmt.Sprintf("%s (server %.2f, client not recorded)", b, med(s, "server-busy"))
+	}
 	return fmt.Sprintf("%s (client %.2f, server %.2f)", b, med(s, "client-busy"), med(s, "server-busy"))
 }
 

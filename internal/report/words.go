@@ -91,6 +91,11 @@ func ValueWords(dim, v string) string {
 			return strings.ToUpper(dim)
 		}
 		return "no " + strings.ToUpper(dim)
+	case "engine":
+		if v == "qps" {
+			return "on grpc's qps driver"
+		}
+		return "on engine " + v
 	case "check":
 		return map[string]string{"bytes": "the driver comparing bytes", "decode": "the driver decoding"}[v]
 	}
