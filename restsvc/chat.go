@@ -3,10 +3,12 @@ package restsvc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"restvsgrpc/internal/core"
 	"restvsgrpc/restsvc/restwire"
@@ -39,16 +41,30 @@ func (h *handler) chat(c *gin.Context) {
 	want := frames.Type()
 	ctx := c.Request.Context()
 
+	// A message begun must arrive whole within the stall timeout: a frame
+	// that announces more than it sends, or fragments that never end, would
+	// otherwise hold the session (a member may stay silent, but not halfway
+	// through a message). The library checks the read limit as bytes
+	// arrive, not against the length a header announces.
+	reading := time.AfterFunc(h.stall, func() { _ = conn.CloseNow() })
+	reading.Stop()
+	defer reading.Stop()
 	recv := func(ctx context.Context) (core.ChatMessage, error) {
-		typ, data, err := conn.Read(ctx)
+		typ, r, err := conn.Reader(ctx)
+		var data []byte
+		if err == nil {
+			reading.Reset(h.stall)
+			data, err = io.ReadAll(r)
+			reading.Stop()
+		}
 		if err != nil {
-			if websocket.CloseStatus(err) == websocket.StatusNormalClosure {
-				return core.ChatMessage{}, io.EOF
-			}
-			return core.ChatMessage{}, err
+			return core.ChatMessage{}, readError(ctx, err)
 		}
 		if typ != want {
 			return core.ChatMessage{}, restwire.ErrUnsupportedFrame
+		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			return core.ChatMessage{}, restwire.ErrInvalidUTF8
 		}
 		if len(data) == 0 {
 			return core.ChatMessage{}, io.EOF
@@ -84,4 +100,20 @@ func (h *handler) chat(c *gin.Context) {
 		return // the connection is gone already
 	}
 	_ = conn.Close(restwire.CloseStatusOf(err), restwire.CloseReason(err))
+}
+
+// readError is what a failed read of a member's frame ends the session
+// with: io.EOF for a normal close, the error itself when the session or
+// the connection ended anyway, and restwire.ErrProtocol for frames the
+// library refused without closing (it closes for most, with 1002 or
+// 1009), so that the member gets a close status, not 1011.
+func readError(ctx context.Context, err error) error {
+	switch {
+	case websocket.CloseStatus(err) == websocket.StatusNormalClosure:
+		return io.EOF
+	case websocket.CloseStatus(err) != -1, ctx.Err() != nil, errors.Is(err, net.ErrClosed), errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, websocket.ErrMessageTooBig):
+		return err
+	}
+	return fmt.Errorf("%w: %v", restwire.ErrProtocol, err)
 }

@@ -13,7 +13,8 @@ import (
 const DefaultStallTimeout = 30 * time.Second
 
 // WithStallTimeout sets how long a feed's write, a chat frame's write or
-// an upload's read may make no progress before the request is cut
+// an upload's read may make no progress, and how long a chat message begun
+// may take to arrive whole, before the request is cut
 // (default DefaultStallTimeout; 0 or less keeps the default). An upload
 // then fails, a feed ends, a chat's WebSocket is closed; over HTTP/1.1 the
 // connection is closed, over HTTP/2 the stream is reset.

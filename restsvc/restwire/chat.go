@@ -58,6 +58,15 @@ func (f ChatFrames) Type() websocket.MessageType {
 // subprotocol.
 var ErrUnsupportedFrame = core.Errorf(core.CodeInvalidArgument, "frame type does not match the subprotocol")
 
+// ErrInvalidUTF8 marks a text frame that is not UTF-8, which RFC 6455
+// (§8.1) says fails the connection: close 1007.
+var ErrInvalidUTF8 = core.Errorf(core.CodeInvalidArgument, "text frame is not valid UTF-8")
+
+// ErrProtocol marks frames RFC 6455 forbids that the WebSocket library
+// refused without closing (an unmasked frame from a client, say): close
+// 1002.
+var ErrProtocol = core.Errorf(core.CodeInvalidArgument, "WebSocket protocol error")
+
 // MarshalMessage encodes a member's message.
 func (f ChatFrames) MarshalMessage(m core.ChatMessage) ([]byte, error) {
 	if f.proto {
@@ -110,8 +119,13 @@ func (f ChatFrames) UnmarshalEvent(data []byte) (core.ChatEvent, error) {
 // CloseStatusOf maps the error that ended a chat session to a WebSocket
 // close status.
 func CloseStatusOf(err error) websocket.StatusCode {
-	if errors.Is(err, ErrUnsupportedFrame) {
+	switch {
+	case errors.Is(err, ErrUnsupportedFrame):
 		return websocket.StatusUnsupportedData
+	case errors.Is(err, ErrInvalidUTF8):
+		return websocket.StatusInvalidFramePayloadData
+	case errors.Is(err, ErrProtocol):
+		return websocket.StatusProtocolError
 	}
 	switch core.CodeOf(err) {
 	case core.CodeInvalidArgument, core.CodeUnauthenticated, core.CodePermissionDenied, core.CodeNotFound:
@@ -147,7 +161,7 @@ func ChatError(status websocket.StatusCode, reason string) *core.Error {
 	}
 	code := core.CodeInternal
 	switch status {
-	case websocket.StatusPolicyViolation, websocket.StatusUnsupportedData, websocket.StatusProtocolError:
+	case websocket.StatusPolicyViolation, websocket.StatusUnsupportedData, websocket.StatusProtocolError, websocket.StatusInvalidFramePayloadData:
 		code = core.CodeInvalidArgument
 	case websocket.StatusMessageTooBig:
 		code = core.CodeTooLarge
