@@ -37,6 +37,9 @@ func (r *Result) BenchName() string {
 	if r.SSE {
 		part("stream", "sse")
 	}
+	if r.FeedInterval > 0 {
+		part("interval", r.FeedInterval.String())
+	}
 	if r.Client == "nethttp" {
 		part("client", r.Client)
 	}

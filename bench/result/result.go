@@ -36,10 +36,12 @@ type Result struct {
 	Conns     int    `json:"conns,omitempty"` // connections asked for
 	// Target is the server's address; StreamMsgs the messages per stream
 	// call; Args the driver's command line; GOMAXPROCS its own.
-	Target     string   `json:"target,omitempty"`
-	StreamMsgs int      `json:"stream_msgs,omitempty"`
-	Args       []string `json:"args,omitempty"`
-	GOMAXPROCS int      `json:"gomaxprocs,omitempty"`
+	Target     string `json:"target,omitempty"`
+	StreamMsgs int    `json:"stream_msgs,omitempty"`
+	// FeedInterval paced each feed (a record every FeedInterval).
+	FeedInterval time.Duration `json:"feed_interval,omitempty"`
+	Args         []string      `json:"args,omitempty"`
+	GOMAXPROCS   int           `json:"gomaxprocs,omitempty"`
 
 	// Protocol is what the target negotiated, e.g. "HTTP/1.1".
 	Protocol string `json:"protocol"`
@@ -194,6 +196,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(&b, "%s over %s, %s loop, %d workers", name, r.Protocol, r.Mode, r.Workers)
 	if r.Mode == "open" {
 		fmt.Fprintf(&b, ", target %.0f/s %s", r.TargetRate, r.Arrivals)
+	}
+	if r.FeedInterval > 0 {
+		fmt.Fprintf(&b, ", %d records a feed, one every %v", r.StreamMsgs, r.FeedInterval)
 	}
 	b.WriteString("\n")
 	if r.Interrupted {

@@ -128,6 +128,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
 	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
+	fs.DurationVar(&t.FeedInterval, "feed-interval", 0, "ListTransactions: the server sends a record every `interval` (whole milliseconds, up to 1m), as to a dashboard holding a live feed; 0 sends as fast as the driver reads")
 	fs.BoolVar(&t.SSE, "sse", false, "ListTransactions over rest or rest-h2c as server-sent events instead of NDJSON")
 	fs.IntVar(&cfg.workers, "c", 1, "concurrent calls (workers); in the open loop, the most calls in flight")
 	fs.StringVar(&t.GRPCBalance, "grpc-lb", "", "grpc: `policy` round_robin spreads calls over every address of a comma-separated -target (client-side balancing)")
@@ -243,6 +244,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-check %q: want bytes or decode", t.Check)
 	case t.Seed == 0:
 		return cfg, cli.Usagef("-data-seed 0: want the server's -seed, 1 by default")
+	case t.FeedInterval != 0 && t.RPC != load.ListTransactions:
+		return cfg, cli.Usagef("-feed-interval paces ListTransactions feeds, not %s", t.RPC)
 	case t.SSE && (t.RPC != load.ListTransactions || variant.JSON(name) == ""):
 		return cfg, cli.Usagef("-sse is for ListTransactions over a JSON variant (rest, rest-h2c, rest-sonic, rest-go_json)")
 	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || !variant.IsGRPC(name) || t.TLS):

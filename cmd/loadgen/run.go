@@ -82,6 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	if cfg.target.RPC == load.ListTransactions || cfg.target.RPC == load.Upload {
 		res.StreamMsgs = cfg.target.StreamMsgs
+		res.FeedInterval = cfg.target.FeedInterval
 	}
 	res.CheckMode = cfg.target.Check
 

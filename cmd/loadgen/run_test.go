@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/perf/benchfmt"
@@ -34,7 +35,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	help := out.String()
 	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "check", "data-seed",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
-		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb"}
+		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb", "feed-interval"}
 	for _, f := range flags {
 		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
 			t.Errorf("-help does not explain -%s", f)
@@ -69,6 +70,7 @@ func TestBadFlags(t *testing.T) {
 		{"grpc-lb over rest", []string{"-grpc-lb", "round_robin"}, "-grpc-lb"},
 		{"bad grpc-lb", []string{"-variant", "grpc", "-grpc-lb", "random"}, "-grpc-lb"},
 		{"stray argument", []string{"now"}, "unexpected argument"},
+		{"feed-interval of a unary call", []string{"-rpc", "GetTransaction", "-feed-interval", "1s"}, "-feed-interval"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,6 +197,58 @@ func TestRunWritesEveryOutput(t *testing.T) {
 			}
 			if !strings.HasPrefix(string(h), " Value\tPercentile") || !strings.Contains(string(h), "Total count    =          200") {
 				t.Errorf("hgrm:\n%s", h)
+			}
+		})
+	}
+}
+
+// TestFeedInterval runs paced feeds on every transport and client mode and
+// checks that the pacing reached the server: a feed of three records, one
+// every interval, cannot end before two intervals have passed (a lower
+// bound, which a slow machine cannot break).
+func TestFeedInterval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped with -short")
+	}
+	rest, grpcAddr := startServers(t)
+	const interval = 200 * time.Millisecond
+	for _, tc := range []struct{ variant, check string }{
+		{"rest", "bytes"}, {"rest-proto", "bytes"}, {"rest-h2c", "bytes"}, {"grpc", "bytes"}, {"rest", "decode"}, {"grpc", "decode"},
+	} {
+		t.Run(tc.variant+"/"+tc.check, func(t *testing.T) {
+			t.Parallel()
+			addr := rest
+			if tc.variant == "grpc" {
+				addr = grpcAddr
+			}
+			args := []string{"-variant", tc.variant, "-check", tc.check, "-target", addr, "-user", "alice:alice-password",
+				"-rpc", "ListTransactions", "-stream-msgs", "3", "-feed-interval", interval.String(), "-c", "2", "-n", "2", "-warmup", "0s", "-bench"}
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("run: %v\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "3 records a feed, one every 200ms") {
+				t.Errorf("the summary does not state the pacing:\n%s", stdout.String())
+			}
+			rd := benchfmt.NewReader(bytes.NewReader(stdout.Bytes()), "stdout")
+			n := 0
+			for rd.Scan() {
+				r, ok := rd.Result().(*benchfmt.Result)
+				if !ok {
+					continue
+				}
+				n++
+				if !strings.Contains(string(r.Name.Full()), "/interval=200ms/") {
+					t.Errorf("benchmark name %q does not carry the interval", r.Name.Full())
+				}
+				// HDR histograms keep 3 significant digits: 1% of margin.
+				// benchfmt tidies p50-ns into seconds.
+				if v, ok := r.Value("p50-sec"); !ok || v < 0.99*(2*interval).Seconds() {
+					t.Errorf("median feed took %vs, less than two intervals: the server did not pace it", v)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d benchmark lines, want 1:\n%s", n, stdout.String())
 			}
 		})
 	}

@@ -132,7 +132,7 @@ func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, toke
 		if err != nil {
 			return nil, err
 		}
-		req := mustMarshal(&transactionv1.ListTransactionsRequest{AccountId: lr.AccountID, Payload: lr.Payload, Limit: int32(lr.Limit)})
+		req := mustMarshal(&transactionv1.ListTransactionsRequest{AccountId: lr.AccountID, Payload: lr.Payload, Limit: int32(lr.Limit), IntervalMs: int32(lr.Interval / time.Millisecond)})
 		desc := &transactionv1.TransactionService_ServiceDesc.Streams[0]
 		c.call = func(ctx context.Context, out *Outcome) error {
 			start := time.Now()

@@ -129,6 +129,11 @@ type TargetConfig struct {
 	// StreamMsgs is the number of messages per stream call: records of a
 	// ListTransactions, chunks of an Upload (default 100).
 	StreamMsgs int
+	// FeedInterval paces each ListTransactions: the server sends a record
+	// every FeedInterval, as to a dashboard holding the feed open (0: as
+	// fast as the client reads). Whole milliseconds, up to
+	// core.MaxListInterval: both wires carry milliseconds.
+	FeedInterval time.Duration
 	// SSE asks REST feeds (ListTransactions over rest and rest-h2c) as
 	// server-sent events instead of NDJSON.
 	SSE bool
@@ -149,6 +154,8 @@ func (c *TargetConfig) check() error {
 		return fmt.Errorf("server-sent events are a JSON feed of rest and rest-h2c, not of %s", c.Variant)
 	case c.StreamMsgs < 0:
 		return fmt.Errorf("stream messages %d: must not be negative", c.StreamMsgs)
+	case c.FeedInterval < 0 || c.FeedInterval > core.MaxListInterval || c.FeedInterval%time.Millisecond != 0:
+		return fmt.Errorf("feed interval %v: want whole milliseconds, 0 to %v", c.FeedInterval, core.MaxListInterval)
 	}
 	if _, err := ParseRPC(string(c.RPC)); err != nil {
 		return err
@@ -192,7 +199,7 @@ func filler(n int) []byte {
 
 // feedRequest is worker i's ListTransactions: one account's feed.
 func feedRequest(cfg TargetConfig, i int) core.ListRequest {
-	return core.ListRequest{AccountID: core.AccountID(i % core.Accounts), Payload: string(cfg.Payload), Limit: cfg.StreamMsgs}
+	return core.ListRequest{AccountID: core.AccountID(i % core.Accounts), Payload: string(cfg.Payload), Limit: cfg.StreamMsgs, Interval: cfg.FeedInterval}
 }
 
 // uploadFile is worker i's upload: a file name, and the chunk it sends
