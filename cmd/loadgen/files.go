@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"syscall"
 
+	"restvsgrpc/internal/openfiles"
 	"restvsgrpc/internal/variant"
 )
 
@@ -26,25 +26,11 @@ func connsNeeded(v, rpc string, workers, conns int) int {
 	return workers
 }
 
-// ensureFiles raises the open-file limit to what the run needs, up to the
-// hard limit (Go already raises the soft limit to the hard one at start),
-// and otherwise says what to change.
-func ensureFiles(need int) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return nil // cannot tell: let the dial fail, with its own error
+// ensureFiles makes sure that the driver may hold conns connections,
+// raising its open-file limit if need be.
+func ensureFiles(conns int) error {
+	if err := openfiles.Ensure(conns + spareFiles); err != nil {
+		return fmt.Errorf("%d connections: %w; or lower -c / -conns", conns, err)
 	}
-	want := uint64(need + spareFiles)
-	if want <= lim.Cur {
-		return nil
-	}
-	if want <= lim.Max {
-		lim.Cur = want
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("the run needs about %d open files (%d connections), but the limit is %d (hard limit %d): "+
-		"raise it (ulimit -n %d; the hard limit as root, or in /etc/security/limits.conf) or lower -c / -conns",
-		want, need, lim.Cur, lim.Max, want)
+	return nil
 }

@@ -98,8 +98,8 @@ The driver collects garbage at GOGC=400 and sets no memory limit (GOGC and
 GOMEMLIMIT in the environment override that): it spends less CPU per call,
 so that it is not the bottleneck, also with thousands of connections. It
 raises its open-file limit to what -c and -conns need (one socket per
-worker over HTTP/1.1), up to the hard limit, and says what to change when
-that is not enough.
+worker over HTTP/1.1), the hard limit too where it may (as root), and
+says what to change when the machine refuses.
 
 Output: a summary on stdout; -bench adds a line in the Go benchmark format
 (benchstat compares runs); -json FILE everything, histograms included;

@@ -41,6 +41,7 @@ type config struct {
 	limits             limits
 	restJSON           jsonlib.Lib
 	grpcCodec          string
+	openFiles          int
 }
 
 // limits are what one client may hold of the servers.
@@ -142,6 +143,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&cfg.reflection, "reflection", true, "serve gRPC server reflection (lists every service and message to anyone; on for grpcurl in development, turn it off in production)")
 	l := &cfg.limits
 	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", restsvc.MaxHeaderBytes, "largest request headers in `bytes`, on both servers (over HTTP/2: the header list as decoded, so HPACK references cannot inflate it)")
+	fs.IntVar(&cfg.openFiles, "open-files", 0, "raise the open-file limit to `count` at start (every HTTP/1.1 client holds one socket, e.g. callers plus 1000), the hard limit too where the server may (as root); it fails saying what to change when the machine refuses; 0 keeps the limit Go starts with (the hard limit)")
 	fs.IntVar(&l.maxStreams, "max-streams", int(grpcsvc.DefaultMaxConcurrentStreams), "most concurrent streams (calls) one HTTP/2 connection may carry, on both servers (`count`); more are refused")
 	fs.DurationVar(&l.unaryTimeout, "unary-timeout", restsvc.UnaryTimeout, "REST: time to read a whole request, body included, and write its answer; feeds, uploads and chat are bound by -stall-timeout instead (0: none)")
 	fs.DurationVar(&l.stallTimeout, "stall-timeout", restsvc.DefaultStallTimeout, "a stream that makes no progress this long is cut: a feed, chat WebSocket or gRPC stream whose client stopped reading, a REST upload whose client stopped sending (gRPC closes the connection, REST over HTTP/2 resets the stream)")
@@ -202,6 +204,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-grace %v: must not be negative", cfg.grace)
 	case l.maxHeaderBytes < 4<<10:
 		return cfg, cli.Usagef("-max-header-bytes %d: want at least 4096", l.maxHeaderBytes)
+	case cfg.openFiles < 0:
+		return cfg, cli.Usagef("-open-files %d: must not be negative", cfg.openFiles)
 	case l.maxStreams < 1 || l.maxStreams > 1<<20:
 		return cfg, cli.Usagef("-max-streams %d: want 1 to %d", l.maxStreams, 1<<20)
 	case l.stallTimeout <= 0 || l.handshake <= 0 || l.idle <= 0:

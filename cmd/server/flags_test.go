@@ -29,6 +29,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "bcrypt cost too low", args: []string{"-bcrypt-cost", "1"}, want: "-bcrypt-cost 1"},
 		{name: "negative work", args: []string{"-work", "-1ms"}, want: "-work"},
 		{name: "header limit too small", args: []string{"-max-header-bytes", "4095"}, want: "-max-header-bytes 4095"},
+		{name: "negative open files", args: []string{"-open-files", "-1"}, want: "-open-files -1"},
 		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
 		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
 		{name: "negative send budget", args: []string{"-send-budget", "-1"}, want: "-send-budget"},

@@ -23,6 +23,7 @@ import (
 	"restvsgrpc/grpcsvc"
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/openfiles"
 	"restvsgrpc/internal/serverproc"
 	"restvsgrpc/restsvc"
 )
@@ -74,6 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if cfg.openFiles > 0 {
+		if err := openfiles.Ensure(cfg.openFiles); err != nil {
+			return fmt.Errorf("-open-files: %w; or lower -open-files", err)
+		}
+	}
 	// Listen on both before serving either, so that a busy port fails the
 	// start as a whole.
 	var restLis, grpcLis net.Listener

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +28,7 @@ import (
 
 	"restvsgrpc/internal/client"
 	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/openfiles"
 	"restvsgrpc/internal/variant"
 )
 
@@ -435,6 +437,10 @@ func TestExitStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { busy.Close() })
+	most, err := openfiles.Most()
+	if err != nil {
+		most = 1 << 30
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -444,6 +450,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "busy grpc port", args: []string{"-rest-addr", "127.0.0.1:0", "-grpc-addr", busy.Addr().String(), "-user", "a:b", "-bcrypt-cost", "4"}, code: 1, want: "address already in use"},
 		{name: "busy rest port", args: []string{"-rest-addr", busy.Addr().String(), "-grpc-addr", "127.0.0.1:0", "-user", "a:b", "-bcrypt-cost", "4"}, code: 1, want: "address already in use"},
 		{name: "bad flag", args: []string{"-rest-adr", "x"}, code: 2, want: "flag provided but not defined"},
+		{name: "more files than the kernel allows", args: []string{"-open-files", strconv.Itoa(most + 1), "-user", "a:b", "-bcrypt-cost", "4"}, code: 1, want: "ulimit -Hn"},
 		{name: "missing token key file", args: []string{"-token-key-file", "/nonexistent/key", "-bcrypt-cost", "4"}, code: 1, want: "no such file"},
 	}
 	for _, tt := range tests {
