@@ -34,7 +34,7 @@ func TestSmallFleet(t *testing.T) {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"-server", filepath.Join(dir, "server"), "-loadgen", filepath.Join(dir, "loadgen"), "-out", out,
-		"-duration", "1s", "-warmup", "100ms", "-c", "8", "-scale-c", "1,8", "-scale-variants", "rest,grpc", "-feed-msgs", "20", "-install=false"}, &stdout, &stderr)
+		"-duration", "1s", "-warmup", "100ms", "-c", "8", "-scale-c", "1,8", "-scale-variants", "rest,grpc", "-feed-interval", "100ms", "-install=false"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("fleet: %v\n%s", err, stderr.String())
 	}
@@ -59,6 +59,12 @@ func TestSmallFleet(t *testing.T) {
 		sec := s.Config["section"]
 		count[sec]++
 		switch {
+		case sec == "scale" && s.Key("idle") != "":
+			// Every normal call succeeded with the idle connections held.
+			if s.Values["calls-ok"][0] != 200 || s.Values["failed-calls"][0] != 0 || s.Values["idle-opened"][0] != 8 || s.Values["server-fds"][0] < 8 {
+				t.Errorf("%s: %v calls ok, %v failed, %v idle opened, %v server files; want 200, 0, 8 and at least 8",
+					s.Name, s.Values["calls-ok"], s.Values["failed-calls"], s.Values["idle-opened"], s.Values["server-fds"])
+			}
 		case sec == "scale":
 			for _, u := range []string{"client-fds", "server-fds", "server-rss-B", "server-goroutines/caller", "p999-ns", "server-cpu-ns/op", "server-busy"} {
 				if !s.Has(u) {
@@ -75,9 +81,9 @@ func TestSmallFleet(t *testing.T) {
 			t.Errorf("%s: no segs/op", s.Name)
 		}
 	}
-	// 2 calls × 2 variants × 2 points.
-	if count["scale"] != 8 {
-		t.Errorf("scale: %d lines, want 8", count["scale"])
+	// 2 calls × 2 variants × 2 points, and the idle check on 2 ports.
+	if count["scale"] != 10 {
+		t.Errorf("scale: %d lines, want 10", count["scale"])
 	}
 	// Without HAProxy only lb=none and client-rr run: 4 runs, 3 backend lines each.
 	wantBalance := 4 * (1 + fleetSize)
@@ -96,7 +102,7 @@ func TestSmallFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := string(r.Markdown)
-	for _, want := range []string{"## Behind a balancer\n\n3 backends", "### unary GetTransaction", "### ListTransactions feeds"} {
+	for _, want := range []string{"## Behind a balancer\n\n3 backends", "### unary GetTransaction", "### ListTransactions feeds", "a record every 100ms", "| REST (HTTP/1.1 and h2c) | 8 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

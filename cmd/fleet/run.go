@@ -38,8 +38,9 @@ the Go benchmark format (provenance lines first):
             calls per transport and the time until the survivors carry the
             load again.
   scale     in-flight callers swept (-scale-c) over every variant, for
-            unary GetTransaction and for ListTransactions feeds of
-            -feed-msgs records held open: per point the sockets loadgen
+            unary GetTransaction and for ListTransactions feeds held open,
+            a record every -feed-interval (a dashboard each; each feed
+            lasts about half the window): per point the sockets loadgen
             needed and the server held (/proc/PID/fd), the server's RSS and
             goroutines per caller (peaks over the idle server), latency
             percentiles, CPU per call on both sides and their busy shares
@@ -67,7 +68,7 @@ type config struct {
 	tbf                           string
 	scaleConc                     []int
 	scaleVariants                 []string
-	feedMsgs                      int
+	feedInterval                  time.Duration
 	install                       bool
 }
 
@@ -88,7 +89,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.payload, "payload", "100B", "payload class of the balanced runs")
 	fs.StringVar(&scaleConc, "scale-c", "1,64,1000,10000", "scale: comma-separated in-flight `callers` of the sweep")
 	fs.StringVar(&scaleVariants, "scale-variants", strings.Join(variant.All, ","), "scale: comma-separated `variants`")
-	fs.IntVar(&cfg.feedMsgs, "feed-msgs", 200, "scale: records of each ListTransactions feed up to 64 callers (fewer beyond, at least 10, so that a round of feeds fits the window)")
+	fs.DurationVar(&cfg.feedInterval, "feed-interval", time.Second, "scale: each ListTransactions feed sends a record every `interval` (whole milliseconds), as to a dashboard holding it open; a feed carries enough records to last about half of -duration")
 	fs.BoolVar(&cfg.install, "install", true, "install HAProxy from the distribution when it is missing (root and apt-get); false only looks for it")
 	fs.StringVar(&cfg.tbf, "tbf", "", "netpath: also run over the veth pair limited to this `rate` by a tbf qdisc (e.g. 100mbit)")
 	if err := cli.Parse(fs, usage, args, stdout); err != nil {
@@ -114,8 +115,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		}
 	}
 	switch {
-	case cfg.feedMsgs < 1:
-		return cfg, cli.Usagef("-feed-msgs %d: want at least 1", cfg.feedMsgs)
+	case cfg.feedInterval < time.Millisecond || cfg.feedInterval%time.Millisecond != 0:
+		return cfg, cli.Usagef("-feed-interval %v: want whole milliseconds, at least 1ms", cfg.feedInterval)
 	case cfg.server == "" || cfg.loadgen == "":
 		return cfg, cli.Usagef("-server and -loadgen are required")
 	case cfg.out == "":

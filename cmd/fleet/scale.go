@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"restvsgrpc/internal/openfiles"
 )
 
 // scaleMaxStreams is the backends' HTTP/2 stream limit in the scale runs
@@ -23,7 +24,7 @@ const scaleMaxStreams = 256
 const scaleSampleEvery = 200 * time.Millisecond
 
 // scaleRPCs are the calls of the sweep: a unary read, and a dashboard's
-// feed held open for a long stream of records.
+// feed held open, paced by the server.
 var scaleRPCs = []string{"GetTransaction", "ListTransactions"}
 
 // peaks are the highest figures seen while a run was going.
@@ -48,7 +49,7 @@ func (e *env) scale(ctx context.Context) error {
 	if err := e.checkFiles(top); err != nil {
 		return err
 	}
-	raw, err := e.createRaw("scale", fmt.Sprintf("units: client-fds and server-fds are the open files of loadgen and of the server at their peak during the run (/proc/PID/fd; sockets, plus a handful of others counted in the idle server's server-fds-idle); server-rss-B and server-goroutines are peaks, and the /caller units divide their growth over the idle server by the callers; HTTP/2 variants use one connection per %d callers (the servers' -max-streams %d), HTTP/1.1 one per caller; ListTransactions streams max(10, %d×64/callers) records a call (%d up to 64 callers), so that a round of feeds fits the window; the feed-msgs unit says how many", scaleMaxStreams, scaleMaxStreams, e.cfg.feedMsgs, e.cfg.feedMsgs))
+	raw, err := e.createRaw("scale", fmt.Sprintf("units: client-fds and server-fds are the open files of loadgen and of the server at their peak during the run (/proc/PID/fd; sockets, plus a handful of others counted in the idle server's server-fds-idle); server-rss-B and server-goroutines are peaks, and the /caller units divide their growth over the idle server by the callers; HTTP/2 variants use one connection per %d callers (the servers' -max-streams %d), HTTP/1.1 one per caller; each ListTransactions feed is paced by the server, a record every %v (the interval key), and carries %d records (the feed-msgs unit), so that it lasts about half the window: its call time includes (feed-msgs - 1) intervals of pacing, and first-msg-p50-ns/first-msg-p99-ns time its first record; lines with an idle key: that many connections opened by fleet that send nothing (idle-opened), held while one caller makes 200 ordinary GetTransaction calls on the REST port (variant rest) or the gRPC port (grpc), then idle-open-after of them still open (the server closes a REST connection that sends no complete header within 5s, and a gRPC connection without its HTTP/2 preface within -grpc-handshake-timeout, 10s by default)", scaleMaxStreams, scaleMaxStreams, e.cfg.feedInterval, e.feedMsgs()))
 	if err != nil {
 		return err
 	}
@@ -69,38 +70,45 @@ func (e *env) scale(ctx context.Context) error {
 			}
 		}
 	}
+	// The REST port (HTTP/1.1 and h2c) and the gRPC port, each with top
+	// idle connections held.
+	for _, v := range []string{"rest", "grpc"} {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := e.idleCheck(ctx, raw, v, top); err != nil {
+			err = fmt.Errorf("idle %s: %w", v, err)
+			fmt.Fprintf(e.log, "fleet: scale: %v\n", err)
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
-// feedMsgs is the records of each feed at c callers: -feed-msgs up to 64
-// callers, fewer beyond (at least 10), so that a round of feeds fits the
-// window on one server CPU and calls complete in it.
-func (e *env) feedMsgs(c int) int { return max(10, e.cfg.feedMsgs*64/max(c, 64)) }
+// feedMsgs is the records of each held feed: enough for it to last about
+// half the window at one every -feed-interval, so that every caller holds
+// a feed open most of the time and feeds still complete in the window.
+func (e *env) feedMsgs() int { return max(2, int(e.cfg.duration/e.cfg.feedInterval/2)+1) }
 
-// checkFiles makes sure that a process may open the sockets of c callers
-// (the server holds one per HTTP/1.1 caller, loadgen needs as many): it
-// raises this process's limit to the hard limit, which the children
-// inherit, and fails saying what to change when that is short.
+// scaleSpareFiles is what a process may hold open besides its callers'
+// sockets: standard streams, the poller, /proc reads, slack.
+const scaleSpareFiles = 1000
+
+// checkFiles makes sure that this process may open the sockets of c
+// callers (it holds that many idle in the idle check; the server holds one
+// per HTTP/1.1 caller and loadgen as many): it raises its limit, the hard
+// one too where it may, which the children inherit, and fails saying what
+// to change when the machine refuses. The server and loadgen raise their
+// own as well (-open-files, and loadgen by itself).
 func (e *env) checkFiles(c int) error {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("open-file limit: %w", err)
-	}
-	want := uint64(c + 1000) // sockets, plus the process's own files and slack
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return fmt.Errorf("raising the open-file limit to %d: %w", lim.Max, err)
-		}
-	}
-	if lim.Cur < want {
-		return fmt.Errorf("%d callers need about %d open files in the server and in loadgen each, but the hard limit is %d: raise it (ulimit -Hn %d as root, or /etc/security/limits.conf) or lower -scale-c", c, want, lim.Max, want)
+	if err := openfiles.Ensure(c + scaleSpareFiles); err != nil {
+		return fmt.Errorf("%d callers need a socket each in the server, in loadgen and in fleet: %w; or lower -scale-c", c, err)
 	}
 	return nil
 }
 
 func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int) error {
-	bs, err := e.startFleet(ctx, 1, "127.0.0.1", nil, "-max-streams", strconv.Itoa(scaleMaxStreams))
+	bs, err := e.startFleet(ctx, 1, "127.0.0.1", nil, "-max-streams", strconv.Itoa(scaleMaxStreams), "-open-files", strconv.Itoa(c+scaleSpareFiles))
 	if err != nil {
 		return err
 	}
@@ -130,8 +138,8 @@ func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int
 	}
 	feed := 0
 	if rpc == "ListTransactions" {
-		feed = e.feedMsgs(c)
-		args = append(args, "-stream-msgs", strconv.Itoa(e.feedMsgs(c)))
+		feed = e.feedMsgs()
+		args = append(args, "-stream-msgs", strconv.Itoa(feed), "-feed-interval", e.cfg.feedInterval.String())
 	}
 	var p peaks
 	d, err := e.driveWatched(ctx, nil, func(pid int) { p.sample(ctx, pid, b) }, args...)
@@ -170,15 +178,23 @@ func (e *env) scalePoint(ctx context.Context, raw *rawFile, rpc, v string, c int
 // goroutines, keeping the peaks.
 func (p *peaks) sample(ctx context.Context, pid int, b *backend) {
 	cf, cerr := fds(pid)
+	p.mu.Lock()
+	if cerr == nil {
+		p.clientFDs = max(p.clientFDs, cf)
+		p.clientReads++
+	}
+	p.mu.Unlock()
+	p.sampleServer(ctx, b)
+}
+
+// sampleServer reads the server's files, RSS and goroutines, keeping the
+// peaks.
+func (p *peaks) sampleServer(ctx context.Context, b *backend) {
 	sf, ferr := fds(b.PID())
 	sr, rerr := rss(b.PID())
 	st, serr := b.stats(ctx)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if cerr == nil {
-		p.clientFDs = max(p.clientFDs, cf)
-		p.clientReads++
-	}
 	if err := errors.Join(ferr, rerr, serr); err != nil {
 		p.readErr = err
 		return

@@ -19,12 +19,20 @@ var scaleRPCWords = map[string]string{
 func (b *builder) atScale() string {
 	var w strings.Builder
 	w.WriteString("## At scale\n\n")
-	series := b.fleet["scale"]
+	var series, idle []*Series
+	for _, s := range b.fleet["scale"] {
+		if s.Key("idle") != "" {
+			idle = append(idle, s)
+		} else {
+			series = append(series, s)
+		}
+	}
 	if len(series) == 0 {
 		w.WriteString("Not measured: no sweep of callers (`make fleet` writes it).\n\n")
 	} else {
 		b.sweep(&w, series)
 	}
+	idleConns(&w, idle)
 	b.netPath(&w)
 	return w.String()
 }
@@ -53,7 +61,7 @@ func (b *builder) sweep(w *strings.Builder, series []*Series) {
 		}
 		fmt.Fprintf(w, "### %s\n\n", words)
 		if rpc == "ListTransactions" {
-			w.WriteString("Records per feed (the column) fall at thousands of callers, so that a round of feeds fits the window: compare CPU per record, not per call, across rows.\n\n")
+			b.feedWords(w, series)
 		}
 		w.WriteString("| variant | callers | sockets: client | sockets: server | server RSS | RSS per caller | RSS per added caller | goroutines per caller | p50 | p99 | p99.9 | CPU per call: client | server | bound | failed calls | records per call |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		lines := map[string]*[3]line{}
@@ -104,6 +112,53 @@ func (b *builder) sweep(w *strings.Builder, series []*Series) {
 	b.addPlot(w, "scale-rss.svg", "Server memory (peak RSS) by callers in flight",
 		chart{Title: "Server memory (peak RSS) by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "peak RSS (MiB)", LogX: true, Lines: figRSS, YFormat: fmtSI}.svg(),
 		"the rise from one point to the next, divided by the callers added, is what each further caller costs the server (the table's RSS per added caller); RSS per caller over the idle server also carries the server's warm-up, which dominates at few callers.")
+}
+
+// feedWords says how the sweep's feeds ran: paced by the server (an
+// interval key), or as fast as the driver read them.
+func (b *builder) feedWords(w *strings.Builder, series []*Series) {
+	for _, s := range series {
+		if iv := s.Key("interval"); s.Key("rpc") == "ListTransactions" && iv != "" {
+			fmt.Fprintf(w, "Each caller holds a live feed, as a dashboard does: the server sends a record every %s, and a feed carries the records of the last column, so that it lasts about half the window. A call's time therefore includes (records − 1) intervals of pacing; what transport and load add is the rest, and the time to the first record below.\n\n", iv)
+			b.firstRecords(w, series)
+			return
+		}
+	}
+	w.WriteString("Records per feed (the column) fall at thousands of callers, so that a round of feeds fits the window: compare CPU per record, not per call, across rows.\n\n")
+}
+
+// firstRecords writes the time to a held feed's first record per point.
+func (b *builder) firstRecords(w *strings.Builder, series []*Series) {
+	w.WriteString("| variant | callers | first record p50 | first record p99 |\n|---|---|---|---|\n")
+	for _, s := range series {
+		if s.Key("rpc") != "ListTransactions" || !s.Has("first-msg-p99-ns") {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s.Key("variant"), fmtSI(float64(atoi(s.Key("conc")))),
+			fmtDuration(med(s, "first-msg-p50-ns")), fmtDuration(med(s, "first-msg-p99-ns")))
+	}
+	w.WriteString("\n")
+}
+
+// idleConns writes the idle-connection check: a caller that opens many
+// connections and sends nothing, while another makes ordinary calls.
+func idleConns(w *strings.Builder, series []*Series) {
+	w.WriteString("### Idle connections\n\n")
+	if len(series) == 0 {
+		w.WriteString("Not measured: no idle-connection check (`make fleet` writes it with the sweep).\n\n")
+		return
+	}
+	w.WriteString("One caller opens the connections and sends nothing on them; while they are held, another makes 200 ordinary GetTransaction calls. The server's bounds on such connections: REST closes one that sends no complete header within 5 s, gRPC one without its HTTP/2 preface within its handshake timeout (10 s by default); until then each costs the server a socket.\n\n")
+	w.WriteString("| port | idle connections | server sockets at peak | server RSS | calls ok | failed calls | p99 | idle still open after the calls |\n|---|---|---|---|---|---|---|---|\n")
+	for _, s := range series {
+		port := "REST (HTTP/1.1 and h2c)"
+		if s.Key("variant") == "grpc" {
+			port = "gRPC"
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %s | %.0f | %.0f | %s | %.0f |\n", port, med(s, "idle-opened"), med(s, "server-fds"),
+			fmtBytes(med(s, "server-rss-B")), med(s, "calls-ok"), med(s, "failed-calls"), fmtDuration(med(s, "p99-ns")), med(s, "idle-open-after"))
+	}
+	w.WriteString("\n")
 }
 
 // sweepSummary writes, for the largest point of each call, what it cost
