@@ -56,6 +56,7 @@ type limits struct {
 	ageGrace       time.Duration
 	budgetConn     int64
 	budgetUser     int64
+	connsPerAddr   int
 	recvTimeout    time.Duration
 }
 
@@ -101,10 +102,16 @@ and every gRPC connection after -grpc-max-age (+ -grpc-max-age-grace);
 streamed answers queued for sending within -send-budget per connection and
 -send-budget-user per user, on both servers (past them streams wait, and one
 that makes no progress meanwhile is cut at -stall-timeout); a gRPC unary
-request received within -grpc-recv-timeout of its headers.
+request received within -grpc-recv-timeout of its headers; at most
+-max-conns-per-addr connections open per client address (loopback exempt).
 
 Flags:
 `
+
+// defaultConnsPerAddr caps one client address's open connections: far
+// above what a browser (6 per host) or an HTTP/2 client (1) opens, room for
+// a small NAT, and a bound on what one host can make the servers hold.
+const defaultConnsPerAddr = 1024
 
 // parseFlags parses args. -help prints the usage on stdout and returns
 // flag.ErrHelp; a bad command line returns a cli.UsageError.
@@ -153,6 +160,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.DurationVar(&l.ageGrace, "grpc-max-age-grace", grpcsvc.DefaultMaxConnectionAgeGrace, "gRPC: after GOAWAY for age, how long calls in flight may run before the connection is closed (0: forever)")
 	fs.Int64Var(&l.budgetConn, "send-budget", grpcsvc.DefaultSendBudget, "most answer `bytes` one connection may have queued for sending (gRPC: messages; REST: feed records encoded and not yet written), on each server; past it its streams wait (0: no limit)")
 	fs.Int64Var(&l.budgetUser, "send-budget-user", grpcsvc.DefaultSendBudget, "most answer `bytes` one user may have queued for sending over all its connections, on each server (0: no limit)")
+	fs.IntVar(&l.connsPerAddr, "max-conns-per-addr", defaultConnsPerAddr, "most connections one client address (IPv6 by /64) may hold open at once over all the servers (`count`); past it a new one is closed at once; loopback clients are not counted (the benchmarks open up to 10,000); 0: no limit (behind a proxy every client has its address)")
 	fs.DurationVar(&l.recvTimeout, "grpc-recv-timeout", grpcsvc.DefaultRecvTimeout, "gRPC: time a unary call's request may take to arrive after its headers; past it the connection is closed (0: none)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", "", "`address` serving runtime figures as JSON (/debug/stats: goroutines, heap, uploads, calls begun per server) and pprof (/debug/pprof/), e.g. for a soak test; empty disables it; keep it on loopback")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
@@ -212,8 +220,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return cfg, cli.Usagef("-stall-timeout, -grpc-handshake-timeout and -grpc-max-idle must be positive")
 	case l.unaryTimeout < 0 || l.maxAge < 0 || l.ageGrace < 0:
 		return cfg, cli.Usagef("-unary-timeout, -grpc-max-age and -grpc-max-age-grace must not be negative")
-	case l.budgetConn < 0 || l.budgetUser < 0 || l.recvTimeout < 0:
-		return cfg, cli.Usagef("-send-budget, -send-budget-user and -grpc-recv-timeout must not be negative")
+	case l.budgetConn < 0 || l.budgetUser < 0 || l.recvTimeout < 0 || l.connsPerAddr < 0:
+		return cfg, cli.Usagef("-send-budget, -send-budget-user, -grpc-recv-timeout and -max-conns-per-addr must not be negative")
 	}
 	return cfg, nil
 }

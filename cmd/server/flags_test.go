@@ -33,6 +33,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{name: "no streams", args: []string{"-max-streams", "0"}, want: "-max-streams 0"},
 		{name: "no stall timeout", args: []string{"-stall-timeout", "0s"}, want: "-stall-timeout"},
 		{name: "negative send budget", args: []string{"-send-budget", "-1"}, want: "-send-budget"},
+		{name: "negative conns per addr", args: []string{"-max-conns-per-addr", "-1"}, want: "-max-conns-per-addr"},
 		{name: "negative recv timeout", args: []string{"-grpc-recv-timeout", "-1s"}, want: "-grpc-recv-timeout"},
 		{name: "negative unary timeout", args: []string{"-unary-timeout", "-1s"}, want: "-unary-timeout"},
 		{name: "negative login queue", args: []string{"-login-queue", "-1"}, want: "-login-queue"},

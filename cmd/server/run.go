@@ -24,6 +24,7 @@ import (
 	"restvsgrpc/grpcsvc/grpcwire"
 	"restvsgrpc/internal/core"
 	"restvsgrpc/internal/openfiles"
+	"restvsgrpc/internal/peerlimit"
 	"restvsgrpc/internal/serverproc"
 	"restvsgrpc/restsvc"
 )
@@ -81,7 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	// Listen on both before serving either, so that a busy port fails the
-	// start as a whole.
+	// start as a whole. Every listener counts connections per client
+	// address in one limiter.
+	perAddr := peerlimit.New(cfg.limits.connsPerAddr, false)
 	var restLis, grpcLis net.Listener
 	if cfg.restAddr != "" {
 		if restLis, err = net.Listen("tcp", cfg.restAddr); err != nil {
@@ -89,13 +92,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer restLis.Close()
 		// h2c's preface check must not split a request over a deadline.
-		restLis = restsvc.ReadAhead(restLis)
+		restLis = restsvc.ReadAhead(perAddr.Listener(restLis))
 	}
 	if cfg.grpcAddr != "" {
 		if grpcLis, err = net.Listen("tcp", cfg.grpcAddr); err != nil {
 			return fmt.Errorf("grpc: %w", err)
 		}
 		defer grpcLis.Close()
+		grpcLis = perAddr.Listener(grpcLis)
 	}
 	var connectLis, gatewayLis net.Listener
 	if cfg.connectAddr != "" {
@@ -103,12 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("connect: %w", err)
 		}
 		defer connectLis.Close()
+		connectLis = perAddr.Listener(connectLis)
 	}
 	if cfg.gatewayAddr != "" {
 		if gatewayLis, err = net.Listen("tcp", cfg.gatewayAddr); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
 		defer gatewayLis.Close()
+		gatewayLis = perAddr.Listener(gatewayLis)
 	}
 	var debugLis net.Listener
 	if cfg.debugAddr != "" {

@@ -3,11 +3,12 @@ package core
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"restvsgrpc/internal/peerlimit"
 )
 
 // LoginLimits bounds what logins may cost the server. Every ValidateUser
@@ -107,7 +108,7 @@ func newGate(l LoginLimits) *gate {
 // caller calls release once its compare is done.
 func (g *gate) admit(ctx context.Context, now time.Time, from, username string) (release func(), err error) {
 	if g.addrs != nil && from != "" {
-		if wait, ok := g.addrs.take(addrKey(from), now); !ok {
+		if wait, ok := g.addrs.take(peerlimit.Key(from), now); !ok {
 			return nil, g.refuse("too many logins from this address", wait)
 		}
 	}
@@ -142,26 +143,6 @@ func (g *gate) release() { <-g.slots }
 func (g *gate) refuse(msg string, wait time.Duration) *Error {
 	g.refused.Add(1)
 	return &Error{Code: CodeUnavailable, Message: msg + "; retry later", RetryAfter: wait}
-}
-
-// addrKey is the rate-limit key of a client address, "host:port" or a
-// bare host: the IP without the port, and an IPv6 address by its /64,
-// which one client usually holds whole. Anything else is its own key.
-func addrKey(from string) string {
-	var ip netip.Addr
-	if ap, err := netip.ParseAddrPort(from); err == nil {
-		ip = ap.Addr()
-	} else if a, err := netip.ParseAddr(from); err == nil {
-		ip = a
-	} else {
-		return from
-	}
-	ip = ip.Unmap()
-	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
-	}
-	return ip.String()
 }
 
 // buckets are token buckets by key, at most max of them.
