@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
-	ready := fs.String("ready-file", "", "")
+	readyFile := fs.String("ready-file", "", "")
 	fs.String("rest-addr", "", "")
 	fs.String("grpc-addr", "", "")
 	fs.Bool("h2c", false, "")
@@ -50,17 +50,33 @@ func TestMain(m *testing.M) {
 	fs.String("bcrypt-cost", "", "")
 	restJSON := fs.String("rest-json", "encoding/json", "")
 	grpcCodec := fs.String("grpc-codec", "proto", "")
+	connectAddr := fs.String("connect-addr", "", "")
+	gatewayAddr := fs.String("gateway-addr", "", "")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
 	if starts := os.Getenv("REPORT_FAKE_STARTS"); starts != "" {
 		f, _ := os.OpenFile(starts, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		fmt.Fprintln(f, os.Getpid(), *restJSON, *grpcCodec)
+		line := fmt.Sprint(os.Getpid(), " ", *restJSON, " ", *grpcCodec)
+		if *connectAddr != "" {
+			line += " connect"
+		}
+		if *gatewayAddr != "" {
+			line += " gateway"
+		}
+		fmt.Fprintln(f, line)
 		f.Close()
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
-	os.WriteFile(*ready, []byte(`{"rest":"http://127.0.0.1:1","grpc":"127.0.0.1:2"}`), 0o644)
+	ready := `{"rest":"http://127.0.0.1:1","grpc":"127.0.0.1:2"`
+	if *connectAddr != "" {
+		ready += `,"connect":"127.0.0.1:3"`
+	}
+	if *gatewayAddr != "" {
+		ready += `,"gateway":"127.0.0.1:4"`
+	}
+	os.WriteFile(*readyFile, []byte(ready+"}"), 0o644)
 	<-sig
 	os.Exit(0)
 }
@@ -384,8 +400,11 @@ func fakeLoadgen(args []string) {
 		os.Exit(1)
 	}
 	proto := "HTTP/1.1"
-	if *target == "127.0.0.1:2" { // the fake server's gRPC address
+	switch *target {
+	case "127.0.0.1:2": // the fake server's gRPC address
 		proto = "HTTP/2"
+	case "127.0.0.1:3", "127.0.0.1:4": // its connect and gateway addresses
+		proto = "HTTP/1.1 (" + *target + ")"
 	}
 	os.WriteFile(*jsonPath, []byte(`{"protocol":"`+proto+`","discarded_windows":1,"steal_flagged":false}`), 0o644)
 	fmt.Println("a human summary line: 1000 calls")
@@ -551,6 +570,53 @@ func TestRunCodecs(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("raw codecs file (-want +got):\n%s", diff)
+	}
+}
+
+// The Middle ways windows run into their own raw file, in decode mode,
+// each middle way driven at the address its server announced: connect's
+// and the gateway's.
+func TestRunMiddle(t *testing.T) {
+	t.Setenv("REPORT_FAKE_SERVER", "1")
+	dir := t.TempDir()
+	starts := filepath.Join(dir, "starts")
+	t.Setenv("REPORT_FAKE_STARTS", starts)
+	p := &profile{works: []time.Duration{0}, middle: []loadCase{{"GetTransaction", "1KiB", 64}}, middleWins: 1}
+	r := fakeRunner(p, dir)
+	raw := filepath.Join(dir, "middle.txt")
+	if err := r.runMiddle(context.Background(), raw, dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, f, _ := strings.Cut(l, " ")
+		flags = append(flags, f)
+	}
+	// rest and grpc share a server, the connect variants another, the
+	// gateway its own.
+	if diff := cmp.Diff([]string{"encoding/json proto", "encoding/json proto connect", "encoding/json proto gateway"}, flags); diff != "" {
+		t.Errorf("servers started with (-want +got):\n%s", diff)
+	}
+	var got []string
+	for _, l := range rawLines(t, raw, "Benchmark", "proto:", "section:") {
+		name, _, _ := strings.Cut(l, "\t")
+		got = append(got, name)
+	}
+	want := []string{"section: middle"}
+	protos := map[string]string{"rest": "HTTP/1.1", "grpc": "HTTP/2", "gateway": "HTTP/1.1 (127.0.0.1:4)"}
+	for _, v := range middleVariants {
+		proto, ok := protos[v]
+		if !ok {
+			proto = "HTTP/1.1 (127.0.0.1:3)"
+		}
+		want = append(want, "proto: "+proto, "BenchmarkLoad/rpc=GetTransaction/variant="+v+"/payload=100B/conc=64/mode=closed/check=decode/work=0s-1")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("raw middle file (-want +got):\n%s", diff)
 	}
 }
 

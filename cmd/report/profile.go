@@ -35,13 +35,18 @@ type profile struct {
 	// codecWins times each.
 	codecs    []loadCase
 	codecWins int
-	windows   int           // repetitions of each closed-loop case
-	openWins  int           // repetitions of each open-loop rate
-	duration  time.Duration // measured part of a window
-	warmup    time.Duration
-	maxSteal  float64
-	retries   int
-	p99Bound  time.Duration
+	// middle are the closed-loop cases of the Middle ways section, run in
+	// decode mode (the middle ways have no bytes mode) for middleVariants,
+	// middleWins times each.
+	middle     []loadCase
+	middleWins int
+	windows    int           // repetitions of each closed-loop case
+	openWins   int           // repetitions of each open-loop rate
+	duration   time.Duration // measured part of a window
+	warmup     time.Duration
+	maxSteal   float64
+	retries    int
+	p99Bound   time.Duration
 }
 
 // A loadCase is one condition the load driver runs for every variant.
@@ -131,13 +136,16 @@ var profiles = map[string]*profile{
 		// pairs, as quick has, for an interval without the extremes.
 		codecs:    []loadCase{{"GetTransaction", "1KiB", 64}, {"GetTransaction", "64KiB", 64}},
 		codecWins: 9,
-		windows:   8,
-		openWins:  3,
-		duration:  1500 * time.Millisecond,
-		warmup:    500 * time.Millisecond,
-		maxSteal:  0.1,
-		retries:   3,
-		p99Bound:  10 * time.Millisecond,
+		// Five pairs: what fits the hour beside the Codecs windows.
+		middle:     []loadCase{{"GetTransaction", "1KiB", 64}},
+		middleWins: 5,
+		windows:    8,
+		openWins:   3,
+		duration:   1500 * time.Millisecond,
+		warmup:     500 * time.Millisecond,
+		maxSteal:   0.1,
+		retries:    3,
+		p99Bound:   10 * time.Millisecond,
 	},
 }
 
@@ -263,6 +271,24 @@ func (p *profile) codecPlan() []window {
 	return out
 }
 
+// middleVariants are the variants of the Middle ways section: rest and
+// grpc, then the middle ways between them.
+var middleVariants = append([]string{variant.REST, variant.GRPC}, variant.Middle...)
+
+// middlePlan returns the windows of the Middle ways section in run order:
+// for each case and repetition, every variant back to back in decode mode.
+func (p *profile) middlePlan() []window {
+	var out []window
+	for _, c := range p.middle {
+		for rep := range p.middleWins {
+			for _, v := range interleave(middleVariants, rep) {
+				out = append(out, window{variant: v, c: c, work: p.works[0], check: "decode", rep: rep})
+			}
+		}
+	}
+	return out
+}
+
 // windowCost estimates the wall time of one window.
 func (p *profile) windowCost() time.Duration {
 	return p.duration + p.warmup + 350*time.Millisecond // start, login, exit
@@ -286,6 +312,9 @@ func (p *profile) loadPlans() [][]window {
 	}
 	if len(p.codecs) > 0 {
 		out = append(out, p.codecPlan())
+	}
+	if len(p.middle) > 0 {
+		out = append(out, p.middlePlan())
 	}
 	return out
 }

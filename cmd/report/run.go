@@ -110,6 +110,10 @@ func (r *runner) printPlan() {
 		fmt.Fprintf(r.stdout, "codecs (%s, bytes and decode modes): %d load-driver windows in %d slices on %d fresh servers, one per set of server flags in each slice\n",
 			strings.Join(variant.Libraries, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
 	}
+	if ws := p.middlePlan(); len(ws) > 0 {
+		fmt.Fprintf(r.stdout, "middle ways (%s, decode mode): %d load-driver windows in %d slices on %d fresh servers\n",
+			strings.Join(middleVariants, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
+	}
 	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
 }
 
@@ -170,6 +174,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 			return err
 		}
 		if err := r.runCodecs(ctx, filepath.Join(rawDir, "codecs.txt"), jsonDir); err != nil {
+			return err
+		}
+		if err := r.runMiddle(ctx, filepath.Join(rawDir, "middle.txt"), jsonDir); err != nil {
 			return err
 		}
 	} else {
@@ -301,6 +308,18 @@ func (r *runner) runCodecs(ctx context.Context, path, jsonDir string) error {
 	}
 	prov := r.loadProvenance().with("section", "codecs").
 		with("servers", "each variant's windows of a slice ran on a server started with that variant's flags (-rest-json, -grpc-codec)")
+	return r.runPlan(ctx, path, jsonDir, ws, prov)
+}
+
+// runMiddle runs the Middle ways section's windows into their own raw
+// file ("section: middle"); a profile without middle cases writes none.
+func (r *runner) runMiddle(ctx context.Context, path, jsonDir string) error {
+	ws := r.o.profile.middlePlan()
+	if len(ws) == 0 {
+		return nil
+	}
+	prov := r.loadProvenance().with("section", "middle").
+		with("servers", "each variant's windows of a slice ran on a server started with that variant's flags (-connect-addr, -gateway-addr); the gateway's server process holds both the gateway and the gRPC server it calls")
 	return r.runPlan(ctx, path, jsonDir, ws, prov)
 }
 
@@ -492,8 +511,13 @@ func addNameKey(line, key, value string) string {
 // loadgenArgs is the load driver's command line for one window.
 func loadgenArgs(p *profile, srv *server, w window, jsonPath string) []string {
 	target := strings.TrimPrefix(strings.TrimPrefix(srv.rest, "http://"), "https://")
-	if variant.IsGRPC(w.variant) {
+	switch {
+	case variant.IsGRPC(w.variant):
 		target = srv.grpc
+	case variant.IsConnect(w.variant):
+		target = srv.connect
+	case w.variant == variant.Gateway:
+		target = srv.gateway
 	}
 	name, sse := strings.CutSuffix(w.variant, "-sse")
 	args := []string{

@@ -14,8 +14,10 @@ import (
 type server struct {
 	proc       *serverproc.Proc
 	rest, grpc string // http://host:port and host:port
-	user, pass string
-	pid        int
+	// connect and gateway are the middle ways' host:port, when served.
+	connect, gateway string
+	user, pass       string
+	pid              int
 }
 
 // startServer starts bin on CPU 0 with GOMAXPROCS=1, work per call and
@@ -44,6 +46,7 @@ func startServer(ctx context.Context, bin, tmp string, pin pinning, work time.Du
 		return nil, err
 	}
 	s.proc, s.rest, s.grpc, s.pid = p, p.REST, p.GRPC, p.PID()
+	s.connect, s.gateway = p.Connect, p.Gateway
 	return s, nil
 }
 
