@@ -76,7 +76,9 @@ func TestMain(m *testing.M) {
 	if *gatewayAddr != "" {
 		ready += `,"gateway":"127.0.0.1:4"`
 	}
-	os.WriteFile(*readyFile, []byte(ready+"}"), 0o644)
+	// Written whole, by rename, as the real server does: the reader polls.
+	os.WriteFile(*readyFile+".tmp", []byte(ready+"}"), 0o644)
+	os.Rename(*readyFile+".tmp", *readyFile)
 	<-sig
 	os.Exit(0)
 }
@@ -608,12 +610,12 @@ func TestRunMiddle(t *testing.T) {
 	}
 	want := []string{"section: middle"}
 	protos := map[string]string{"rest": "HTTP/1.1", "grpc": "HTTP/2", "gateway": "HTTP/1.1 (127.0.0.1:4)"}
-	for _, v := range middleVariants {
+	for _, v := range variant.MiddleCompared {
 		proto, ok := protos[v]
 		if !ok {
 			proto = "HTTP/1.1 (127.0.0.1:3)"
 		}
-		want = append(want, "proto: "+proto, "BenchmarkLoad/rpc=GetTransaction/variant="+v+"/payload=100B/conc=64/mode=closed/check=decode/work=0s-1")
+		want = append(want, "proto: "+proto, "BenchmarkLoad/rpc=GetTransaction/variant="+v+"/payload=100B/conc=64/mode=closed/check=decode/work=0s/set=middle-1")
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("raw middle file (-want +got):\n%s", diff)

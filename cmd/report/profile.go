@@ -36,7 +36,7 @@ type profile struct {
 	codecs    []loadCase
 	codecWins int
 	// middle are the closed-loop cases of the Middle ways section, run in
-	// decode mode (the middle ways have no bytes mode) for middleVariants,
+	// decode mode (the middle ways have no bytes mode) for variant.MiddleCompared,
 	// middleWins times each.
 	middle     []loadCase
 	middleWins int
@@ -136,9 +136,10 @@ var profiles = map[string]*profile{
 		// pairs, as quick has, for an interval without the extremes.
 		codecs:    []loadCase{{"GetTransaction", "1KiB", 64}, {"GetTransaction", "64KiB", 64}},
 		codecWins: 9,
-		// Five pairs: what fits the hour beside the Codecs windows.
+		// Six pairs, the fewest with a 95% interval of the median, fit the
+		// hour beside the Codecs windows.
 		middle:     []loadCase{{"GetTransaction", "1KiB", 64}},
-		middleWins: 5,
+		middleWins: 6,
 		windows:    8,
 		openWins:   3,
 		duration:   1500 * time.Millisecond,
@@ -180,7 +181,11 @@ type window struct {
 	// check is the client mode (bytes or decode); "" leaves the load
 	// driver's default, bytes.
 	check string
-	rep   int
+	// set names the report section whose raw file the window is in
+	// ("middle"), when its results must not merge with another section's
+	// windows of the same case; "" for none.
+	set string
+	rep int
 }
 
 func (w window) name() string {
@@ -197,6 +202,9 @@ func (w window) slice() string {
 	}
 	if w.check != "" {
 		mode += "-" + w.check
+	}
+	if w.set != "" {
+		mode += "-" + w.set
 	}
 	return fmt.Sprintf("%s-%s-c%d-%s-w%s-%d", w.c.rpc, w.c.payload, w.c.conc, mode, durationName(w.work), w.rep)
 }
@@ -271,18 +279,16 @@ func (p *profile) codecPlan() []window {
 	return out
 }
 
-// middleVariants are the variants of the Middle ways section: rest and
-// grpc, then the middle ways between them.
-var middleVariants = append([]string{variant.REST, variant.GRPC}, variant.Middle...)
-
 // middlePlan returns the windows of the Middle ways section in run order:
 // for each case and repetition, every variant back to back in decode mode.
+// Their names carry set=middle: the Codecs section measures rest and grpc
+// in decode mode at the same case.
 func (p *profile) middlePlan() []window {
 	var out []window
 	for _, c := range p.middle {
 		for rep := range p.middleWins {
-			for _, v := range interleave(middleVariants, rep) {
-				out = append(out, window{variant: v, c: c, work: p.works[0], check: "decode", rep: rep})
+			for _, v := range interleave(variant.MiddleCompared, rep) {
+				out = append(out, window{variant: v, c: c, work: p.works[0], check: "decode", set: "middle", rep: rep})
 			}
 		}
 	}

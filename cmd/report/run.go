@@ -112,7 +112,7 @@ func (r *runner) printPlan() {
 	}
 	if ws := p.middlePlan(); len(ws) > 0 {
 		fmt.Fprintf(r.stdout, "middle ways (%s, decode mode): %d load-driver windows in %d slices on %d fresh servers\n",
-			strings.Join(middleVariants, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
+			strings.Join(variant.MiddleCompared, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
 	}
 	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
 }
@@ -481,6 +481,9 @@ func copyBenchLines(w io.Writer, r io.Reader, win window, info *windowInfo) erro
 			continue
 		}
 		line = addNameKey(line, "work", durationName(win.work))
+		if win.set != "" {
+			line = addNameKey(line, "set", win.set)
+		}
 		if _, err := fmt.Fprintf(w, "%s%s\n", line, units); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func TestGoldenReport(t *testing.T) {
 		raws   []string
 		golden string
 	}{
-		{"every section, the Codecs windows too", []string{"fixture.txt", "codecs.txt"}, "REPORT.golden.md"},
+		{"every section, the Codecs and Middle ways windows too", []string{"fixture.txt", "codecs.txt", "middle.txt"}, "REPORT.golden.md"},
 		{"codec only: the other sections say they have no data", []string{"sparse.txt"}, "REPORT.sparse.golden.md"},
 		{"cmd/fleet's files only: balancers, failover, the sweep, the network path", []string{"fleet.txt"}, "REPORT.fleet.golden.md"},
 	}

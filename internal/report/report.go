@@ -86,6 +86,8 @@ type builder struct {
 	fleet map[string][]*Series
 	// codecs are the Codecs section's windows.
 	codecs []*Series
+	// middle are the Middle ways section's windows.
+	middle []*Series
 	cfg    config
 	md     strings.Builder
 	rep    *Report
@@ -99,13 +101,13 @@ var fleetSections = []string{"balance", "failover", "scale", "netpath"}
 const codecsSection = "codecs"
 
 // splitFleet returns d without the series of the raw files that feed
-// sections of their own (cmd/fleet's, the Codecs windows), and those by
+// sections of their own (cmd/fleet's, the Codecs and Middle ways windows), and those by
 // section.
 func splitFleet(d *Data) (*Data, map[string][]*Series) {
 	rest, fleet := *d, map[string][]*Series{}
 	rest.Series = nil
 	for _, s := range d.Series {
-		if sec := s.Config["section"]; slices.Contains(fleetSections, sec) || sec == codecsSection {
+		if sec := s.Config["section"]; slices.Contains(fleetSections, sec) || sec == codecsSection || sec == middleSection {
 			fleet[sec] = append(fleet[sec], s)
 			continue
 		}
@@ -133,8 +135,9 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		return nil, errors.New("no benchmark results in the input")
 	}
 	single, fleet := splitFleet(d)
-	b := &builder{d: single, fleet: fleet, codecs: fleet[codecsSection], cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
+	b := &builder{d: single, fleet: fleet, codecs: fleet[codecsSection], middle: fleet[middleSection], cfg: cfg, rep: &Report{Verdicts: map[string]Verdict{}}}
 	delete(fleet, codecsSection)
+	delete(fleet, middleSection)
 
 	// Each analysis writes its section into its own buffer; the table goes first.
 	var sections []string
@@ -145,7 +148,7 @@ func Build(d *Data, opts ...Option) (*Report, error) {
 		sections = append(sections, sec)
 		b.rep.Verdicts[r.name] = r.verdict
 	}
-	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop(), b.codecsSection(), b.qpsDriver())
+	sections = slices.Insert(sections, 3, b.decomposition(), b.openLoop(), b.codecsSection(), b.middleWays(), b.qpsDriver())
 	sections = slices.Insert(sections, len(sections)-2, b.balanced(), b.atScale())
 
 	w := &b.md

@@ -69,6 +69,9 @@ func (b *builder) method() {
 	if len(b.codecs) == 0 {
 		notRun = append(notRun, "the codec variants end to end (the Codecs section; the full profile runs them)")
 	}
+	if len(b.middle) == 0 {
+		notRun = append(notRun, "Connect and grpc-gateway (the Middle ways section; the full profile runs them)")
+	}
 	if len(notRun) > 0 {
 		fmt.Fprintf(w, "- Not varied or not measured in these files: %s. Conclusions do not extend to them.\n", strings.Join(notRun, "; "))
 	}

@@ -98,6 +98,8 @@ func ValueWords(dim, v string) string {
 		return "on engine " + v
 	case "check":
 		return map[string]string{"bytes": "the driver comparing bytes", "decode": "the driver decoding"}[v]
+	case "set":
+		return "" // which section's windows: the section says
 	}
 	return dim + " " + v
 }

@@ -54,6 +54,10 @@ var Libraries = func() []string {
 // Middle lists the middle ways.
 var Middle = []string{ConnectJSON, ConnectProto, GRPCWeb, Gateway}
 
+// MiddleCompared lists the variants of the report's Middle ways section:
+// rest and grpc, then the middle ways between them.
+var MiddleCompared = append([]string{REST, GRPC}, Middle...)
+
 // Clients lists every variant a client can call: the matrix, the codec
 // variants, then the middle ways.
 var Clients = append(append(append([]string(nil), All...), Codecs...), Middle...)
