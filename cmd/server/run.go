@@ -107,14 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("connect: %w", err)
 		}
 		defer connectLis.Close()
-		connectLis = perAddr.Listener(connectLis)
+		connectLis = restsvc.ReadAhead(perAddr.Listener(connectLis)) // served with h2c
 	}
 	if cfg.gatewayAddr != "" {
 		if gatewayLis, err = net.Listen("tcp", cfg.gatewayAddr); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
 		defer gatewayLis.Close()
-		gatewayLis = perAddr.Listener(gatewayLis)
+		gatewayLis = restsvc.ReadAhead(perAddr.Listener(gatewayLis)) // served with h2c
 	}
 	var debugLis net.Listener
 	if cfg.debugAddr != "" {
