@@ -125,7 +125,7 @@ QPS_RESULTS ?=
 
 .PHONY: qps
 qps: ## Run grpc's qps_json_driver (QPS_DRIVER=path) on cmd/worker: stock and per-variant scenarios, on loopback and with server and each client in its own network namespace (root); QPS_RUNS=N repeats ours, QPS_RESULTS=dir keeps the result files; skips without a driver.
-	QPS_DRIVER='$(QPS_DRIVER)' QPS_RUNS='$(QPS_RUNS)' QPS_RESULTS='$(if $(QPS_RESULTS),$(abspath $(QPS_RESULTS)))' $(GO) test -count=1 -timeout 30m -run '^TestQPSDriver$$' -v ./cmd/worker
+	QPS_DRIVER='$(if $(QPS_DRIVER),$(abspath $(QPS_DRIVER)))' QPS_RUNS='$(QPS_RUNS)' QPS_RESULTS='$(if $(QPS_RESULTS),$(abspath $(QPS_RESULTS)))' $(GO) test -count=1 -timeout 30m -run '^TestQPSDriver$$' -v ./cmd/worker
 
 SOAK_DURATION ?= 5m
 SOAK_FLAGS ?=

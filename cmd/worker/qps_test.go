@@ -38,7 +38,7 @@ import (
 func TestQPSDriver(t *testing.T) {
 	driver := os.Getenv("QPS_DRIVER")
 	if driver == "" {
-		t.Skip("QPS_DRIVER is not set: build grpc's qps_json_driver (bench/qps/build-driver.sh) and run make qps QPS_DRIVER=path")
+		t.Skip("QPS_DRIVER is not set: build grpc's qps_json_driver with bench/qps/build-driver.sh (root and apt-get) and run make qps QPS_DRIVER=bin/qps_json_driver")
 	}
 	if _, err := os.Stat(driver); err != nil {
 		t.Skipf("QPS_DRIVER: %v", err)
