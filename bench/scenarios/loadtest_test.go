@@ -18,8 +18,8 @@ import (
 
 // testdata/loadtest-crd.yaml is grpc/test-infra's LoadTest CRD as its
 // repository has it (config/crd/bases/e2etest.grpc.io_loadtests.yaml at
-// commit 2b7585d), the schema the cluster's API server checks a LoadTest
-// against.
+// commit 2b7585d; Apache-2.0, as the rest of that repository), the schema
+// the cluster's API server checks a LoadTest against.
 
 // schema is the part of an OpenAPI v3 schema that a Kubernetes structural
 // schema uses.

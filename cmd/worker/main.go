@@ -21,11 +21,11 @@
 // so that it merges the histograms of many client workers exactly; server
 // stats carry rusage times and /proc/stat's total and idle CPU ticks.
 //
-// grpc ships no binary of the driver. It builds from Debian's grpc 1.51.1
-// source package against Debian's libgrpc++ 1.51.1 (apt-get source grpc;
-// protoc the src/proto/grpc/testing protos; g++ test/cpp/qps and the few
-// test/core/util and test/cpp/util files they use); make qps
-// QPS_DRIVER=path then runs it against this command.
+// grpc ships no binary of the driver. bench/qps/build-driver.sh builds it
+// from Debian's grpc source package against Debian's libgrpc++ of the same
+// version (as root, with apt-get); make qps QPS_DRIVER=bin/qps_json_driver
+// then runs it against this command, and cmd/report -qps-results turns
+// the driver's result files (--scenario_result_file) into REPORT.md rows.
 package main
 
 import "restvsgrpc/internal/cli"
