@@ -204,3 +204,15 @@ func Repeat(fields []hpack.HeaderField, f hpack.HeaderField, n int) []hpack.Head
 	}
 	return out
 }
+
+// SettingsFlood returns n SETTINGS frames of one setting each (the header
+// table size at its default, so that each changes nothing): the smallest
+// frame that asks the server for work and an acknowledgement, 15 bytes.
+func SettingsFlood(n int) []byte {
+	var b bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	for range n {
+		_ = fr.WriteSettings(http2.Setting{ID: http2.SettingHeaderTableSize, Val: 4096}) // into a bytes.Buffer: cannot fail
+	}
+	return b.Bytes()
+}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"restvsgrpc/internal/backpressure"
@@ -108,4 +109,13 @@ func CountStacks(fn string) int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+}
+
+// CPUTime returns the CPU (user and system) the process has used: with
+// the servers in the same process, what a probe cost them, plus what the
+// attacker spent itself.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
