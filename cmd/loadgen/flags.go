@@ -124,7 +124,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	)
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
-	fs.StringVar(&name, "variant", variant.REST, "`variant`: rest, rest-proto, rest-h2c or grpc, or a codec variant: rest-sonic, rest-go_json (rest with that JSON library on both sides) or grpc-vt (grpc with vtprotobuf on both sides)")
+	fs.StringVar(&name, "variant", variant.REST, "`variant`: rest, rest-proto, rest-h2c or grpc, or a codec variant: rest-sonic, rest-go_json (rest with that JSON library on both sides), grpc-vt (grpc with vtprotobuf on both sides) or, built with GOEXPERIMENT=jsonv2, rest-jsonv2 (encoding/json/v2)")
 	fs.StringVar(&rpc, "rpc", string(load.ValidateToken), "`call`: ValidateToken, GetTransaction, ValidateUser, ListTransactions, Upload or Chat")
 	fs.StringVar(&payload, "payload", string(core.Payload100B), "payload `class`: 100B, 1KiB, 64KiB or 1MiB (records fetched or streamed, upload chunk and chat text size)")
 	fs.IntVar(&t.StreamMsgs, "stream-msgs", 100, "messages per stream call: records of a ListTransactions, chunks of an Upload")
@@ -165,6 +165,9 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	t.Variant = name
+	if exp := variant.Experiment(name); exp != "" && !slices.Contains(variant.Clients, name) {
+		return cfg, cli.Usagef("-variant %s: this build lacks it; build with GOEXPERIMENT=%s (GOEXPERIMENT=%s go build ./cmd/loadgen)", name, exp, exp)
+	}
 	if !slices.Contains(variant.Clients, name) {
 		return cfg, cli.Usagef("-variant %q: want one of %s", name, strings.Join(variant.Clients, ", "))
 	}
@@ -247,7 +250,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	case t.FeedInterval != 0 && t.RPC != load.ListTransactions:
 		return cfg, cli.Usagef("-feed-interval paces ListTransactions feeds, not %s", t.RPC)
 	case t.SSE && (t.RPC != load.ListTransactions || variant.JSON(name) == ""):
-		return cfg, cli.Usagef("-sse is for ListTransactions over a JSON variant (rest, rest-h2c, rest-sonic, rest-go_json)")
+		return cfg, cli.Usagef("-sse is for ListTransactions over a JSON variant (rest, rest-h2c, rest-sonic, rest-go_json, rest-jsonv2)")
 	case t.GRPCBalance != "" && (t.GRPCBalance != load.RoundRobin || !variant.IsGRPC(name) || t.TLS):
 		return cfg, cli.Usagef("-grpc-lb %q: want round_robin, with -variant grpc or grpc-vt and without -tls", t.GRPCBalance)
 	case (t.Insecure || t.CAFile != "") && !t.TLS:

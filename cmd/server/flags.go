@@ -129,7 +129,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&cfg.writeCert, "write-cert", "", "with -tls, write the serving certificate (PEM) to `file`, for clients to trust (curl --cacert, grpcurl -cacert)")
 	fs.BoolVar(&cfg.h2, "h2", false, "with -tls, offer HTTP/2 on the REST server too (ALPN h2, then http/1.1)")
 	fs.BoolVar(&cfg.h2c, "h2c", false, "serve REST over HTTP/2 cleartext as well as HTTP/1.1 (the rest-h2c variant); not with -tls")
-	restJSON := fs.String("rest-json", jsonlib.Std.Name, "JSON `library` of the REST bodies: encoding/json (gin's default), sonic or go_json, as gin's build tags of those names choose (the rest-sonic and rest-go_json variants)")
+	restJSON := fs.String("rest-json", jsonlib.Std.Name, "JSON `library` of the REST bodies: encoding/json (gin's default), sonic or go_json, as gin's build tags of those names choose (the rest-sonic and rest-go_json variants), or jsonv2 (encoding/json/v2, the rest-jsonv2 variant) in a build with GOEXPERIMENT=jsonv2 (GOEXPERIMENT=jsonv2 go build ./cmd/server)")
 	fs.StringVar(&cfg.grpcCodec, "grpc-codec", "proto", "gRPC `codec`: proto (protobuf-go) or vt (vtprotobuf's generated MarshalVT and UnmarshalVT, the grpc-vt variant); the wire is protobuf either way")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "`seed` of the deterministic transaction data set")
 	fs.DurationVar(&cfg.work, "work", 0, "CPU work added to every call and streamed message (e.g. 50us), to weigh transport against real work")

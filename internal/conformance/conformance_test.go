@@ -118,23 +118,33 @@ func newEnv(t *testing.T) *env {
 	h2c := &http.Client{Transport: client.H2CTransport()}
 	t.Cleanup(h1.CloseIdleConnections)
 	t.Cleanup(h2c.CloseIdleConnections)
-	return &env{svc: svc, makers: []func() client.Client{
+	makers := []func() client.Client{
 		func() client.Client { return client.NewREST(base, h1) },
 		func() client.Client { return client.NewREST(base, h1, client.WithProto()) },
 		func() client.Client { return client.NewREST(base, h2c, client.WithVariant("rest-h2c")) },
 		func() client.Client { return client.NewGRPC(conn) },
-		func() client.Client {
-			return client.NewREST(bases["sonic"], h1, client.WithJSON(jsonlib.Sonic), client.WithVariant(variant.RESTSonic))
-		},
-		func() client.Client {
-			return client.NewREST(bases["go_json"], h1, client.WithJSON(jsonlib.GoJSON), client.WithVariant(variant.RESTGoJSON))
-		},
-		func() client.Client { return client.NewGRPCVT(vtConn) },
+	}
+	// The codec variants of this build: a REST one per JSON library (each
+	// on its server), grpc-vt.
+	for _, v := range variant.Codecs {
+		if v == variant.GRPCVT {
+			makers = append(makers, func() client.Client { return client.NewGRPCVT(vtConn) })
+			continue
+		}
+		lib, err := jsonlib.ByName(variant.JSON(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		makers = append(makers, func() client.Client {
+			return client.NewREST(bases[lib.Name], h1, client.WithJSON(lib), client.WithVariant(v))
+		})
+	}
+	return &env{svc: svc, makers: append(makers, []func() client.Client{
 		func() client.Client { return client.NewConnect(variant.ConnectJSON, connectBase, h1) },
 		func() client.Client { return client.NewConnect(variant.ConnectProto, connectBase, h1) },
 		func() client.Client { return client.NewConnect(variant.GRPCWeb, connectBase, h1) },
 		func() client.Client { return client.NewGateway(gatewayBase, h1) },
-	}}
+	}...)}
 }
 
 // login returns a token from the given client.
@@ -179,7 +189,7 @@ func TestVariantsAreDistinct(t *testing.T) {
 // named for: a benchmark of "HTTP/2" that silently ran HTTP/1.1 is worthless.
 func TestProtocols(t *testing.T) {
 	e := newEnv(t)
-	want := map[string]string{"rest": "HTTP/1.1", "rest-proto": "HTTP/1.1", "rest-h2c": "HTTP/2.0", "rest-sonic": "HTTP/1.1", "rest-go_json": "HTTP/1.1"}
+	want := map[string]string{"rest": "HTTP/1.1", "rest-proto": "HTTP/1.1", "rest-h2c": "HTTP/2.0", "rest-sonic": "HTTP/1.1", "rest-go_json": "HTTP/1.1", "rest-jsonv2": "HTTP/1.1"}
 	e.each(t, "", func(t *testing.T, c client.Client, _ func() client.Client) {
 		rc, ok := c.(interface{ LastProto() string })
 		if !ok {

@@ -8,6 +8,11 @@
 // A Lib is therefore chosen per handler (restsvc.WithJSON) and per client,
 // with each library configured as gin's tagged build configures it: sonic's
 // ConfigStd, go-json's defaults.
+//
+// A build with GOEXPERIMENT=jsonv2 adds encoding/json/v2 (the rest-jsonv2
+// variant); the default build does not need the experiment. That build
+// also runs encoding/json itself on v2's implementation, so rest's own
+// figures come from the default build.
 package jsonlib
 
 import (
@@ -26,7 +31,10 @@ type Decoder interface{ Decode(v any) error }
 // Lib is one JSON library.
 type Lib struct {
 	// Name is the library's name as the server's -rest-json flag takes it.
-	Name       string
+	Name string
+	// Experiment is the GOEXPERIMENT a build needs for the library, ""
+	// for none.
+	Experiment string
 	Marshal    func(v any) ([]byte, error)
 	Unmarshal  func(data []byte, v any) error
 	NewDecoder func(r io.Reader) Decoder
@@ -42,8 +50,12 @@ var (
 		NewDecoder: func(r io.Reader) Decoder { return gojson.NewDecoder(r) }}
 )
 
-// Libs lists the libraries, the default first.
-var Libs = []Lib{Std, Sonic, GoJSON}
+// Libs lists the libraries of this build, the default first.
+var Libs = append([]Lib{Std, Sonic, GoJSON}, experimental...)
+
+// needsExperiment names the libraries only a build with a GOEXPERIMENT
+// has, by that experiment.
+var needsExperiment = map[string]string{"jsonv2": "jsonv2"}
 
 // ByName returns the library named name; "" is encoding/json.
 func ByName(name string) (Lib, error) {
@@ -56,6 +68,9 @@ func ByName(name string) (Lib, error) {
 			return l, nil
 		}
 		names[i] = l.Name
+	}
+	if exp, ok := needsExperiment[name]; ok {
+		return Lib{}, fmt.Errorf("JSON library %q: this build lacks it; build with GOEXPERIMENT=%s", name, exp)
 	}
 	return Lib{}, fmt.Errorf("JSON library %q: want one of %s", name, strings.Join(names, ", "))
 }

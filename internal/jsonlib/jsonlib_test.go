@@ -80,9 +80,37 @@ var probes = []struct {
 // TestDifferences records, in testdata/differences.txt, where each
 // library's bytes differ from encoding/json's on the probes, and whether
 // encoding/json decodes them back to the same value; it fails when a
-// library's behaviour moves (go test -update rewrites the record).
+// library's behaviour moves (go test -update rewrites the record). A build
+// with a GOEXPERIMENT library has a record of its own,
+// testdata/differences-<experiment>.txt: GOEXPERIMENT=jsonv2 also runs
+// encoding/json on v2's implementation, whose bytes differ too.
 func TestDifferences(t *testing.T) {
 	t.Parallel()
+	path, header := "testdata/differences.txt", ""
+	for _, lib := range jsonlib.Libs {
+		if lib.Experiment != "" {
+			path = "testdata/differences-" + lib.Experiment + ".txt"
+			header = "# Built with GOEXPERIMENT=" + lib.Experiment + ".\n"
+		}
+	}
+	got := header + differences(t, jsonlib.Libs[1:])
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("the libraries' differences moved (go test -update records them in %s):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// differences writes the probes' record for libs.
+func differences(t *testing.T, libs []jsonlib.Lib) string {
+	t.Helper()
 	var out strings.Builder
 	fmt.Fprintf(&out, "# Where each JSON library's encoding differs from encoding/json's.\n")
 	fmt.Fprintf(&out, "# probe | library | bytes | encoding/json decodes it to the same value\n")
@@ -92,7 +120,7 @@ func TestDifferences(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&out, "%s | encoding/json | %s\n", p.name, want)
-		for _, lib := range jsonlib.Libs[1:] {
+		for _, lib := range libs {
 			got, err := lib.Marshal(p.v)
 			if err != nil {
 				fmt.Fprintf(&out, "%s | %s | error: %v\n", p.name, lib.Name, err)
@@ -109,19 +137,7 @@ func TestDifferences(t *testing.T) {
 			fmt.Fprintf(&out, "%s | %s | %s | %v\n", p.name, lib.Name, got, same)
 		}
 	}
-	const path = "testdata/differences.txt"
-	if *update {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out.String(); got != string(want) {
-		t.Errorf("the libraries' differences moved (go test -update records them):\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	return out.String()
 }
 
 func TestByName(t *testing.T) {
@@ -133,5 +149,14 @@ func TestByName(t *testing.T) {
 	}
 	if _, err := jsonlib.ByName("jsoniter"); err == nil || !strings.Contains(err.Error(), "sonic") {
 		t.Errorf("ByName(jsoniter): %v, want an error naming the choices", err)
+	}
+	// jsonv2 is there exactly when the build has its experiment, and a
+	// build without it says how to get it.
+	lib, err := jsonlib.ByName("jsonv2")
+	if err == nil && lib.Experiment != "jsonv2" {
+		t.Errorf("ByName(jsonv2) = %+v, want the library of the jsonv2 experiment", lib)
+	}
+	if err != nil && !strings.Contains(err.Error(), "GOEXPERIMENT=jsonv2") {
+		t.Errorf("ByName(jsonv2): %v, want an error naming GOEXPERIMENT=jsonv2", err)
 	}
 }

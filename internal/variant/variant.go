@@ -18,6 +18,9 @@ const (
 	RESTSonic  = "rest-sonic"   // rest, JSON by bytedance/sonic (gin's sonic tag)
 	RESTGoJSON = "rest-go_json" // rest, JSON by goccy/go-json (gin's go_json tag)
 	GRPCVT     = "grpc-vt"      // grpc, protobuf by vtprotobuf's generated code
+	// RESTJSONv2 is rest with encoding/json/v2, in a build with
+	// GOEXPERIMENT=jsonv2 only (Codecs lists it there).
+	RESTJSONv2 = "rest-jsonv2"
 
 	// The middle ways: one contract (proto/) served as REST-like HTTP/1.1
 	// calls. The connect ones are connect-go's clients of one connect-go
@@ -32,8 +35,18 @@ const (
 // All lists the four client variants of the matrix, in the report's order.
 var All = []string{REST, RESTProto, RESTH2C, GRPC}
 
-// Codecs lists the codec variants, each a twin of rest or grpc.
-var Codecs = []string{RESTSonic, RESTGoJSON, GRPCVT}
+// Codecs lists the codec variants of this build, each a twin of rest or
+// grpc.
+var Codecs = append(append([]string{RESTSonic, RESTGoJSON}, experimental...), GRPCVT)
+
+// Experiment returns the GOEXPERIMENT a build needs for variant v, ""
+// for none.
+func Experiment(v string) string {
+	if v == RESTJSONv2 {
+		return "jsonv2"
+	}
+	return ""
+}
 
 // Libraries lists the variants that compare libraries, in run order: rest's
 // codec variants, rest, grpc, then grpc's (rest-sonic, rest-go_json, rest,
@@ -80,8 +93,8 @@ func Unsupported(v, kind string) string {
 }
 
 // JSON returns the JSON library of a REST variant's bodies, as the
-// server's -rest-json flag names it: "encoding/json", "sonic" or
-// "go_json"; "" for a variant without JSON bodies.
+// server's -rest-json flag names it: "encoding/json", "sonic", "go_json"
+// or "jsonv2"; "" for a variant without JSON bodies.
 func JSON(v string) string {
 	switch v {
 	case REST, RESTH2C, RESTSSE:
@@ -90,6 +103,8 @@ func JSON(v string) string {
 		return "sonic"
 	case RESTGoJSON:
 		return "go_json"
+	case RESTJSONv2:
+		return "jsonv2"
 	}
 	return ""
 }
@@ -101,7 +116,7 @@ func IsGRPC(v string) bool { return v == GRPC || v == GRPCVT }
 // or v itself.
 func Twin(v string) string {
 	switch v {
-	case RESTSonic, RESTGoJSON:
+	case RESTSonic, RESTGoJSON, RESTJSONv2:
 		return REST
 	case GRPCVT:
 		return GRPC
@@ -113,7 +128,7 @@ func Twin(v string) string {
 // variant v: the codec variants need a server of their own library.
 func ServerFlags(v string) []string {
 	switch v {
-	case RESTSonic, RESTGoJSON:
+	case RESTSonic, RESTGoJSON, RESTJSONv2:
 		return []string{"-rest-json", JSON(v)}
 	case GRPCVT:
 		return []string{"-grpc-codec", "vt"}
