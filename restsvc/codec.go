@@ -55,8 +55,34 @@ func (h *handler) body(c *gin.Context) bodyKind {
 		fail(c, bodyError(&http.MaxBytesError{Limit: h.maxBody}, ""))
 		return bodyUnsupported
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody)
+	c.Request.Body = &limitedBody{ReadCloser: http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody)}
 	return kind
+}
+
+// limitedBody keeps the error of a body over its limit, for a decoder that
+// does not wrap its read errors: encoding/json built with
+// GOEXPERIMENT=jsonv2 reports one as a bare SyntaxError, which would
+// answer 400 where 413 is due.
+type limitedBody struct {
+	io.ReadCloser
+	tooBig error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		b.tooBig = err
+	}
+	return n, err
+}
+
+// overLimit returns the error of a request body read past its limit, or nil.
+func overLimit(r *http.Request) error {
+	if b, ok := r.Body.(*limitedBody); ok {
+		return b.tooBig
+	}
+	return nil
 }
 
 // bindJSON decodes a JSON body into v with gin's binding, answering 400 or
@@ -70,6 +96,9 @@ func (h *handler) bindJSON(c *gin.Context, v any) bool {
 		err = c.ShouldBindWith(v, jsonBinding{h.json})
 	}
 	if err != nil {
+		if tooBig := overLimit(c.Request); tooBig != nil {
+			err = tooBig
+		}
 		fail(c, jsonError(err))
 		return false
 	}
