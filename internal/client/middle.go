@@ -28,7 +28,7 @@ type middleTarget struct {
 func newMiddleTarget(ctx context.Context, cfg TargetConfig) (*middleTarget, error) {
 	switch {
 	case cfg.Check == CheckBytes:
-		return nil, fmt.Errorf("variant %s: bytes mode is not built for the middle ways; use the decode mode", cfg.Variant)
+		return nil, fmt.Errorf("variant %s: bytes mode is not built for the middle ways; use the decode mode (loadgen -check decode)", cfg.Variant)
 	case cfg.TLS:
 		return nil, fmt.Errorf("variant %s: served without TLS only", cfg.Variant)
 	case cfg.SSE:
