@@ -243,7 +243,9 @@ func TestInvalidProtobuf(t *testing.T) {
 	// The login (a bcrypt compare, slow under -race) comes before the
 	// calls' deadline starts.
 	tok := f.login(t, alice, alicePW)
-	ctx := withToken(ctxTimeout(t), "Bearer "+tok)
+	// Each call's deadline starts when it runs: parallel subtests wait for
+	// a slot, behind other parallel tests, first.
+	ctx := func(t *testing.T) context.Context { return withToken(ctxTimeout(t), "Bearer "+tok) }
 	tests := []struct {
 		name   string
 		method string
@@ -258,7 +260,7 @@ func TestInvalidProtobuf(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
 				var out []byte
-				err := f.conn.Invoke(ctx, tt.method, tt.body, &out, grpc.ForceCodec(rawCodec{}))
+				err := f.conn.Invoke(ctx(t), tt.method, tt.body, &out, grpc.ForceCodec(rawCodec{}))
 				if code := status.Code(err); code != codes.Internal || !strings.Contains(err.Error(), "unmarshal") {
 					t.Errorf("Invoke(%x) = %v, want Internal from grpc-go's unmarshalling", tt.body, err)
 				}
@@ -266,6 +268,6 @@ func TestInvalidProtobuf(t *testing.T) {
 		}
 	})
 	t.Run("server still serves", func(t *testing.T) {
-		checkCode(t, ctx, f.conn, getTx(core.TransactionID(core.Payload100B, 1)), codes.OK)
+		checkCode(t, ctx(t), f.conn, getTx(core.TransactionID(core.Payload100B, 1)), codes.OK)
 	})
 }

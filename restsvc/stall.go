@@ -57,6 +57,12 @@ func (p *progress) touch() {
 	_ = p.set(now.Add(p.stall)) // ErrNotSupported: a server without deadlines
 }
 
+// expired reports whether the deadline set last has passed: over HTTP/1.1
+// a write would now fail, though nothing cancels the request.
+func (p *progress) expired() bool {
+	return !p.last.IsZero() && time.Since(p.last) >= p.stall
+}
+
 // clear removes the deadline, for the idle time of a paced stream (over
 // HTTP/2 a deadline passing resets the stream, writing or not).
 func (p *progress) clear() {

@@ -3,6 +3,7 @@ package restsvc
 import (
 	"context"
 	"net/http"
+	"os"
 	"time"
 
 	"restvsgrpc/internal/core"
@@ -93,6 +94,10 @@ func (s *stream) send(t *core.Transaction) (err error) {
 			return err
 		}
 		defer func() { s.budget.written(err == nil) }()
+		if s.deadline.expired() {
+			// Stalled while it waited: encoding the record would be wasted.
+			return os.ErrDeadlineExceeded
+		}
 	}
 	b, err := s.enc.Record(t)
 	if err != nil {
