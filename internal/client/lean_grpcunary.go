@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -36,7 +35,7 @@ func leanGRPCUnary(cfg TargetConfig) bool {
 // newLean opens the target's lean connections and logs in over the
 // first.
 func (t *grpcTarget) newLean(ctx context.Context) (*grpcTarget, error) {
-	dial := wirecount.DialContext(new(net.Dialer).DialContext, &t.wire)
+	dial := wirecount.DialContext(rawDial, &t.wire)
 	for range max(t.cfg.Conns, 1) {
 		c, err := dialH2(ctx, dial, t.cfg.Addr, t.tlsConfig)
 		if err != nil {

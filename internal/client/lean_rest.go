@@ -71,7 +71,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			return nil, err
 		}
 	}
-	dial := wirecount.DialContext(new(net.Dialer).DialContext, &t.wire)
+	dial := wirecount.DialContext(rawDial, &t.wire)
 	newTransport := func(h2 bool) *http.Transport {
 		tr := &http.Transport{
 			DialContext:         dial,
