@@ -630,6 +630,9 @@ func (w *window) progress(ctx context.Context, measuring <-chan struct{}) (stop 
 					w.cfg.progress(Progress{Warmup: true, Elapsed: now.Sub(w.start)})
 					continue
 				}
+				// The tick's time can precede the window's opening, which
+				// the check above saw: the report is of this moment.
+				now = time.Now()
 				p := Progress{Elapsed: now.Sub(w.start) - w.warmup}
 				p99.Reset()
 				for _, s := range w.shards {
