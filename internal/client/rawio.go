@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -21,6 +22,22 @@ import (
 type rawIO struct {
 	net.Conn // only net.Conn's methods: no ReadFrom around Write
 	rc       syscall.RawConn
+
+	// Each direction's call, bound once (a closure per call would be an
+	// allocation per read and per write), with its buffer and results; a
+	// mutex per direction, since Read and Write may each be called from
+	// more than one goroutine.
+	rmu    sync.Mutex
+	rbuf   []byte
+	rn     int
+	rerrno syscall.Errno
+	readFn func(fd uintptr) bool
+
+	wmu     sync.Mutex
+	wbuf    []byte
+	wdone   int
+	werrno  syscall.Errno
+	writeFn func(fd uintptr) bool
 }
 
 // rawDial dials TCP and wraps the connection in rawIO.
@@ -37,7 +54,9 @@ func rawDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	if err != nil {
 		return c, nil
 	}
-	return &rawIO{Conn: tc, rc: rc}, nil
+	r := &rawIO{Conn: tc, rc: rc}
+	r.readFn, r.writeFn = r.read, r.write
+	return r, nil
 }
 
 // rawCall makes one non-blocking system call on fd, again on EINTR.
@@ -58,15 +77,15 @@ func (c *rawIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	if err := c.rc.Read(func(fd uintptr) bool {
-		n, errno = rawCall(syscall.SYS_READ, fd, p)
-		return errno != syscall.EAGAIN
-	}); err != nil {
-		return 0, c.opError("read", err)
-	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.rbuf = p
+	err := c.rc.Read(c.readFn)
+	c.rbuf = nil
+	n, errno := c.rn, c.rerrno
 	switch {
+	case err != nil:
+		return 0, c.opError("read", err)
 	case errno != 0:
 		return 0, c.opError("read", errno)
 	case n == 0:
@@ -75,23 +94,38 @@ func (c *rawIO) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// read is one try of Read; false: wait until the socket is readable.
+func (c *rawIO) read(fd uintptr) bool {
+	c.rn, c.rerrno = rawCall(syscall.SYS_READ, fd, c.rbuf)
+	return c.rerrno != syscall.EAGAIN
+}
+
 func (c *rawIO) Write(p []byte) (int, error) {
-	done := 0
-	var errno syscall.Errno
-	if err := c.rc.Write(func(fd uintptr) bool {
-		for done < len(p) {
-			var n int
-			if n, errno = rawCall(syscall.SYS_WRITE, fd, p[done:]); errno != 0 {
-				return errno != syscall.EAGAIN
-			}
-			done += n
-		}
-		return true
-	}); err != nil {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf, c.wdone, c.werrno = p, 0, 0
+	err := c.rc.Write(c.writeFn)
+	c.wbuf = nil
+	done, errno := c.wdone, c.werrno
+	if err != nil {
 		return done, c.opError("write", err)
 	}
 	if errno != 0 && errno != syscall.EAGAIN {
 		return done, c.opError("write", errno)
 	}
 	return done, nil
+}
+
+// write writes what is left of Write's buffer; false: wait until the
+// socket is writable.
+func (c *rawIO) write(fd uintptr) bool {
+	for c.wdone < len(c.wbuf) {
+		n, errno := rawCall(syscall.SYS_WRITE, fd, c.wbuf[c.wdone:])
+		if errno != 0 {
+			c.werrno = errno
+			return errno != syscall.EAGAIN
+		}
+		c.wdone += n
+	}
+	return true
 }

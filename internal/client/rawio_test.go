@@ -14,9 +14,9 @@ import (
 // TestRawIO checks rawIO against a real socket: a write far larger than
 // the socket buffers goes through whole (waiting on the poller when the
 // socket is full), the peer reads exactly those bytes back to us, a read
-// deadline ends a read as net.Conn's does, and the peer's close is EOF.
-func TestRawIO(t *testing.T) {
-	t.Parallel()
+// deadline ends a read as net.Conn's does, a write and a read allocate
+// nothing, and the peer's close is EOF.
+func TestRawIO(t *testing.T) { // not parallel: it counts allocations
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +56,18 @@ func TestRawIO(t *testing.T) {
 	}
 	if b := <-got; !bytes.Equal(b, want) {
 		t.Fatalf("read back %d bytes, not the %d written", len(b), len(want))
+	}
+	// The driver's hot path: a write and a read allocate nothing.
+	small := make([]byte, 64)
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := c.Write(small); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, small); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per write and read, want none", n)
 	}
 	c.(*rawIO).Conn.(*net.TCPConn).CloseWrite() // the echo ends and closes
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
