@@ -13,7 +13,6 @@ import (
 
 	authv1 "restvsgrpc/gen/auth/v1"
 	"restvsgrpc/gen/auth/v1/authv1connect"
-	chatv1 "restvsgrpc/gen/chat/v1"
 	"restvsgrpc/gen/chat/v1/chatv1connect"
 	filev1 "restvsgrpc/gen/file/v1"
 	"restvsgrpc/gen/file/v1/filev1connect"
@@ -197,39 +196,5 @@ func (c *connectClient) Chat(ctx context.Context) (ChatSession, error) {
 		cancel()
 		return nil, connectErr(ctx, err)
 	}
-	return &connectChat{ctx: ctx, stream: stream, cancel: cancel}, nil
-}
-
-// connectChat wraps the bidi stream; one goroutine may Send while another
-// Receives.
-type connectChat struct {
-	ctx    context.Context
-	stream *connect.BidiStreamForClient[chatv1.ChatMessage, chatv1.ChatEvent]
-	cancel context.CancelFunc
-}
-
-func (s *connectChat) Send(m core.ChatMessage) error {
-	err := s.stream.Send(protoconv.ToChatMessage(m))
-	if errors.Is(err, io.EOF) {
-		return io.EOF // the server ended the stream; Recv returns why
-	}
-	return connectErr(s.ctx, err)
-}
-
-func (s *connectChat) Recv() (core.ChatEvent, error) {
-	m, err := s.stream.Receive()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return core.ChatEvent{}, io.EOF
-		}
-		return core.ChatEvent{}, connectErr(s.ctx, err)
-	}
-	return protoconv.FromChatEvent(m), nil
-}
-
-func (s *connectChat) CloseSend() error { return connectErr(s.ctx, s.stream.CloseRequest()) }
-
-func (s *connectChat) Close() error {
-	s.cancel()
-	return nil
+	return &protoChat{ctx: ctx, send: stream.Send, recv: stream.Receive, closeSend: stream.CloseRequest, errOf: connectErr, cancel: cancel}, nil
 }

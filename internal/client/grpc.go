@@ -208,40 +208,43 @@ func (c *grpcClient) Chat(ctx context.Context) (ChatSession, error) {
 		cancel()
 		return nil, callErr(ctx, err)
 	}
-	return &grpcChat{ctx: ctx, stream: stream, cancel: cancel}, nil
+	return &protoChat{ctx: ctx, send: stream.Send, recv: stream.Recv, closeSend: stream.CloseSend, errOf: callErr, cancel: cancel}, nil
 }
 
-// grpcChat wraps the bidi stream. As with any gRPC stream, one goroutine
-// may Send while another Recvs.
-type grpcChat struct {
-	ctx    context.Context // the session's, ended by Close
-	stream grpc.BidiStreamingClient[chatv1.ChatMessage, chatv1.ChatEvent]
-	cancel context.CancelFunc
+// protoChat is a chat session over a stream of protobuf messages,
+// grpc-go's or connect-go's: one goroutine may Send while another Recvs.
+type protoChat struct {
+	ctx       context.Context // the session's, ended by Close
+	send      func(*chatv1.ChatMessage) error
+	recv      func() (*chatv1.ChatEvent, error)
+	closeSend func() error
+	errOf     func(context.Context, error) error // the library's errors as core's
+	cancel    context.CancelFunc
 }
 
-func (s *grpcChat) Send(m core.ChatMessage) error {
-	err := s.stream.Send(protoconv.ToChatMessage(m))
+func (s *protoChat) Send(m core.ChatMessage) error {
+	err := s.send(protoconv.ToChatMessage(m))
 	if errors.Is(err, io.EOF) {
 		// The server ended the stream; Recv returns why.
 		return io.EOF
 	}
-	return callErr(s.ctx, err)
+	return s.errOf(s.ctx, err)
 }
 
-func (s *grpcChat) Recv() (core.ChatEvent, error) {
-	m, err := s.stream.Recv()
+func (s *protoChat) Recv() (core.ChatEvent, error) {
+	m, err := s.recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return core.ChatEvent{}, io.EOF
 		}
-		return core.ChatEvent{}, callErr(s.ctx, err)
+		return core.ChatEvent{}, s.errOf(s.ctx, err)
 	}
 	return protoconv.FromChatEvent(m), nil
 }
 
-func (s *grpcChat) CloseSend() error { return callErr(s.ctx, s.stream.CloseSend()) }
+func (s *protoChat) CloseSend() error { return s.errOf(s.ctx, s.closeSend()) }
 
-func (s *grpcChat) Close() error {
+func (s *protoChat) Close() error {
 	s.cancel()
 	return nil
 }
