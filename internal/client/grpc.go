@@ -232,6 +232,11 @@ func (s *protoChat) Send(m core.ChatMessage) error {
 }
 
 func (s *protoChat) Recv() (core.ChatEvent, error) {
+	// As restChat: once the session's context has ended nothing more is
+	// delivered (the library may still hold an event it had read).
+	if err := s.ctx.Err(); err != nil {
+		return core.ChatEvent{}, err
+	}
 	m, err := s.recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {

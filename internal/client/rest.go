@@ -540,6 +540,11 @@ func (s *restChat) Recv() (core.ChatEvent, error) {
 	if err != nil {
 		return core.ChatEvent{}, err
 	}
+	// A session whose context has ended delivers nothing more, even an
+	// event already read into the connection's buffer.
+	if err := s.ctx.Err(); err != nil {
+		return core.ChatEvent{}, s.fail(err)
+	}
 	typ, data, err := s.conn.Read(s.ctx)
 	if err != nil {
 		return core.ChatEvent{}, s.fail(err)
