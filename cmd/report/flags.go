@@ -31,7 +31,10 @@ Runs the REST-versus-gRPC measurements and writes results/<profile>/:
 raw/ (benchmark text with provenance), json/ (load driver output),
 benchstat tables, SVG plots and REPORT.md. The server runs as its own
 process pinned to CPU 0 and the load driver on CPU 1, GOMAXPROCS=1 each
-(on one CPU both share it, and the report says so). Ctrl-C stops
+(on one CPU both share it, and the report says so). After the planned
+windows, a load-driver condition whose interval straddles a threshold
+so that a verdict is uncertain is measured again with as many pairs
+more (a few conditions at most; raw/settle.txt). Ctrl-C stops
 everything; what was written so far stays.
 
 Profiles: quick (default, about 10 minutes on 2 CPUs), full (about an hour),

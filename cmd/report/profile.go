@@ -40,13 +40,17 @@ type profile struct {
 	// middleWins times each.
 	middle     []loadCase
 	middleWins int
-	windows    int           // repetitions of each closed-loop case
-	openWins   int           // repetitions of each open-loop rate
-	duration   time.Duration // measured part of a window
-	warmup     time.Duration
-	maxSteal   float64
-	retries    int
-	p99Bound   time.Duration
+	windows    int // repetitions of each closed-loop case
+	// settlePairs more pairs are measured, after the plan, of each of at
+	// most settleMax load-driver conditions that leave a verdict uncertain
+	// (settle.go).
+	settlePairs, settleMax int
+	openWins               int           // repetitions of each open-loop rate
+	duration               time.Duration // measured part of a window
+	warmup                 time.Duration
+	maxSteal               float64
+	retries                int
+	p99Bound               time.Duration
 }
 
 // A loadCase is one condition the load driver runs for every variant.
@@ -110,20 +114,23 @@ var profiles = map[string]*profile{
 		// 9 pairs: the fewest whose exact 95% interval of the median
 		// ratio leaves out the extremes (2nd to 8th), so that one odd pair
 		// does not leave a condition uncertain.
-		windows:  9,
-		openWins: 2,
-		duration: 600 * time.Millisecond,
-		warmup:   200 * time.Millisecond,
-		maxSteal: 0.1,
-		retries:  2,
-		p99Bound: 10 * time.Millisecond,
+		windows: 9,
+		// As many pairs again for up to two conditions: 45 s at most.
+		settlePairs: 9,
+		settleMax:   2,
+		openWins:    2,
+		duration:    600 * time.Millisecond,
+		warmup:      200 * time.Millisecond,
+		maxSteal:    0.1,
+		retries:     2,
+		p99Bound:    10 * time.Millisecond,
 	},
 	"full": {
 		name:         "full",
 		benchRegexes: []string{`^Benchmark(Codec|Unary|ValidateUser|ServerStream|ClientStream|Bidi)$`},
-		benchCount:   10,
+		benchCount:   8,
 		benchTime:    "200ms",
-		benchEst:     9 * time.Minute,
+		benchEst:     7*time.Minute + 12*time.Second,
 		variants:     variant.All,
 		unary: append(cross([]string{"GetTransaction"}, []string{"100B", "1KiB", "64KiB", "1MiB"}, []int{1, 16, 64, 256}),
 			loadCase{"ValidateToken", "100B", 1}, loadCase{"ValidateToken", "100B", 64}),
@@ -132,21 +139,23 @@ var profiles = map[string]*profile{
 		streams:   cross([]string{"ListTransactions", "Upload", "Chat"}, []string{"1KiB", "64KiB"}, []int{1}),
 		works:     []time.Duration{0, 10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond},
 		workCases: []loadCase{{"GetTransaction", "1KiB", 64}},
-		// No stream: a feed's windows would cost four more minutes. 9
-		// pairs, as quick has, for an interval without the extremes.
+		// No stream: a feed's windows would cost four more minutes. 8
+		// pairs, as the other closed-loop cases have.
 		codecs:    []loadCase{{"GetTransaction", "1KiB", 64}, {"GetTransaction", "64KiB", 64}},
-		codecWins: 9,
+		codecWins: 8,
 		// Six pairs, the fewest with a 95% interval of the median, fit the
 		// hour beside the Codecs windows.
-		middle:     []loadCase{{"GetTransaction", "1KiB", 64}},
-		middleWins: 6,
-		windows:    8,
-		openWins:   3,
-		duration:   1500 * time.Millisecond,
-		warmup:     500 * time.Millisecond,
-		maxSteal:   0.1,
-		retries:    3,
-		p99Bound:   10 * time.Millisecond,
+		middle:      []loadCase{{"GetTransaction", "1KiB", 64}},
+		middleWins:  6,
+		windows:     8,
+		settlePairs: 8,
+		settleMax:   3,
+		openWins:    3,
+		duration:    1500 * time.Millisecond,
+		warmup:      500 * time.Millisecond,
+		maxSteal:    0.1,
+		retries:     3,
+		p99Bound:    10 * time.Millisecond,
 	},
 }
 
@@ -331,7 +340,8 @@ func (p *profile) estimate(benchCost time.Duration) time.Duration {
 	for _, ws := range p.loadPlans() {
 		total += p.loadCost(ws)
 	}
-	return total
+	_, settle := p.settleCost()
+	return total + settle
 }
 
 // durationName writes d as the benchmarks name it: "100us", "1ms", "0s".

@@ -33,4 +33,11 @@ func (p *progress) step(name string, cost time.Duration) {
 	p.doneCost += cost
 }
 
+// drop takes n planned steps of total cost cost out of the plan: steps that
+// turned out not to be needed.
+func (p *progress) drop(n int, cost time.Duration) {
+	p.n -= n
+	p.planned -= cost
+}
+
 func round(d time.Duration) time.Duration { return d.Round(time.Second) }

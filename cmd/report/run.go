@@ -114,7 +114,10 @@ func (r *runner) printPlan() {
 		fmt.Fprintf(r.stdout, "middle ways (%s, decode mode): %d load-driver windows in %d slices on %d fresh servers\n",
 			strings.Join(variant.MiddleCompared, " "), len(ws), len(slicesOf(ws)), len(serverRuns(ws)))
 	}
-	fmt.Fprintf(r.stdout, "estimated time (builds excluded): %s\n", round(p.estimate(r.benchCost())))
+	if n, cost := p.settleCost(); n > 0 {
+		fmt.Fprintf(r.stdout, "then, only where a verdict is uncertain: %d more pairs of each of up to %d load-driver conditions that leave it so: at most %d windows, %s\n", p.settlePairs, p.settleMax, n, round(cost))
+	}
+	fmt.Fprintf(r.stdout, "estimated time (builds excluded, settling at most): %s\n", round(p.estimate(r.benchCost())))
 }
 
 func (r *runner) measure(ctx context.Context) (err error) {
@@ -153,6 +156,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 			steps += len(ws)
 			planned += p.loadCost(ws)
 		}
+		n, cost := p.settleCost()
+		steps += n
+		planned += cost
 	}
 	r.prog = newProgress(r.stderr, steps, planned, time.Now)
 	start := time.Now()
@@ -171,6 +177,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	}
 	if r.haveLoadgen {
 		if err := r.runLoad(ctx, filepath.Join(rawDir, "load.txt"), jsonDir); err != nil {
+			return err
+		}
+		if err := r.settle(ctx, rawDir, jsonDir); err != nil {
 			return err
 		}
 		if err := r.runCodecs(ctx, filepath.Join(rawDir, "codecs.txt"), jsonDir); err != nil {

@@ -135,6 +135,7 @@ func (ru Rules) compareIn(g *group, a, b, unit string, better Better, kv ...stri
 	x, y := Pairs(sa, sb, unit)
 	c := ru.Compare(withCond(g.Cond, kv...), unit, better, x, y)
 	c.GRPCBound, c.RESTBound = boundOf(sa), boundOf(sb)
+	c.Bench, c.Variants = sa.Bench, [2]string{a, b}
 	return c, true
 }
 

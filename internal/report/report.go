@@ -62,6 +62,18 @@ type Report struct {
 	Table string
 }
 
+// Unsettled returns the comparisons that leave a row's verdict uncertain:
+// the uncertain ones of every verdict marked so, in the order of Rows.
+func (r *Report) Unsettled() []Comparison {
+	var out []Comparison
+	for _, row := range Rows {
+		if v := r.Verdicts[row]; v.Uncertain {
+			out = append(out, v.Uncertains...)
+		}
+	}
+	return out
+}
+
 // Write writes REPORT.md, REPORT.html and the plots into dir.
 func (r *Report) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -188,6 +200,21 @@ At each condition (a combination of record size, callers, network, server work, 
 - Behind a balancer, a backend that served at least %.0f%% of a run's calls (by its own counter) is **pinned**: the balancer did not spread that transport's calls, so it needs more setup there (more connections, or balancing per call); Ideal for names it.
 - Protocol is a recorded fact, not a statistic: it holds when every rest run negotiated HTTP/1.x and every grpc run HTTP/2, and holds only for REST as usually served if any rest-h2c run negotiated HTTP/2.
 - REST's rival is plain rest for Speed, Data format and Ideal for, and REST's best equivalent for each streaming kind (the REST variant with the highest median throughput there).
-
 `, Confidence*100, fmtThreshold(ru.up()), fmtThreshold(ru.down()), fmtThreshold(ru.down()), fmtThreshold(ru.up()), MinIntervalSamples(), ServerBound, BusyThreshold*100, ru.PinnedShare*100)
+	if n := b.settled(); n > 0 {
+		fmt.Fprintf(&b.md, "- A load-driver condition whose uncertain outcome left a verdict uncertain after the planned pairs was measured again, with as many pairs more, and is judged on all of them (%s of this run; the pairs column counts them): a gain a few percent from a threshold is where a second run would otherwise decide differently.\n", plural(n, "condition"))
+	}
+	b.md.WriteString("\n")
+}
+
+// settled counts the conditions measured again to settle a verdict: the
+// series of raw files with a "settled:" line, by condition.
+func (b *builder) settled() int {
+	conds := map[string]bool{}
+	for _, s := range b.d.Series {
+		if s.Config["settled"] != "" {
+			conds[s.Bench+" "+CondString(withCond(s.Keys, "variant", ""), nil)] = true
+		}
+	}
+	return len(conds)
 }

@@ -67,7 +67,13 @@ type Comparison struct {
 	Ratio Summary
 	// Bounds are each side's bound class ("" when not recorded).
 	GRPCBound, RESTBound string
-	Outcome              Outcome
+	// Bench and Variants say where the samples came from: the series'
+	// benchmark ("Load" for the load driver's windows) and the variants
+	// playing gRPC and REST, so that cmd/report can measure the condition
+	// again.
+	Bench    string
+	Variants [2]string
+	Outcome  Outcome
 	// Why explains an Unclear or Uncertain outcome.
 	Why string
 }
