@@ -27,7 +27,8 @@ import (
 
 // restTarget calls the gin service. In bytes mode, unary calls of rest and
 // rest-proto go through fasthttp's HostClient, those of rest-h2c through
-// the minimal HTTP/2 client, streams through net/http, chat over a
+// the minimal HTTP/2 client, uploads of rest and rest-proto over raw
+// connections (h1Upload), other streams through net/http, chat over a
 // WebSocket, none decoding. In decode mode every call goes through REST,
 // the client conformance proves.
 type restTarget struct {
@@ -48,6 +49,11 @@ type restTarget struct {
 	hcs []*http.Client
 	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
 	h2  []*h2Conn    // unary calls of rest-h2c in bytes mode
+	up  *h1Pool      // uploads of rest and rest-proto in bytes mode
+
+	// dial dials every connection, counted, over rawIO; a field so that
+	// a test can watch the connections' calls.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
@@ -71,7 +77,8 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			return nil, err
 		}
 	}
-	dial := wirecount.DialContext(rawDial, &t.wire)
+	t.dial = wirecount.DialContext(rawDial, &t.wire)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) { return t.dial(ctx, network, addr) }
 	newTransport := func(h2 bool) *http.Transport {
 		tr := &http.Transport{
 			DialContext:         dial,
@@ -129,6 +136,9 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 			MaxResponseBodySize:       restwire.MaxAnswerBytes,
 			MaxIdleConnDuration:       time.Minute,
 		}
+	}
+	if !h2 && cfg.Check == CheckBytes && cfg.RPC == Upload {
+		t.up = newH1Pool(t, tc)
 	}
 	login, err := t.login(ctx)
 	if err != nil {
@@ -253,6 +263,9 @@ func (t *restTarget) Close() error {
 	}
 	for _, c := range t.h2 {
 		c.Close()
+	}
+	if t.up != nil {
+		t.up.close()
 	}
 	for _, hc := range append(t.hcs, t.ws) {
 		if hc != nil {

@@ -109,7 +109,9 @@ func (c *listCaller) Call(ctx context.Context) (out Outcome, err error) {
 func (c *listCaller) Close() error { return nil }
 
 // uploadCaller streams one file of StreamMsgs chunks as a chunked body,
-// each chunk the same bytes, made once.
+// each chunk the same bytes, made once. Over HTTP/2 it goes through
+// net/http; over HTTP/1.1 the request is encoded once and written whole
+// over a raw connection (h1Upload).
 type uploadCaller struct {
 	t    *restTarget
 	i    int
@@ -118,20 +120,35 @@ type uploadCaller struct {
 	body chunks
 	want *expect
 	buf  bytes.Buffer
+	h1   *h1Upload
 }
 
 func (t *restTarget) newUploadCaller(i int) *uploadCaller {
 	name, data := uploadFile(t.cfg, i)
-	return &uploadCaller{
+	c := &uploadCaller{
 		t: t, i: i, data: data,
 		url:  t.base + restwire.UploadPath(name),
 		want: t.or.uploadExpect(name, data, t.cfg.StreamMsgs, -1), // the server counts its reads as chunks
 	}
+	if t.up != nil {
+		c.h1 = newH1Upload(t, restwire.UploadPath(name), data, t.cfg.StreamMsgs)
+	}
+	return c
 }
 
 func (c *uploadCaller) Call(ctx context.Context) (Outcome, error) {
+	if c.h1 != nil {
+		out, body, err := c.h1.call(ctx)
+		if err != nil {
+			return out, err
+		}
+		if err := c.want.match(body, 0); err != nil {
+			return out, fmt.Errorf("Upload: %w", err)
+		}
+		return out, nil
+	}
 	c.body = chunks{data: c.data, left: c.t.cfg.StreamMsgs}
-	// The body has no length, so it goes chunked, one chunk per message.
+	// The body has no length, so it goes chunked.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, io.NopCloser(&c.body))
 	if err != nil {
 		return Outcome{}, err
@@ -159,7 +176,8 @@ func (c *uploadCaller) Call(ctx context.Context) (Outcome, error) {
 
 func (c *uploadCaller) Close() error { return nil }
 
-// chunks reads data left times, one copy per Read at most.
+// chunks reads data left times, filling each Read with as many copies as
+// fit: net/http's HTTP/2 client sends and flushes a DATA frame per Read.
 type chunks struct {
 	data []byte
 	off  int
@@ -171,13 +189,17 @@ func (c *chunks) Read(p []byte) (int, error) {
 	if c.left == 0 {
 		return 0, io.EOF
 	}
-	n := copy(p, c.data[c.off:])
-	c.off += n
-	c.sent += int64(n)
-	if c.off == len(c.data) {
-		c.off = 0
-		c.left--
+	n := 0
+	for c.left > 0 && n < len(p) {
+		m := copy(p[n:], c.data[c.off:])
+		n += m
+		c.off += m
+		if c.off == len(c.data) {
+			c.off = 0
+			c.left--
+		}
 	}
+	c.sent += int64(n)
 	return n, nil
 }
 

@@ -1,0 +1,95 @@
+package client
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+
+	"restvsgrpc/internal/core"
+	"restvsgrpc/internal/variant"
+	"restvsgrpc/restsvc"
+)
+
+// writeCounter counts the Write calls of the connections it dials.
+type writeCounter struct {
+	dial   func(context.Context, string, string) (net.Conn, error)
+	writes atomic.Int64
+}
+
+func (w *writeCounter) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := w.dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &countedConn{Conn: c, n: &w.writes}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c *countedConn) Write(p []byte) (int, error) {
+	c.n.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestUploadWritesOnce checks that a REST upload of 100 chunks goes out in
+// one write, headers and chunked body together, as wrk sends it, and that
+// the server's summary still matches; net/http wrote every chunk on its
+// own, a system call per chunk on each side.
+func TestUploadWritesOnce(t *testing.T) {
+	limits := core.DefaultLoginLimits()
+	limits.PerUser, limits.PerAddr = core.Rate{}, core.Rate{}
+	svc, err := core.New(core.WithUser("loader", "load-test-password"), core.WithBcryptCost(4), core.WithLoginLimits(limits))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := restsvc.NewServer(restsvc.NewHandler(svc))
+	go hs.Serve(l)
+	defer hs.Close()
+
+	for _, v := range []string{variant.REST, variant.RESTProto} {
+		t.Run(v, func(t *testing.T) {
+			ctx := context.Background()
+			tg, err := NewTarget(ctx, TargetConfig{Variant: v, Addr: l.Addr().String(), RPC: Upload,
+				Payload: core.Payload1KiB, User: "loader", Password: "load-test-password", StreamMsgs: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			rt := tg.(*restTarget)
+			wc := &writeCounter{dial: rt.dial}
+			rt.dial = wc.Dial
+			for _, hc := range rt.hcs {
+				hc.CloseIdleConnections() // the login's, dialed before
+			}
+			c, err := tg.NewCaller(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			const calls = 5
+			for range calls {
+				out, err := c.Call(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.MsgsOut != 100 || out.BodyOut != 100<<10 || out.BodyIn == 0 {
+					t.Fatalf("outcome %+v, want 100 messages and 100 KiB out, an answer in", out)
+				}
+			}
+			if n := wc.writes.Load(); n != calls {
+				t.Errorf("%d writes for %d uploads, want one each", n, calls)
+			}
+			if n := rt.Counters().Conns; n != 2 {
+				t.Errorf("%d connections dialed, want the login's and one for every upload", n)
+			}
+		})
+	}
+}
