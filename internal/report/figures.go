@@ -128,13 +128,20 @@ func (b *builder) cpuBarsOf(w *strings.Builder, file, payload string, gs []*grou
 			if slices.Contains(Floors, v) || !s.Has("client-cpu-ns/op") || !s.Has("server-cpu-ns/op") {
 				continue
 			}
-			bars = append(bars, stackBar{cat: cats[i], label: v, parts: []float64{med(s, "server-cpu-ns/op") / 1e3, med(s, "client-cpu-ns/op") / 1e3}})
+			bars = append(bars, stackBar{cat: cats[i], label: v, parts: []Summary{micros(s, "server-cpu-ns/op"), micros(s, "client-cpu-ns/op")}})
 		}
 	}
-	title := "CPU per call, server and client (median µs)"
+	title := "CPU per call, server and client (median µs, 95% interval)"
 	if payload != "" {
-		title = "CPU per call with " + ValueWords("payload", payload) + ", server and client (median µs)"
+		title = "CPU per call with " + ValueWords("payload", payload) + ", server and client (median µs, 95% interval)"
 	}
 	b.addPlot(w, file, title, stackChart(title, "CPU per call (µs)", []string{"server CPU per call", "client CPU per call"}, bars, fmtUs),
-		"each bar is one variant at one condition: the dark part is the server's CPU per call, the light part the load driver's. The server's part is what a service pays on any machine; shorter is cheaper.")
+		"each bar is one variant at one condition: the dark part is the server's CPU per call, the light part the load driver's, each its median over the windows. The whiskers are the 95% intervals of those medians: the left one, at the top of the dark part, is the server's; the right one, at the top of the bar, the client's (offset by the server's median). The server's part is what a service pays on any machine; shorter is cheaper, and bars whose whiskers overlap are not told apart.")
+}
+
+// micros summarizes the values of unit in nanoseconds as microseconds.
+func micros(s *Series, unit string) Summary {
+	sm := Summarize(s.Values[unit])
+	sm.Center, sm.Lo, sm.Hi = sm.Center/1e3, sm.Lo/1e3, sm.Hi/1e3
+	return sm
 }

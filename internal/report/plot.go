@@ -28,6 +28,9 @@ type line struct {
 	NoDots bool
 	// Color indexes palette; lines of one variant share it.
 	Color int
+	// Hollow, when set for a point, draws its marker hollow (a saturated
+	// open-loop rate); the chart's HollowLabel names such points.
+	Hollow []bool
 }
 
 type tick struct {
@@ -128,6 +131,22 @@ func (f *frame) legend(name, color string, dashed, box bool) {
 	} else {
 		fmt.Fprintf(&f.buf, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2.5"%s/>`, x, x+18, y, y, color, dash(dashed))
 	}
+	f.legendText(x, y, name)
+}
+
+// legendMark adds a legend entry whose swatch is a marker: a hollow circle
+// or a whisker.
+func (f *frame) legendMark(name string, whisker bool) {
+	x, y := f.x1+16, f.legendY+10
+	if whisker {
+		f.whisker(x+9, y+6, y-6)
+	} else {
+		f.hollow(x+9, y, "#333")
+	}
+	f.legendText(x, y, name)
+}
+
+func (f *frame) legendText(x, y float64, name string) {
 	lines := wrap(name, charsIn(legendW-44, 12))
 	for i, l := range lines {
 		fmt.Fprintf(&f.buf, `<text x="%.1f" y="%.1f" font-size="12" dominant-baseline="middle">%s</text>`, x+24, y+14*float64(i), esc(l))
@@ -156,6 +175,8 @@ type chart struct {
 	Lines                 []line
 	// YFormat writes a Y tick label (default fmtSI).
 	YFormat func(float64) string
+	// HollowLabel names the hollow points in the legend.
+	HollowLabel string
 }
 
 func (c chart) svg() []byte {
@@ -187,6 +208,7 @@ func (c chart) svg() []byte {
 		f.xMin, f.xMax, xt = scale(slices.Min(xs), slices.Max(xs), c.LogX, false, fmtSI)
 	}
 	f.axes(yt, xt)
+	hollow := false
 	for _, l := range c.Lines {
 		col := palette[l.Color%len(palette)]
 		var pts []string
@@ -201,16 +223,41 @@ func (c chart) svg() []byte {
 				flush()
 				continue
 			}
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", f.px(l.X[i]), f.py(l.Y[i])))
+		}
+		flush()
+		// Markers over the line, so that a hollow one stays hollow.
+		for i := range l.X {
+			if !ok(l.X[i], c.LogX) || !ok(l.Y[i], c.LogY) {
+				continue
+			}
 			x, y := f.px(l.X[i]), f.py(l.Y[i])
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
-			if !l.NoDots {
+			switch {
+			case i < len(l.Hollow) && l.Hollow[i]:
+				f.hollow(x, y, col)
+				hollow = true
+			case !l.NoDots:
 				fmt.Fprintf(&f.buf, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`, x, y, col)
 			}
 		}
-		flush()
 		f.legend(l.Name, col, l.Dashed, false)
 	}
+	if hollow {
+		f.legendMark(c.HollowLabel, false)
+	}
 	return f.done()
+}
+
+// hollow draws a hollow point marker.
+func (f *frame) hollow(x, y float64, color string) {
+	fmt.Fprintf(&f.buf, `<circle class="hollow" cx="%.1f" cy="%.1f" r="4" fill="white" stroke="%s" stroke-width="2"/>`, x, y, color)
+}
+
+// whisker draws an interval from y lo to y hi at x, on a white halo so it
+// reads on a dark bar as on a light one.
+func (f *frame) whisker(x, lo, hi float64) {
+	d := fmt.Sprintf("M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f", x, lo, hi, x-4, lo, x+4, x-4, hi, x+4)
+	fmt.Fprintf(&f.buf, `<g class="whisker"><path d="%s" stroke="white" stroke-width="4"/><path d="%s" stroke="#222" stroke-width="1.5"/></g>`, d, d)
 }
 
 func ok(v float64, log bool) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && (!log || v > 0) }
@@ -282,8 +329,7 @@ func barChart(title, ylabel string, bars []figBar, logY bool, ref float64, refLa
 				fmt.Fprintf(&f.buf, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %s</title></rect>`, x+1, y, barW-2, base-y, col, esc(s), esc(yf(b.s.Center)))
 				if b.s.Bounded() && !b.s.Exact {
 					lo, hi := f.py(math.Max(b.s.Lo, f.yMin)), f.py(math.Min(b.s.Hi, f.yMax))
-					mx := x + barW/2
-					fmt.Fprintf(&f.buf, `<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="#222" stroke-width="1.5"/>`, mx, lo, hi, mx-4, lo, mx+4, mx-4, hi, mx+4)
+					f.whisker(x+barW/2, lo, hi)
 				}
 			}
 		}
@@ -318,15 +364,17 @@ func colorOf(series string, j int) int {
 	return j
 }
 
-// A stackBar is one bar of stacked parts (client and server CPU) labelled
-// under it.
+// A stackBar is one bar of stacked parts (server and client CPU) labelled
+// under it: each part a median with its interval.
 type stackBar struct {
 	cat, label string
-	parts      []float64
+	parts      []Summary
 }
 
 // stackChart draws stacked bars grouped by category; parts names the
-// layers from the bottom.
+// layers from the bottom. Each part's 95% interval is a whisker at the top
+// of its segment, offset by the medians below it; the whiskers of a bar
+// stand side by side so that neither hides the other.
 func stackChart(title, ylabel string, parts []string, bars []stackBar, yf func(float64) string) []byte {
 	var cats []string
 	top := 0.0
@@ -336,13 +384,17 @@ func stackChart(title, ylabel string, parts []string, bars []stackBar, yf func(f
 			cats = append(cats, b.cat)
 		}
 		n[b.cat]++
-		t := 0.0
+		acc := 0.0
 		for _, p := range b.parts {
-			if ok(p, false) {
-				t += p
+			if !drawn(p) {
+				continue
 			}
+			if p.Bounded() && ok(p.Hi, false) {
+				top = math.Max(top, acc+p.Hi)
+			}
+			acc += p.Center
 		}
-		top = math.Max(top, t)
+		top = math.Max(top, acc)
 	}
 	if top == 0 {
 		return nil
@@ -364,13 +416,24 @@ func stackChart(title, ylabel string, parts []string, bars []stackBar, yf func(f
 				continue
 			}
 			x, acc := left+barW*float64(k), 0.0
+			var whiskers []func()
 			for pi, p := range b.parts {
-				if !ok(p, false) || p <= 0 {
+				if !drawn(p) {
 					continue
 				}
-				y0, y1 := f.py(acc), f.py(acc+p)
-				fmt.Fprintf(&f.buf, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`, x+1, y1, barW-2, y0-y1, colors[pi%len(colors)], esc(b.label), esc(parts[pi]), esc(yf(p)))
-				acc += p
+				y0, y1 := f.py(acc), f.py(acc+p.Center)
+				fmt.Fprintf(&f.buf, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`, x+1, y1, barW-2, y0-y1, colors[pi%len(colors)], esc(b.label), esc(parts[pi]), esc(yf(p.Center)))
+				if p.Bounded() && !p.Exact {
+					// Part pi's whisker at pi+1 of len(parts)+1 across.
+					wx := x + barW*float64(pi+1)/float64(len(b.parts)+1)
+					lo, hi := f.py(math.Max(acc+p.Lo, f.yMin)), f.py(math.Min(acc+p.Hi, f.yMax))
+					whiskers = append(whiskers, func() { f.whisker(wx, lo, hi) })
+				}
+				acc += p.Center
+			}
+			// Over every segment of the bar, so no part hides a whisker.
+			for _, w := range whiskers {
+				w()
 			}
 			fmt.Fprintf(&f.buf, `<text transform="translate(%.1f,%.1f) rotate(-35)" font-size="11" text-anchor="end">%s</text>`, x+barW/2+3, f.y0+12, esc(b.label))
 			k++
@@ -380,8 +443,12 @@ func stackChart(title, ylabel string, parts []string, bars []stackBar, yf func(f
 	for pi, p := range parts {
 		f.legend(p, colors[pi%len(colors)], false, true)
 	}
+	f.legendMark("95% interval of each part's median", true)
 	return f.done()
 }
+
+// drawn reports whether a stacked part has a positive median to draw.
+func drawn(p Summary) bool { return p.OK() && ok(p.Center, false) && p.Center > 0 }
 
 // scale returns axis limits and ticks covering lo..hi: decades on a log
 // axis, 1-2-5 steps on a linear one (from zero when zero is set).

@@ -9,6 +9,10 @@ import (
 	"strings"
 )
 
+// sustainedShare is the share of the offered rate a variant must achieve
+// for the rate to count as sustained; below it the point is saturated.
+const sustainedShare = 0.95
+
 // ratePoint is one open-loop rate of one variant.
 type ratePoint struct {
 	rate float64
@@ -50,7 +54,7 @@ func (b *builder) openLoop() string {
 	}
 	sort.SliceStable(sets, func(i, j int) bool { return lessCond(sets[i].cond, sets[j].cond) })
 	bound := float64(b.cfg.p99Bound.Nanoseconds())
-	fmt.Fprintf(&sec, "The load driver sends at fixed rates and times each call from its intended start (no coordinated omission). A rate counts as sustained when the achieved rate is within 5%% of the target and no call failed; the maximum rate is the highest sustained rate whose median p99 stays under %s.\n\n", fmtDuration(bound))
+	fmt.Fprintf(&sec, "The load driver sends at fixed rates and times each call from its intended start (no coordinated omission). A rate counts as sustained when the achieved rate is at least %.0f%% of the target and no call failed; the maximum rate is the highest sustained rate whose median p99 stays under %s.\n\n", sustainedShare*100, fmtDuration(bound))
 	for i, cs := range sets {
 		vs := make([]string, 0, len(cs.by))
 		for v := range cs.by {
@@ -70,12 +74,15 @@ func (b *builder) openLoop() string {
 			for _, p := range pts {
 				got := Summarize(p.s.Values["req/s"]).Center
 				p99 := Summarize(p.s.Values["p99-ns"]).Center
-				l.X = append(l.X, got)
+				// X is the offered rate, which only rises: the achieved
+				// rate falls past saturation and would run the line back.
+				saturated := got < sustainedShare*p.rate
+				l.X, l50.X = append(l.X, p.rate), append(l50.X, p.rate)
 				l.Y = append(l.Y, p99/1e6)
-				l50.X = append(l50.X, got)
 				l50.Y = append(l50.Y, med(p.s, "p50-ns")/1e6)
+				l.Hollow, l50.Hollow = append(l.Hollow, saturated), append(l50.Hollow, saturated)
 				errs := Summarize(p.s.Values["errors/op"]).Center
-				if got >= 0.95*p.rate && p99 < bound && p.s.Has("p99-ns") && errs == 0 {
+				if !saturated && p99 < bound && p.s.Has("p99-ns") && errs == 0 {
 					okRates[v][p.rate] = true
 					if p.rate > best {
 						best, bestP99 = p.rate, p99
@@ -90,13 +97,16 @@ func (b *builder) openLoop() string {
 			fmt.Fprintf(&sec, "| %s | %d | %s | %s |\n", v, len(pts), mx, at)
 		}
 		sec.WriteString("\n")
-		title := "Latency against achieved rate, p50 and p99: " + CondWords(cs.cond, Dims)
-		svg := chart{Title: title, XLabel: "achieved rate (calls per second)", YLabel: "latency (ms, log scale)", LogY: true, Lines: lines, YFormat: fmtMs}.svg()
-		b.addPlot(&sec, fmt.Sprintf("latency-throughput-%d.svg", i+1), title, svg, "each point is one target rate; solid lines are p99, dashed p50, one color per variant. A curve that turns upward marks where that variant saturates; further right sustains more load at the same latency.")
+		title := "Latency against offered rate, p50 and p99: " + CondWords(cs.cond, Dims)
+		svg := chart{Title: title, XLabel: "offered rate (calls per second)", YLabel: "latency (ms, log scale)", LogY: true, Lines: lines, YFormat: fmtMs, HollowLabel: saturatedLabel}.svg()
+		b.addPlot(&sec, fmt.Sprintf("latency-throughput-%d.svg", i+1), title, svg, fmt.Sprintf("each point is one offered rate; solid lines are p99, dashed p50, one color per variant. A filled point is a rate the variant kept up with; a hollow one is marked \"%s\": the variant fell behind the offered rate, so its latency is that of a growing queue. A curve that turns upward marks where that variant saturates; the further right it stays low and filled, the more load it carries at that latency.", saturatedLabel))
 		b.percentilePlot(i+1, cs.cond, cs.by, okRates, vs, &sec)
 	}
 	return sec.String()
 }
+
+// saturatedLabel names the hollow points of the latency-throughput figure.
+var saturatedLabel = fmt.Sprintf("saturated: achieved < %.0f%% of offered", sustainedShare*100)
 
 var percentileUnits = []struct{ unit, label string }{
 	{"p50-ns", "p50"}, {"p90-ns", "p90"}, {"p99-ns", "p99"}, {"p999-ns", "p99.9"}, {"max-ns", "max"},
