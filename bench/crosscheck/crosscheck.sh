@@ -7,7 +7,8 @@
 #   report's Streaming row measures (RPCS="ListTransactions Upload"): a feed
 #   of STREAM_MSGS records, an upload of STREAM_MSGS chunks of the payload
 #   class, each counted as one call by every driver; over
-#   rest        wrk (HTTP/1.1, JSON; an upload's body sent with its length)
+#   rest        wrk (HTTP/1.1, JSON; an upload's body chunked, a chunk per
+#               message, as loadgen sends it)
 #   rest-proto  wrk with "Accept: application/x-protobuf" (not ValidateToken)
 #   rest-h2c    h2load (HTTP/2 cleartext, JSON)
 #   grpc        h2load sending pre-encoded gRPC frames (an upload's messages
@@ -173,6 +174,23 @@ prepare() {
 			echo "wrk.headers[\"Content-Type\"] = \"$body_type\""
 		fi
 		echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
+		if [[ $rpc == Upload ]]; then
+			# The body goes chunked, one chunk per message, as loadgen's
+			# (and net/http's, for a body of unknown length): the server
+			# reads a chunked body chunk by chunk, a sized one in larger
+			# reads, so a sized body would be another request.
+			echo "local n, chunks = $STREAM_MSGS, {}"
+			echo 'local size = math.floor(#wrk.body / n)'
+			echo 'for i = 0, n - 1 do chunks[#chunks + 1] = string.format("%x\r\n", size) .. wrk.body:sub(i * size + 1, (i + 1) * size) .. "\r\n" end'
+			echo 'wrk.headers["Transfer-Encoding"] = "chunked"'
+			echo 'local chunked = table.concat(chunks) .. "0\r\n\r\n"'
+			echo 'wrk.body = nil'
+			echo 'local req'
+			echo 'request = function()'
+			echo '  if not req then req = wrk.format(nil, nil, nil, nil) .. chunked end'
+			echo '  return req'
+			echo 'end'
+		fi
 	} >"$work/req.lua"
 	cp "$work/req.lua" "$work/req-proto.lua"
 	echo 'wrk.headers["Accept"] = "application/x-protobuf"' >>"$work/req-proto.lua"
