@@ -42,7 +42,7 @@ func (p *profile) settlePlan(rep *report.Report) (ws []window, conds []string) {
 			continue
 		}
 		seen[key] = true
-		conds = append(conds, fmt.Sprintf("%s %s (%s against %s)", report.CondWords(c.Cond, report.Dims), c.Unit, c.Variants[0], c.Variants[1]))
+		conds = append(conds, fmt.Sprintf("%s, by %s (%s against %s)", report.CondWords(c.Cond, report.Dims), report.ValueWords("metric", c.Unit), c.Variants[0], c.Variants[1]))
 		for rep := p.windows; rep < p.windows+p.settlePairs; rep++ {
 			for _, v := range interleave(c.Variants[:], rep) {
 				w.variant, w.rep = v, rep
