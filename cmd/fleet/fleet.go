@@ -250,7 +250,7 @@ func (e *env) createRaw(section string, extra ...string) (*rawFile, error) {
 	if e.cfg.profile != "" {
 		fmt.Fprintf(f, "profile: %s\n", e.cfg.profile)
 	}
-	fmt.Fprintf(f, "section: %s\npinning: %s\nflags: loadgen -duration %v -warmup %v -c %d; fleet -scale-c %s -feed-interval %v\n", section, pinning,
+	fmt.Fprintf(f, "section: %s\npinning: %s\nflags: loadgen -duration %v -warmup %v -c %d; fleet -scale-c %s -feed-interval %v (scale: a warm-up of at least 0.5 ms per caller)\n", section, pinning,
 		e.cfg.duration, e.cfg.warmup, e.cfg.conc, joinInts(e.cfg.scaleConc), e.cfg.feedInterval)
 	for _, x := range extra {
 		fmt.Fprintln(f, x)
