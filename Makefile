@@ -52,7 +52,7 @@ clean: ## Remove built binaries.
 PROFILE ?= quick
 
 .PHONY: report
-report: $(if $(shell command -v node),interop-deps) ## Measure and write results/<profile>/REPORT.md and REPORT.html (PROFILE=quick, about 10 min; PROFILE=full, about 1 h 10 min with make fleet's sections).
+report: $(if $(shell command -v node),interop-deps) ## Measure and write results/<profile>/REPORT.md and REPORT.html (PROFILE=quick, about 10 min; PROFILE=full, about 1 h 15 min with make fleet's sections).
 	$(GO) run ./cmd/report -profile $(PROFILE) -readme README.md
 ifeq ($(PROFILE),full)
 	$(MAKE) fleet PROFILE=full

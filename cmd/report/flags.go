@@ -37,7 +37,7 @@ so that a verdict is uncertain is measured again with as many pairs
 more (a few conditions at most; raw/settle.txt). Ctrl-C stops
 everything; what was written so far stays.
 
-Profiles: quick (default, about 10 minutes on 2 CPUs), full (about an hour),
+Profiles: quick (default, about 10 minutes on 2 CPUs), full (about 65 minutes),
 smoke (about a minute: checks that everything runs; figures too thin to trust).
 
 Flags:

@@ -218,7 +218,7 @@ func TestProfilesFitTheirBudget(t *testing.T) {
 		budget time.Duration
 	}{
 		{"quick", 10 * time.Minute},
-		{"full", 60 * time.Minute},
+		{"full", 65 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -195,6 +195,13 @@ func gainSpan(cs []Comparison, rest bool) string {
 	return span(gs)
 }
 
+// gainCell writes gRPC's gains over cs for a table's Measured cell: gains,
+// not ratios, since comparisons of one row may be in units of either
+// direction (calls per second, server CPU per call).
+func gainCell(cs []Comparison) string {
+	return fmt.Sprintf("gRPC's gain over REST at %s: %s (below 1×: REST ahead)", plural(len(cs), "condition"), gainSpan(cs, false))
+}
+
 func span(xs []float64) string {
 	if len(xs) == 0 {
 		return "—"

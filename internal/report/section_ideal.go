@@ -86,7 +86,7 @@ func (b *builder) idealFor() (row, string) {
 	sec.WriteString("\n")
 	comparisonTable(&sec, cs, dims)
 	b.login(&sec)
-	r.measured = fmt.Sprintf("gRPC ÷ REST over %s: %s", plural(len(cs), "condition"), ratioSpan(cs))
+	r.measured = gainCell(cs)
 	if len(flips) == 0 {
 		r.measured += "; no crossover"
 	} else {

@@ -124,7 +124,7 @@ func (b *builder) speedMeasured(gs []*group, cs []Comparison) string {
 		parts = append(parts, CondWords(pick(h.Cond, "rpc", "payload", "conc"), Dims)+": "+figs)
 	}
 	if len(cs) > 0 {
-		parts = append(parts, fmt.Sprintf("gRPC ÷ REST over %s: %s", plural(len(cs), "condition"), ratioSpan(cs)))
+		parts = append(parts, gainCell(cs))
 	}
 	if n, of := boundCount(cs); of > 0 {
 		parts = append(parts, fmt.Sprintf("both servers the bottleneck at %d of %d", n, of))

@@ -101,7 +101,7 @@ func (b *builder) streaming() (row, string) {
 			}
 		}
 		if len(kc) > 0 {
-			parts = append(parts, kindWords[k]+" "+ratioSpan(kc))
+			parts = append(parts, kindWords[k]+" "+gainSpan(kc, false))
 		}
 	}
 	ran := 0
@@ -110,10 +110,10 @@ func (b *builder) streaming() (row, string) {
 			ran++
 		}
 	}
-	r.measured = fmt.Sprintf("gRPC ÷ REST's best, messages per second: %s; REST ran %d of 3 streaming kinds (NDJSON or SSE feed, chunked upload, WebSocket)", strings.Join(parts, ", "), ran)
+	r.measured = fmt.Sprintf("gRPC's gain over REST's best (below 1×: REST ahead): %s; REST ran %d of 3 streaming kinds (NDJSON or SSE feed, chunked upload, WebSocket)", strings.Join(parts, ", "), ran)
 	sec.WriteString("Which call kinds each side ran (REST's equivalents: NDJSON or SSE feeds, chunked uploads, WebSocket):\n\n| call kind | gRPC ran | REST variants that ran |\n|---|---|---|\n")
 	sec.WriteString(strings.Join(cover, "\n") + "\n\n")
-	sec.WriteString("Throughput (messages/s for streams, calls/s for unary), gRPC against REST's best variant at each condition. The verdict reads the three streaming kinds; unary is shown as the baseline:\n\n")
+	sec.WriteString("Throughput (messages/s for streams, calls/s for unary) where both servers were the bottleneck, else server CPU per call (the \"compared by\" column), gRPC against REST's best variant at each condition. The verdict reads the three streaming kinds; unary is shown as the baseline:\n\n")
 	comparisonTable(&sec, cs, dims)
 	if len(lat) > 0 {
 		sec.WriteString("Per-message latency (p50) in streams, gRPC against the same REST variant:\n\n")
