@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"restvsgrpc/internal/cli"
@@ -23,7 +24,13 @@ type options struct {
 	// qps lists result files (or directories of them) of grpc's
 	// qps_json_driver, to render instead of measuring.
 	qps string
+	// parts are the parts of the profile measured (profileParts), all
+	// when empty.
+	parts []string
 }
+
+// profileParts are the parts of a profile -parts can choose.
+var profileParts = []string{"bench", "load", "codecs", "middle"}
 
 const usageHeader = `Usage: report [flags]
 
@@ -53,6 +60,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.stability, "stability", false, "measure the profile twice, into <out>/stability-1 and -2 (with -skip-run: re-render those), and print every verdict that differs; fails if any does")
 	fs.StringVar(&o.compare, "compare", "", "compare the verdicts of two output `directories` (\"a,b\", each with its verdicts.json) and print every one that differs; fails if any does")
 	fs.StringVar(&o.qps, "qps-results", "", "measure nothing: write the `results` of grpc's qps_json_driver (--scenario_result_file; files or directories of them, comma-separated) into <out>/raw/qps.txt and render REPORT.md from the raw files there")
+	parts := fs.String("parts", "", "measure only these comma-separated `parts` of the profile: "+strings.Join(profileParts, ", ")+" (go test -bench; the load-driver sweeps with their settling; the Codecs windows; the Middle ways windows); default all. The cross-language test always runs; the report says which parts were measured")
 	fs.StringVar(&o.readme, "readme", "", "also put the measured table into this `file` (e.g. README.md), between its headline markers")
 	if err := cli.Parse(fs, usageHeader, args, stdout); err != nil {
 		return o, err
@@ -65,6 +73,15 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, cli.Usagef("-profile %q: want %s", *name, strings.Join(profileNames(), " or "))
 	}
 	o.profile = p
+	if *parts != "" {
+		o.parts = strings.Split(*parts, ",")
+		for _, pt := range o.parts {
+			if !slices.Contains(profileParts, pt) {
+				return o, cli.Usagef("-parts: no part %q (want %s)", pt, strings.Join(profileParts, ", "))
+			}
+		}
+		o.profile = p.only(o.parts)
+	}
 	if o.out == "" {
 		o.out = filepath.Join("results", p.name)
 	}

@@ -99,6 +99,7 @@ func TestParseFlags(t *testing.T) {
 		{"unknown profile", []string{"-profile", "huge"}, "", "", false, true},
 		{"stray argument", []string{"now"}, "", "", false, true},
 		{"unknown flag", []string{"-fast"}, "", "", false, true},
+		{"unknown part", []string{"-parts", "codecs,plots"}, "", "", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +209,28 @@ func TestPlan(t *testing.T) {
 				t.Errorf("plan(%v) (-want +got):\n%s", tt.work, diff)
 			}
 		})
+	}
+}
+
+// -parts empties the parts it does not name; the full profile itself is
+// left as it was.
+func TestParts(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags([]string{"-profile", "full", "-parts", "codecs,middle"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := o.profile
+	var load int
+	for _, w := range p.works {
+		load += len(p.plan(w))
+	}
+	if load != 0 || len(p.benchRegexes) != 0 || p.settleMax != 0 || len(p.codecPlan()) == 0 || len(p.middlePlan()) == 0 {
+		t.Errorf("-parts codecs,middle: %d load windows, %d bench patterns, settle %d, %d codec and %d middle windows; want only codec and middle windows",
+			load, len(p.benchRegexes), p.settleMax, len(p.codecPlan()), len(p.middlePlan()))
+	}
+	if full := profiles["full"]; len(full.unary) == 0 || len(full.benchRegexes) == 0 {
+		t.Errorf("-parts changed the full profile itself")
 	}
 }
 

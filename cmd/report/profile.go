@@ -160,6 +160,26 @@ var profiles = map[string]*profile{
 	},
 }
 
+// only returns a copy of p that measures only the named parts
+// (profileParts): the others are emptied.
+func (p *profile) only(parts []string) *profile {
+	q := *p
+	if !slices.Contains(parts, "bench") {
+		q.benchRegexes, q.benchEst = nil, 0
+	}
+	if !slices.Contains(parts, "load") {
+		q.unary, q.open, q.streams, q.workCases, q.settleMax = nil, nil, nil, nil, 0
+		q.works = q.works[:1] // the base work, which the other parts run at
+	}
+	if !slices.Contains(parts, "codecs") {
+		q.codecs = nil
+	}
+	if !slices.Contains(parts, "middle") {
+		q.middle = nil
+	}
+	return &q
+}
+
 func cross(rpcs, payloads []string, concs []int) []loadCase {
 	var out []loadCase
 	for _, r := range rpcs {

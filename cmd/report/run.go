@@ -143,7 +143,7 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	_, err = os.Stat(filepath.Join(r.root, "cmd", "loadgen"))
 	r.haveLoadgen = err == nil
 	_, err = os.Stat(filepath.Join(r.root, "bench"))
-	r.haveBench = err == nil
+	r.haveBench = err == nil && len(p.benchRegexes) > 0
 
 	steps := 3 // build, interop, render
 	planned := 60 * time.Second
@@ -195,6 +195,9 @@ func (r *runner) measure(ctx context.Context) (err error) {
 	r.runInterop(ctx)
 	r.prog.step("benchstat tables and REPORT.md", 5*time.Second)
 	notes := []string{fmt.Sprintf("Measuring took %s (profile %s).", round(time.Since(start)), p.name)}
+	if len(r.o.parts) > 0 {
+		notes = append(notes, fmt.Sprintf("Only these parts of the profile were measured (-parts): %s; rows and sections that need the others say not measured.", strings.Join(r.o.parts, ", ")))
+	}
 	if len(r.failures) > 0 {
 		notes = append(notes, fmt.Sprintf("%d of %d load-driver windows failed and are missing from the data: %s.", len(r.failures), r.windowsTotal, strings.Join(r.failures, "; ")))
 	}
@@ -303,6 +306,9 @@ func (r *runner) runLoad(ctx context.Context, path, jsonDir string) error {
 	var ws []window
 	for _, work := range p.works {
 		ws = append(ws, p.plan(work)...)
+	}
+	if len(ws) == 0 {
+		return nil // -parts without load
 	}
 	return r.runPlan(ctx, path, jsonDir, ws, r.loadProvenance())
 }
