@@ -85,7 +85,12 @@ func (e *env) failoverRun(ctx context.Context, raw *rawFile, c balanceCase) erro
 	go func() {
 		d, err := e.drive(ctx, nil, append(flags, "-variant", c.variant, "-target", addr, "-rpc", "GetTransaction",
 			"-payload", e.cfg.payload, "-c", strconv.Itoa(e.cfg.conc), "-duration", e.cfg.duration.String(),
-			"-warmup", e.cfg.warmup.String(), "-allow-errors")...)
+			"-warmup", e.cfg.warmup.String(), "-allow-errors",
+			// Whether calls fail over is the client library's doing
+			// (redialling, re-resolving), so the callers are the real
+			// libraries: the bytes-mode driver never redials a lost
+			// HTTP/2 connection.
+			"-check", "decode")...)
 		done <- outcome{d, err}
 	}()
 	// Kill a third of the way into the window, the busiest backend: the

@@ -225,7 +225,7 @@ func (b *builder) failover(w *strings.Builder) {
 	if len(series) == 0 {
 		return
 	}
-	w.WriteString("### A backend killed mid-run\n\nThe busiest backend is killed (SIGKILL) a third of the way into the window. Failed calls are those the callers saw fail (by code); recovery is the time from the kill until the survivors served 80% of the fleet's rate before it (within 250 ms); the last column is the survivors' rate over the last second against the fleet's before. The survivors share a CPU with the killed backend, so capacity is never short: these figures measure detection and reconnection.\n\n")
+	w.WriteString("### A backend killed mid-run\n\nThe busiest backend is killed (SIGKILL) a third of the way into the window. The callers are the real client libraries (the load driver in decode mode: net/http, grpc-go), since failing over is their doing. Failed calls are those the callers saw fail (by code); recovery is the time from the kill until the survivors served 80% of the fleet's rate before it (within 250 ms); the last column is the survivors' rate over the last second against the fleet's before. The survivors share a CPU with the killed backend, so capacity is never short: these figures measure detection and reconnection.\n\n")
 	w.WriteString("| balancer | variant | failed calls | by code | until the survivors carry the load | rate after ÷ before |\n|---|---|---|---|---|---|\n")
 	slices.SortStableFunc(series, func(a, c *Series) int {
 		if d := slices.Index(balancerOrder, a.Key("lb")) - slices.Index(balancerOrder, c.Key("lb")); d != 0 {
