@@ -7,8 +7,9 @@
 #   report's Streaming row measures (RPCS="ListTransactions Upload"): a feed
 #   of STREAM_MSGS records, an upload of STREAM_MSGS chunks of the payload
 #   class, each counted as one call by every driver; over
-#   rest        wrk (HTTP/1.1, JSON; an upload's body chunked, a chunk per
-#               message, as loadgen sends it)
+#   rest        wrk (HTTP/1.1, JSON; every record of a GetTransaction class
+#               in turn and an upload's body chunked, a chunk per message,
+#               as loadgen does)
 #   rest-proto  wrk with "Accept: application/x-protobuf" (not ValidateToken)
 #   rest-h2c    h2load (HTTP/2 cleartext, JSON)
 #   grpc        h2load sending pre-encoded gRPC frames (an upload's messages
@@ -174,6 +175,24 @@ prepare() {
 			echo "wrk.headers[\"Content-Type\"] = \"$body_type\""
 		fi
 		echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
+		if [[ $rpc == GetTransaction ]]; then
+			# Every record of the class in turn, as loadgen's callers
+			# fetch them: one record over and over is another working
+			# set for the server's caches.
+			local last
+			last=$("$BIN/frame" -rpc "$rpc" -payload "$payload" -index 1000000 -rest-path 2>&1 | sed -n 's/.* records 0 to \([0-9]*\).*/\1/p' || true)
+			echo 'local paths = {'
+			for i in $(seq 0 "${last:-0}"); do echo "\"$("$BIN/frame" -rpc "$rpc" -payload "$payload" -index "$i" -rest-path)\","; done
+			echo '}'
+			# Formatted once, at the first call (headers are all set by
+			# then), so that wrk does no Lua work per request.
+			echo 'local reqs, i = nil, 0'
+			echo 'request = function()'
+			echo '  if not reqs then reqs = {}; for k, p in ipairs(paths) do reqs[k] = wrk.format(nil, p) end end'
+			echo '  i = i % #reqs + 1'
+			echo '  return reqs[i]'
+			echo 'end'
+		fi
 		if [[ $rpc == Upload ]]; then
 			# The body goes chunked, one chunk per message, as loadgen's
 			# (and net/http's, for a body of unknown length): the server
