@@ -166,7 +166,8 @@ func (b *builder) codecsSection() string {
 // condition: they may differ in escaping, not in the format.
 func bodySizes(g codecGroup) string {
 	rests, _ := codecSides()
-	var sizes []string
+	var libs []string
+	var meds []float64
 	lo, hi := 0.0, 0.0
 	for _, v := range rests {
 		s := seriesIn(g.bytes, v)
@@ -174,11 +175,22 @@ func bodySizes(g codecGroup) string {
 			continue
 		}
 		m := med(s, "body-B/op")
-		if len(sizes) == 0 || m < lo {
+		if len(meds) == 0 || m < lo {
 			lo = m
 		}
 		hi = max(hi, m)
-		sizes = append(sizes, fmt.Sprintf("%s %s", library(v), fmtValue(m, "body-B/op")))
+		libs, meds = append(libs, library(v)), append(meds, m)
+	}
+	// Sizes that differ by less than the rounding of fmtValue are written
+	// in bytes, so that the sentence shows the difference it names.
+	exact := fmtValue(lo, "body-B/op") == fmtValue(hi, "body-B/op")
+	var sizes []string
+	for i, m := range meds {
+		if exact {
+			sizes = append(sizes, fmt.Sprintf("%s %.0f B", libs[i], m))
+		} else {
+			sizes = append(sizes, fmt.Sprintf("%s %s", libs[i], fmtValue(m, "body-B/op")))
+		}
 	}
 	where := CondWords(g.cond, Dims)
 	switch {
@@ -187,7 +199,7 @@ func bodySizes(g codecGroup) string {
 	case lo == hi:
 		return fmt.Sprintf("%s: every JSON library wrote %s of body per call; the libraries change the CPU, not the format.", where, fmtValue(lo, "body-B/op"))
 	}
-	return fmt.Sprintf("%s: the JSON libraries' bodies differ in size (%s), by their escaping; the format is the same.", where, strings.Join(sizes, ", "))
+	return fmt.Sprintf("%s: the JSON libraries' bodies differ in size by up to %.2g%% (%s), by their escaping and number formatting; the format is the same.", where, (hi-lo)/lo*100, strings.Join(sizes, ", "))
 }
 
 // has reports whether s exists and has samples in unit.
