@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,8 +22,9 @@ import (
 
 // h1Upload is a REST upload over HTTP/1.1 with its whole request, headers
 // and chunked body, encoded once and written in one call, as wrk writes
-// it: net/http flushed every chunk, a system call per chunk on both sides.
-// The chunk framing is net/http's, so the wire carries the same bytes.
+// it: net/http flushed every chunk, a system call per chunk on both sides,
+// and fasthttp's chunked writer flushes each chunk too. One chunk per
+// message, as net/http framed them when a message fit its copy buffer.
 type h1Upload struct {
 	t       *restTarget
 	req     []byte
@@ -107,11 +109,12 @@ func (u *h1Upload) roundTrip(ctx context.Context, c *h1Conn) (out Outcome, reuse
 		return out, false, false, unavailable(err)
 	}
 	c.used = true
-	p := u.resp.Header.Protocol()
-	if !bytes.HasPrefix(p, []byte("HTTP/1.")) {
-		return out, false, false, u.t.checkProto(string(p), 0, 1)
+	// The protocol the server answered with, recorded as it is.
+	p, major := string(u.resp.Header.Protocol()), 0
+	if strings.HasPrefix(p, "HTTP/1.") {
+		major = 1
 	}
-	if err := u.t.checkProto("HTTP/1.1", 1, 1); err != nil {
+	if err := u.t.checkProto(p, major, 1); err != nil {
 		return out, false, false, err
 	}
 	if code := u.resp.StatusCode(); code != http.StatusOK {

@@ -54,48 +54,56 @@ func uploadServer(t *testing.T, opts ...restsvc.ServerOption) string {
 	return l.Addr().String()
 }
 
+// uploadWrites makes calls uploads of 100 chunks of 1 KiB over variant v
+// to addr and returns the write calls of the connections they dialed
+// (the login's, dialed before, is closed first) and the target's counters.
+func uploadWrites(t *testing.T, addr, v string, calls int) (int64, Counters) {
+	t.Helper()
+	ctx := context.Background()
+	tg, err := NewTarget(ctx, TargetConfig{Variant: v, Addr: addr, RPC: Upload,
+		Payload: core.Payload1KiB, User: "loader", Password: "load-test-password", StreamMsgs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	rt := tg.(*restTarget)
+	wc := &writeCounter{dial: rt.dial}
+	rt.dial = wc.Dial
+	for _, hc := range rt.hcs {
+		hc.CloseIdleConnections()
+	}
+	c, err := tg.NewCaller(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range calls {
+		out, err := c.Call(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.MsgsOut != 100 || out.BodyOut != 100<<10 || out.BodyIn == 0 {
+			t.Fatalf("outcome %+v, want 100 messages and 100 KiB out, an answer in", out)
+		}
+	}
+	return wc.writes.Load(), rt.Counters()
+}
+
 // TestUploadWritesOnce checks that a REST upload of 100 chunks goes out in
 // one write, headers and chunked body together, as wrk sends it, and that
 // the server's summary still matches; net/http wrote every chunk on its
 // own, a system call per chunk on each side.
 func TestUploadWritesOnce(t *testing.T) {
 	addr := uploadServer(t)
-
 	for _, v := range []string{variant.REST, variant.RESTProto} {
 		t.Run(v, func(t *testing.T) {
-			ctx := context.Background()
-			tg, err := NewTarget(ctx, TargetConfig{Variant: v, Addr: addr, RPC: Upload,
-				Payload: core.Payload1KiB, User: "loader", Password: "load-test-password", StreamMsgs: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tg.Close()
-			rt := tg.(*restTarget)
-			wc := &writeCounter{dial: rt.dial}
-			rt.dial = wc.Dial
-			for _, hc := range rt.hcs {
-				hc.CloseIdleConnections() // the login's, dialed before
-			}
-			c, err := tg.NewCaller(ctx, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			const calls = 5
-			for range calls {
-				out, err := c.Call(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if out.MsgsOut != 100 || out.BodyOut != 100<<10 || out.BodyIn == 0 {
-					t.Fatalf("outcome %+v, want 100 messages and 100 KiB out, an answer in", out)
-				}
-			}
-			if n := wc.writes.Load(); n != calls {
+			n, cs := uploadWrites(t, addr, v, calls)
+			if n != calls {
 				t.Errorf("%d writes for %d uploads, want one each", n, calls)
 			}
-			if n := rt.Counters().Conns; n != 2 {
-				t.Errorf("%d connections dialed, want the login's and one for every upload", n)
+			if cs.Conns != 2 {
+				t.Errorf("%d connections dialed, want the login's and one for every upload", cs.Conns)
 			}
 		})
 	}
@@ -106,38 +114,10 @@ func TestUploadWritesOnce(t *testing.T) {
 // frame per body Read, and a Read of one chunk made it a write per chunk.
 func TestH2UploadBatches(t *testing.T) {
 	addr := uploadServer(t, restsvc.WithH2C())
-
-	ctx := context.Background()
-	tg, err := NewTarget(ctx, TargetConfig{Variant: variant.RESTH2C, Addr: addr, RPC: Upload,
-		Payload: core.Payload1KiB, User: "loader", Password: "load-test-password", StreamMsgs: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tg.Close()
-	rt := tg.(*restTarget)
-	wc := &writeCounter{dial: rt.dial}
-	rt.dial = wc.Dial
-	for _, hc := range rt.hcs {
-		hc.CloseIdleConnections() // the login's, dialed before
-	}
-	c, err := tg.NewCaller(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	const calls = 5
-	for range calls {
-		out, err := c.Call(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.MsgsOut != 100 || out.BodyOut != 100<<10 {
-			t.Fatalf("outcome %+v, want 100 messages and 100 KiB out", out)
-		}
-	}
 	// 100 KiB in 16 KiB frames is 7 of them, with the headers and any
 	// WINDOW_UPDATE each a write too; the connection's preface is 1 or 2 (it took 24 for 5, 512 before).
-	n := wc.writes.Load()
+	n, _ := uploadWrites(t, addr, variant.RESTH2C, calls)
 	t.Logf("%d writes for %d uploads", n, calls)
 	if n > calls*10 {
 		t.Errorf("%d writes for %d uploads, want at most 10 each", n, calls)
