@@ -22,12 +22,14 @@ type cpuSnap struct {
 	serverOK bool
 	steal    time.Duration // stolen from all of this machine's CPUs
 	stealOK  bool
+	watched  []time.Duration // the watched processes, user+system, in order
 }
 
 // cpuMeter reads the clocks; procDir is normally "/proc".
 type cpuMeter struct {
 	procDir   string
 	serverPID int
+	watch     []int // further processes read like the server (WithWatchPIDs)
 }
 
 func (m cpuMeter) read() (cpuSnap, error) {
@@ -42,24 +44,40 @@ func (m cpuMeter) read() (cpuSnap, error) {
 		}
 	}
 	if m.serverPID > 0 {
-		b, err := os.ReadFile(filepath.Join(m.procDir, strconv.Itoa(m.serverPID), "stat"))
+		cpu, err := m.pidCPU(m.serverPID)
 		if err != nil {
-			return s, fmt.Errorf("server pid %d: %w", m.serverPID, err)
-		}
-		cpu, err := parsePIDStat(b)
-		if err != nil {
-			return s, fmt.Errorf("server pid %d: %w", m.serverPID, err)
+			return s, fmt.Errorf("server %w", err)
 		}
 		s.server, s.serverOK = cpu, true
+	}
+	for _, pid := range m.watch {
+		cpu, err := m.pidCPU(pid)
+		if err != nil {
+			return s, fmt.Errorf("watched %w", err)
+		}
+		s.watched = append(s.watched, cpu)
 	}
 	return s, nil
 }
 
-// serverCPUs returns the CPUs the server process may use: the CPUs in its
-// affinity mask (/proc/PID/status), or fewer when its environment sets
-// GOMAXPROCS lower; 0 when neither can be read.
-func (m cpuMeter) serverCPUs() int {
-	dir := filepath.Join(m.procDir, strconv.Itoa(m.serverPID))
+// pidCPU returns the user and system CPU time process pid has used.
+func (m cpuMeter) pidCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join(m.procDir, strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, fmt.Errorf("pid %d: %w", pid, err)
+	}
+	cpu, err := parsePIDStat(b)
+	if err != nil {
+		return 0, fmt.Errorf("pid %d: %w", pid, err)
+	}
+	return cpu, nil
+}
+
+// cpusOf returns the CPUs process pid may use: the CPUs in its affinity
+// mask (/proc/PID/status), or fewer when its environment sets GOMAXPROCS
+// lower; 0 when neither can be read.
+func (m cpuMeter) cpusOf(pid int) int {
+	dir := filepath.Join(m.procDir, strconv.Itoa(pid))
 	b, err := os.ReadFile(filepath.Join(dir, "status"))
 	if err != nil {
 		return 0
@@ -152,9 +170,5 @@ func parsePIDStat(b []byte) (time.Duration, error) {
 // far, from /proc/PID/stat: the cost of a process beside the server, such
 // as a proxy.
 func ProcessCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0, err
-	}
-	return parsePIDStat(b)
+	return cpuMeter{procDir: "/proc"}.pidCPU(pid)
 }

@@ -29,6 +29,7 @@ type config struct {
 	tolerance   float64
 	late        time.Duration
 	serverPID   int
+	watchPIDs   []int
 	maxSteal    float64
 	retries     int
 	procDir     string
@@ -88,6 +89,13 @@ func WithLateThreshold(d time.Duration) Option { return func(c *config) { c.late
 
 // WithServerPID reads the server's CPU time from /proc/pid/stat.
 func WithServerPID(pid int) Option { return func(c *config) { c.serverPID = pid } }
+
+// WithWatchPIDs reads the CPU time of further processes over the window
+// as it does the server's, e.g. a balancer's and each of its backends'
+// (Result.Watched, in the order given).
+func WithWatchPIDs(pids ...int) Option {
+	return func(c *config) { c.watchPIDs = append([]int(nil), pids...) }
+}
 
 // WithMaxSteal flags a window whose CPU steal, in CPUs, passes max
 // (default 0.1); with WithRetries such a window is measured again.
@@ -164,7 +172,7 @@ func Run(ctx context.Context, t Target, opts ...Option) (*Result, error) {
 	if err := warmUp(ctx, callers, cfg.warmCalls); err != nil {
 		return nil, err
 	}
-	meter := cpuMeter{procDir: cfg.procDir, serverPID: cfg.serverPID}
+	meter := cpuMeter{procDir: cfg.procDir, serverPID: cfg.serverPID, watch: cfg.watchPIDs}
 	if _, err := meter.read(); err != nil {
 		return nil, err
 	}
@@ -377,7 +385,12 @@ func (w *window) run(ctx context.Context) (*Result, error) {
 	if after.serverOK && before.serverOK {
 		res.ServerCPU = after.server - before.server
 		res.ServerCPUMeasured = true
-		res.ServerCPUs = w.meter.serverCPUs()
+		res.ServerCPUs = w.meter.cpusOf(w.meter.serverPID)
+	}
+	if len(after.watched) == len(w.meter.watch) && len(before.watched) == len(w.meter.watch) {
+		for i, pid := range w.meter.watch {
+			res.Watched = append(res.Watched, result.ProcessCPU{PID: pid, CPU: after.watched[i] - before.watched[i], CPUs: w.meter.cpusOf(pid)})
+		}
 	}
 	if wall := after.at.Sub(before.at); after.stealOK && before.stealOK && wall > 0 {
 		res.StealCPU = float64(after.steal-before.steal) / float64(wall)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -390,4 +391,37 @@ func TestClosedLoopMeasuresTheWindow(t *testing.T) {
 	if res.Counters.WireIn != 1 {
 		t.Errorf("bytes in %d, want 1: the one call that ended in the window", res.Counters.WireIn)
 	}
+}
+
+// TestWatchedProcessCPU watches this process while every call burns a
+// millisecond of its CPU: the watched CPU over the window rises, and a
+// process that does not exist fails the run before it starts.
+func TestWatchedProcessCPU(t *testing.T) {
+	t.Parallel()
+	burn := func(context.Context, int64) (Outcome, error) {
+		start := ownCPU()
+		for ownCPU()-start < time.Millisecond {
+		}
+		return Outcome{}, nil
+	}
+	res, err := Run(context.Background(), &fakeTarget{call: burn}, WithCalls(100), WithWatchPIDs(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Watched) != 1 || res.Watched[0].PID != os.Getpid() || res.Watched[0].CPUs < 1 {
+		t.Fatalf("watched %+v, want this process with its CPUs", res.Watched)
+	}
+	if res.Watched[0].CPU <= 0 || res.Busy(res.Watched[0]) <= 0 {
+		t.Errorf("watched CPU %v (busy %.2f) over 100 calls of 1ms CPU each, want more than 0", res.Watched[0].CPU, res.Busy(res.Watched[0]))
+	}
+	if _, err := Run(context.Background(), &fakeTarget{}, WithCalls(1), WithWatchPIDs(0x3fffffff)); err == nil || !strings.Contains(err.Error(), "watched pid") {
+		t.Errorf("watching a process that does not exist: %v, want an error naming it", err)
+	}
+}
+
+// ownCPU is this process's user and system CPU so far.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

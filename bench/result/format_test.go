@@ -195,6 +195,20 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: Classify(%v, %v) = %s, want %s", tc.name, tc.client, tc.server, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		name                     string
+		client, balancer, server float64
+		want                     Bound
+	}{
+		{"backends saturated: the server is what was measured", 0.5, 0.95, 0.92, ServerBound},
+		{"balancer saturated", 0.95, 0.93, 0.6, BalancerBound},
+		{"driver saturated", 0.91, 0.4, 0.6, ClientBound},
+		{"no balancer: as Classify", 0.8, 0, 0.76, NeitherBound},
+	} {
+		if got := ClassifyBalanced(tc.client, tc.balancer, tc.server); got != tc.want {
+			t.Errorf("%s: ClassifyBalanced(%v, %v, %v) = %s, want %s", tc.name, tc.client, tc.balancer, tc.server, got, tc.want)
+		}
+	}
 	r := sample()
 	r.Window, r.ClientCPU, r.ServerCPU = time.Second, 980*time.Millisecond, 500*time.Millisecond
 	if got := r.Bound(); got != ClientBound {

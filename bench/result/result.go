@@ -84,6 +84,10 @@ type Result struct {
 	// and ServerBusy divide by. Zero when not known.
 	ClientCPUs int `json:"client_cpus,omitempty"`
 	ServerCPUs int `json:"server_cpus,omitempty"`
+	// Watched is the CPU further processes used over the window (loadgen
+	// -watch-pids), in the order given: a balancer and its backends, say.
+	// Results written before it existed have none.
+	Watched []ProcessCPU `json:"watched,omitempty"`
 	// StealCPU is the CPU stolen by the hypervisor over the window, in
 	// CPUs (0.25 is a quarter of one CPU on average).
 	StealCPU      float64 `json:"steal_cpu"`
@@ -109,6 +113,9 @@ const (
 	ClientBound  Bound = "client-bound"
 	NeitherBound Bound = "neither"
 	UnknownBound Bound = "unknown"
+	// BalancerBound is a run through a balancer whose balancer, not its
+	// backends, ran out first (ClassifyBalanced).
+	BalancerBound Bound = "balancer-bound"
 )
 
 // BusyThreshold is the share of its CPUs at which a side counts as the one
@@ -125,6 +132,17 @@ func Classify(clientBusy, serverBusy float64) Bound {
 		return ClientBound
 	}
 	return NeitherBound
+}
+
+// ClassifyBalanced is Classify for a run through a balancer, whose
+// backends are the server: server-bound when the backends passed
+// BusyThreshold, else balancer-bound when the balancer did, else as
+// Classify.
+func ClassifyBalanced(clientBusy, balancerBusy, serverBusy float64) Bound {
+	if serverBusy < BusyThreshold && balancerBusy >= BusyThreshold {
+		return BalancerBound
+	}
+	return Classify(clientBusy, serverBusy)
 }
 
 // ClientBusy is the driver's CPU over the window as a share of the CPUs it
@@ -146,6 +164,18 @@ func busy(cpu, window time.Duration, cpus int) float64 {
 	}
 	return cpu.Seconds() / window.Seconds() / float64(cpus)
 }
+
+// ProcessCPU is the CPU one watched process used over a window.
+type ProcessCPU struct {
+	PID int           `json:"pid"`
+	CPU time.Duration `json:"cpu_ns"`
+	// CPUs is what it may use, as ServerCPUs; zero when not known.
+	CPUs int `json:"cpus,omitempty"`
+}
+
+// Busy is p's CPU over the window as a share of the CPUs it may use, or 0
+// when that is not known.
+func (r *Result) Busy(p ProcessCPU) float64 { return busy(p.CPU, r.Window, p.CPUs) }
 
 // Bound classes the window; UnknownBound when either side's capacity or
 // the server's CPU was not measured.

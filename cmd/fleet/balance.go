@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"restvsgrpc/bench/result"
 	"restvsgrpc/internal/balance"
 )
 
@@ -117,7 +119,7 @@ func (e *env) balance(ctx context.Context) error {
 		return err
 	}
 	defer stopProxies(ps)
-	raw, err := e.createRaw("balance", "units: share is a backend's part of the calls it counted itself (/debug/stats); proxy-cpu-ns/op and backends-cpu-ns/op divide CPU over the run by the calls the backends counted")
+	raw, err := e.createRaw("balance", "units: share is a backend's part of the calls it counted itself (/debug/stats); proxy-cpu-ns/op and backends-cpu-ns/op divide CPU over the run by the calls the backends counted; over loadgen's window (-watch-pids), server-busy is a backend's CPU as a share of its own CPUs, backends-busy the backends' together of the CPUs they share, proxy-busy HAProxy's of its one thread, client-busy loadgen's own")
 	if err != nil {
 		return err
 	}
@@ -134,6 +136,7 @@ func (e *env) balance(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		flags = append(flags, "-watch-pids", watchList(bs, pid))
 		d, err := e.drive(ctx, nil, append(flags, "-variant", c.variant, "-target", addr, "-rpc", "GetTransaction",
 			"-payload", e.cfg.payload, "-c", strconv.Itoa(e.cfg.conc), "-duration", e.cfg.duration.String(), "-warmup", e.cfg.warmup.String())...)
 		if err != nil {
@@ -156,23 +159,87 @@ func (e *env) balance(ctx context.Context) error {
 			shares[i] = float64(after.calls[i]-before.calls[i]) / float64(total)
 			maxShare = max(maxShare, shares[i])
 		}
+		busy, err := balanceBusy(&d.res, len(bs), pid > 0, e.pinned)
+		if err != nil {
+			return fmt.Errorf("%v: %w", c, err)
+		}
 		metrics := []string{
 			metric(float64(after.backendCPU-before.backendCPU)/float64(total), "backends-cpu-ns/op"),
 			metric(maxShare, "max-share"),
+			metric(busy.backends, "backends-busy"),
 		}
 		if pid > 0 {
-			metrics = append(metrics, metric(float64(after.proxyCPU-before.proxyCPU)/float64(total), "proxy-cpu-ns/op"))
+			metrics = append(metrics, metric(float64(after.proxyCPU-before.proxyCPU)/float64(total), "proxy-cpu-ns/op"), metric(busy.proxy, "proxy-busy"))
 		}
 		raw.line("proto: " + d.res.Protocol)
 		raw.line(benchLine(d.line, c.keys(), metrics...))
 		name, _, _ := strings.Cut(benchLine(d.line, c.keys()), "\t")
 		for i := range bs {
-			raw.line(fmt.Sprintf("%s\t%d\t%s", renameProcs(name, "backend=b"+strconv.Itoa(i)), after.calls[i]-before.calls[i], metric(shares[i], "share")))
+			raw.line(fmt.Sprintf("%s\t%d\t%s\t%s", renameProcs(name, "backend=b"+strconv.Itoa(i)), after.calls[i]-before.calls[i], metric(shares[i], "share"), metric(busy.each[i], "server-busy")))
 		}
-		fmt.Fprintf(e.log, "fleet: %-9s %-10s conns=%-7s %8.0f calls/s  p99 %-9v shares %.2f\n", c.variant, c.lb, c.keys()[1][6:],
-			d.res.Rate, d.res.Response.Percentile(99).Round(time.Microsecond), shares)
+		fmt.Fprintf(e.log, "fleet: %-9s %-10s conns=%-7s %8.0f calls/s  p99 %-9v shares %.2f  busy: backends %.2f together %.2f, proxy %.2f, driver %.2f\n", c.variant, c.lb, c.keys()[1][6:],
+			d.res.Rate, d.res.Response.Percentile(99).Round(time.Microsecond), shares, busy.each, busy.backends, busy.proxy, d.res.ClientBusy())
 	}
 	return nil
+}
+
+// watchList is loadgen's -watch-pids for a balanced run: the backends in
+// order, then the proxy when there is one.
+func watchList(bs []*backend, proxyPID int) string {
+	var pids []string
+	for _, b := range bs {
+		pids = append(pids, strconv.Itoa(b.PID()))
+	}
+	if proxyPID > 0 {
+		pids = append(pids, strconv.Itoa(proxyPID))
+	}
+	return strings.Join(pids, ",")
+}
+
+// busyShares is what each part of a balanced run used of the CPUs it may
+// use over loadgen's window (the driver's own share is loadgen's
+// client-busy).
+type busyShares struct {
+	each     []float64 // each backend, of its own CPUs
+	backends float64   // the backends together, of the CPUs they share
+	proxy    float64
+}
+
+// balanceBusy reads the busy shares of a balanced run from loadgen's
+// watched processes: n backends, then the proxy if withProxy. The proxy
+// may use one CPU; each backend what loadgen read (GOMAXPROCS=1). Pinned
+// backends share one CPU (taskset -c 0), so together they may use one;
+// otherwise as many as their own CPUs add up to, at most the machine's.
+func balanceBusy(res *result.Result, n int, withProxy, pinned bool) (busyShares, error) {
+	want := n
+	if withProxy {
+		want++
+	}
+	if len(res.Watched) != want {
+		return busyShares{}, fmt.Errorf("loadgen watched %d processes, want %d", len(res.Watched), want)
+	}
+	var b busyShares
+	var cpu time.Duration
+	together := 0
+	for _, p := range res.Watched[:n] {
+		if p.CPUs < 1 {
+			return busyShares{}, fmt.Errorf("backend pid %d: its CPUs are not known", p.PID)
+		}
+		b.each = append(b.each, res.Busy(p))
+		cpu += p.CPU
+		together += p.CPUs
+	}
+	together = min(together, runtime.NumCPU())
+	if pinned {
+		together = 1
+	}
+	b.backends = res.Busy(result.ProcessCPU{CPU: cpu, CPUs: together})
+	if withProxy {
+		p := res.Watched[n]
+		p.CPUs = 1 // HAProxy runs one thread (nbthread 1), whatever its affinity
+		b.proxy = res.Busy(p)
+	}
+	return b, nil
 }
 
 // renameProcs adds key to a benchmark name that ends in -GOMAXPROCS.

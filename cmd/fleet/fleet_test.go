@@ -75,6 +75,10 @@ func TestSmallFleet(t *testing.T) {
 			if s.Key("variant") == "rest" && s.Key("conc") == "8" && (s.Values["client-fds"][0] < 8 || s.Values["server-fds"][0] < 8) {
 				t.Errorf("%s: %v client and %v server files for 8 HTTP/1.1 callers", s.Name, s.Values["client-fds"], s.Values["server-fds"])
 			}
+		case sec == "balance" && s.Key("backend") != "" && !s.Has("server-busy"):
+			t.Errorf("%s: no server-busy", s.Name)
+		case sec == "balance" && s.Key("backend") == "" && (!s.Has("backends-busy") || !s.Has("client-busy") || strings.HasPrefix(s.Key("lb"), "haproxy") != s.Has("proxy-busy")):
+			t.Errorf("%s: busy shares %v, want the driver's, the backends' and the proxy's exactly when there is one", s.Name, s.Values)
 		case sec == "failover" && !s.Has("failed-calls"):
 			t.Errorf("%s: no failed-calls", s.Name)
 		case sec == "netpath" && !s.Has("segs/op"):

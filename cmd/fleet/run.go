@@ -33,7 +33,9 @@ the Go benchmark format (provenance lines first):
             rest-h2c and grpc. Per run: throughput and latency (loadgen's
             units), each backend's share of the calls from its own
             /debug/stats counter (one line per backend, unit share), the
-            proxy's and the backends' CPU per call.
+            proxy's and the backends' CPU per call, and the busy shares
+            over the window of the driver, the proxy and each backend (the
+            report's bound class).
   failover  the same fleets with backend b1 killed (SIGKILL) mid-run: failed
             calls per transport and the time until the survivors carry the
             load again.

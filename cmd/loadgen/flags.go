@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type config struct {
 	warmup      time.Duration
 	tolerance   float64
 	serverPID   int
+	watchPIDs   []int
 	maxSteal    float64
 	retries     int
 	allowErrors bool
@@ -121,6 +123,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		payload  string
 		user     string
 		password string
+		watch    string
 	)
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&t.Addr, "target", "", "server `host:port`; default 127.0.0.1:8080 (REST) or 127.0.0.1:50051 (grpc), the server's defaults")
@@ -150,6 +153,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&t.Insecure, "insecure", false, "with -tls, do not verify the server's certificate (the server's self-signed one)")
 	fs.StringVar(&t.CAFile, "cacert", "", "with -tls, trust the PEM certificate(s) in `file` (see the server's -write-cert)")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "`pid` of the server, to report its CPU per call from /proc/pid/stat")
+	fs.StringVar(&watch, "watch-pids", "", "comma-separated `pids` of further processes (a balancer, its backends) whose CPU over the window -json records, read as -server-pid's")
 	fs.Float64Var(&cfg.maxSteal, "max-steal", 0.1, "flag a window whose CPU steal passes this many `CPUs`")
 	fs.IntVar(&cfg.retries, "retries", 0, "measure a flagged window again, up to this many times")
 	fs.BoolVar(&cfg.allowErrors, "allow-errors", false, "do not fail the run when calls fail (they are still counted by code)")
@@ -202,6 +206,15 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	}
 	if _, err := load.ParseArrivals(cfg.arrivals); err != nil {
 		return cfg, cli.UsageError{Err: err}
+	}
+	if watch != "" {
+		for f := range strings.SplitSeq(watch, ",") {
+			pid, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || pid < 1 {
+				return cfg, cli.Usagef("-watch-pids: %q is not a process id", f)
+			}
+			cfg.watchPIDs = append(cfg.watchPIDs, pid)
+		}
 	}
 	if set["n"] && set["duration"] {
 		return cfg, cli.Usagef("-n and -duration: give one")

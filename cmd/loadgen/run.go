@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		load.WithWarmup(cfg.warmup),
 		load.WithRateTolerance(cfg.tolerance),
 		load.WithServerPID(cfg.serverPID),
+		load.WithWatchPIDs(cfg.watchPIDs...),
 		load.WithMaxSteal(cfg.maxSteal),
 		load.WithRetries(cfg.retries),
 		load.WithSeed(cfg.seed),

@@ -35,7 +35,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	help := out.String()
 	flags := []string{"target", "variant", "rpc", "payload", "stream-msgs", "c", "conns", "streams", "check", "data-seed",
 		"rate", "arrivals", "seed", "rate-tolerance", "duration", "n", "warmup", "user", "password", "tls", "insecure",
-		"cacert", "server-pid", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb", "feed-interval"}
+		"cacert", "server-pid", "watch-pids", "max-steal", "retries", "allow-errors", "json", "bench", "hgrm", "progress", "cpuprofile", "late", "sse", "grpc-lb", "feed-interval"}
 	for _, f := range flags {
 		if !strings.Contains(help, "\n  -"+f+" ") && !strings.Contains(help, "\n  -"+f+"\n") {
 			t.Errorf("-help does not explain -%s", f)
@@ -69,6 +69,7 @@ func TestBadFlags(t *testing.T) {
 		{"bad check", []string{"-check", "json"}, "-check"},
 		{"grpc-lb over rest", []string{"-grpc-lb", "round_robin"}, "-grpc-lb"},
 		{"bad grpc-lb", []string{"-variant", "grpc", "-grpc-lb", "random"}, "-grpc-lb"},
+		{"bad watch-pids", []string{"-watch-pids", "12,x"}, "-watch-pids"},
 		{"stray argument", []string{"now"}, "unexpected argument"},
 		{"feed-interval of a unary call", []string{"-rpc", "GetTransaction", "-feed-interval", "1s"}, "-feed-interval"},
 	}
@@ -143,7 +144,7 @@ func TestRunWritesEveryOutput(t *testing.T) {
 			jsonFile, hgrmFile := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.hgrm")
 			args := []string{"-variant", variant, "-target", addr, "-user", "alice:alice-password", "-rpc", "GetTransaction",
 				"-payload", "1KiB", "-c", "4", "-n", "200", "-warmup", "50ms", "-server-pid", strconv.Itoa(os.Getpid()),
-				"-bench", "-json", jsonFile, "-hgrm", hgrmFile}
+				"-watch-pids", strconv.Itoa(os.Getpid()), "-bench", "-json", jsonFile, "-hgrm", hgrmFile}
 			var stdout, stderr bytes.Buffer
 			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 				t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -179,13 +180,20 @@ func TestRunWritesEveryOutput(t *testing.T) {
 				Discarded         *int   `json:"discarded_windows"`
 				Flagged           *bool  `json:"steal_flagged"`
 				ServerCPUMeasured bool   `json:"server_cpu_measured"`
-				Response          struct {
+				Watched           []struct {
+					PID  int `json:"pid"`
+					CPUs int `json:"cpus"`
+				} `json:"watched"`
+				Response struct {
 					Count int64  `json:"count"`
 					HDR   string `json:"hdr"`
 				} `json:"response"`
 			}
 			if err := json.Unmarshal(b, &res); err != nil {
 				t.Fatal(err)
+			}
+			if len(res.Watched) != 1 || res.Watched[0].PID != os.Getpid() || res.Watched[0].CPUs < 1 {
+				t.Errorf("watched processes: %+v, want this one (pid %d) with its CPUs", res.Watched, os.Getpid())
 			}
 			if res.Protocol == "" || res.Calls != 200 || res.Discarded == nil || res.Flagged == nil || !res.ServerCPUMeasured || res.Response.Count != 200 || res.Response.HDR == "" {
 				t.Errorf("json: %s", b)

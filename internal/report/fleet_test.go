@@ -102,3 +102,29 @@ func TestIdealForReadsBalancers(t *testing.T) {
 		t.Error("with gRPC's calls spread, Ideal for still says they were pinned")
 	}
 }
+
+// TestBalancerBound: each balanced run names the part that ran out of CPU
+// first, from the busy shares cmd/fleet records, and runs recorded before
+// it kept them say so.
+func TestBalancerBound(t *testing.T) {
+	t.Parallel()
+	sec := section(build(t, "balancebusy.txt").Markdown, "## Behind a balancer")
+	for _, want := range []string{
+		// One backend called directly ran out of its CPU.
+		"| none (one backend, called directly) | rest | one per caller | 1.00 | 0.00 | 0.00 | 18k/s | — | 9 ms | — | — | server-bound (backends 0.99/0.00/0.00, together 0.99, driver 0.41) |",
+		// The balancer's one thread ran out while the backends had room.
+		"| rest | one per caller | 0.33 | 0.33 | 0.33 | 9k/s | 0.5× | 9 ms | 1.00× | 27 µs | balancer-bound (balancer 0.97, backends 0.21/0.20/0.20, together 0.61, driver 0.30) |",
+		// Nothing ran out: the pinned connection left two backends idle.
+		"neither (balancer 0.12, backends 0.00/0.48/0.00, together 0.48, driver 0.35) |",
+		// The driver balancing on its own ran out first.
+		"client-bound (backends 0.23/0.24/0.23, together 0.70, driver 0.93) |",
+	} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("balancer section lacks %q:\n%s", want, sec)
+		}
+	}
+	old := section(build(t, "fleet.txt").Markdown, "## Behind a balancer")
+	if n := strings.Count(old, "| not recorded |"); n == 0 || strings.Contains(old, "-bound (") {
+		t.Errorf("results without busy shares: %d rows say not recorded, want all:\n%s", n, old)
+	}
+}

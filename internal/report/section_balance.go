@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"restvsgrpc/bench/result"
 )
 
 // balancerWords names each lb= value of cmd/fleet's balanced runs.
@@ -22,6 +24,8 @@ var balancerOrder = []string{"none", "haproxy-l4", "haproxy-l7", "client-rr"}
 type balancedRun struct {
 	s      *Series
 	shares []float64 // by backend, b0 first
+	busy   []float64 // by backend: its CPU of its own CPUs over the window
+	noBusy bool      // a backend line lacks server-busy (results before the fleet recorded it)
 }
 
 func (r balancedRun) lb() string      { return r.s.Key("lb") }
@@ -52,8 +56,14 @@ func (b *builder) balancedRuns() []balancedRun {
 		}
 		for len(runs[i].shares) <= n {
 			runs[i].shares = append(runs[i].shares, 0)
+			runs[i].busy = append(runs[i].busy, 0)
 		}
 		runs[i].shares[n] = med(s, "share")
+		if s.Has("server-busy") {
+			runs[i].busy[n] = med(s, "server-busy")
+		} else {
+			runs[i].noBusy = true
+		}
 	}
 	slices.SortStableFunc(runs, func(a, c balancedRun) int {
 		if d := slices.Index(balancerOrder, a.lb()) - slices.Index(balancerOrder, c.lb()); d != 0 {
@@ -65,6 +75,29 @@ func (b *builder) balancedRuns() []balancedRun {
 		return variantColor(a.variant()) - variantColor(c.variant())
 	})
 	return runs
+}
+
+// bound is the run's bound class with each part's busy share: the
+// balancer's of its one thread, each backend's of its own CPUs and theirs
+// together of the CPUs they share, the driver's; "not recorded" for results
+// from before cmd/fleet recorded them.
+func (r balancedRun) bound() string {
+	if r.noBusy || len(r.busy) == 0 || !r.s.Has("backends-busy") || !r.s.Has("client-busy") {
+		return "not recorded"
+	}
+	together, driver := med(r.s, "backends-busy"), med(r.s, "client-busy")
+	server := max(together, slices.Max(r.busy)) // one backend may run out alone
+	balancer := 0.0
+	var parts, each []string
+	if r.s.Has("proxy-busy") {
+		balancer = med(r.s, "proxy-busy")
+		parts = append(parts, fmt.Sprintf("balancer %.2f", balancer))
+	}
+	for _, b := range r.busy {
+		each = append(each, fmt.Sprintf("%.2f", b))
+	}
+	parts = append(parts, fmt.Sprintf("backends %s, together %.2f", strings.Join(each, "/"), together), fmt.Sprintf("driver %.2f", driver))
+	return fmt.Sprintf("%s (%s)", result.ClassifyBalanced(driver, balancer, server), strings.Join(parts, ", "))
 }
 
 // withoutBackend is a series' keys, backend= left out, as one string.
@@ -137,13 +170,13 @@ func (b *builder) balanced() string {
 	for _, r := range runs {
 		n = max(n, len(r.shares))
 	}
-	fmt.Fprintf(&w, "%d backends (`cmd/server` processes) behind each balancer; GetTransaction in a closed loop. Each backend's share comes from its own call counter (`/debug/stats`); calls/s and p99 from the load driver, against one backend called directly (balancer none); the proxy's CPU per call from its /proc/PID/stat over the run.\n\n", n)
+	fmt.Fprintf(&w, "%d backends (`cmd/server` processes) behind each balancer; GetTransaction in a closed loop. Each backend's share comes from its own call counter (`/debug/stats`); calls/s and p99 from the load driver, against one backend called directly (balancer none); the proxy's CPU per call from its /proc/PID/stat over the run. The bound names the part that ran out of CPU first over the driver's window (the rule is under How verdicts are decided), with each part's busy share: the balancer of its one thread, each backend of its own CPU and the backends together of the CPUs they share, the driver of its own.\n\n", n)
 	w.WriteString("| balancer | variant | connections |")
 	for i := range n {
 		fmt.Fprintf(&w, " b%d |", i)
 	}
-	w.WriteString(" calls/s | ÷ one backend | p99 | ÷ one backend | proxy CPU per call |\n|---|---|---|")
-	w.WriteString(strings.Repeat("---|", n+5) + "\n")
+	w.WriteString(" calls/s | ÷ one backend | p99 | ÷ one backend | proxy CPU per call | bound |\n|---|---|---|")
+	w.WriteString(strings.Repeat("---|", n+6) + "\n")
 	base := map[string]*Series{}
 	for _, r := range runs {
 		if r.lb() == "none" && r.conns() == "default" {
@@ -169,7 +202,7 @@ func (b *builder) balanced() string {
 		if r.s.Has("proxy-cpu-ns/op") {
 			proxy = fmtDuration(med(r.s, "proxy-cpu-ns/op"))
 		}
-		fmt.Fprintf(&w, " %s/s | %s | %s | %s | %s |\n", fmtSI(rate), vsRate, fmtDuration(p99), vsP99, proxy)
+		fmt.Fprintf(&w, " %s/s | %s | %s | %s | %s | %s |\n", fmtSI(rate), vsRate, fmtDuration(p99), vsP99, proxy, r.bound())
 		if r.lb() != "none" && len(r.shares) > 0 {
 			bars = append(bars, figBar{cat: r.lb() + " conns " + r.conns(), series: r.variant(), s: Summarize(r.s.Values["max-share"])})
 		}
