@@ -145,3 +145,52 @@ func micros(s *Series, unit string) Summary {
 	sm.Center, sm.Lo, sm.Hi = sm.Center/1e3, sm.Lo/1e3, sm.Hi/1e3
 	return sm
 }
+
+// noInterval says what each point of a figure drawn without whiskers is,
+// from ns, the windows behind each point: a title suffix and a sentence
+// for its reading. One window is one run; a few are a median too thin for
+// a 95% interval (MinIntervalSamples).
+func noInterval(point string, ns []int) (suffix, sentence string) {
+	if len(ns) == 0 {
+		return "", ""
+	}
+	hi := slices.Max(ns)
+	if hi == 1 {
+		return "(one run per " + point + ", no interval)",
+			fmt.Sprintf("Each %s is one run (one measured window), so it carries no interval.", point)
+	}
+	count := windowsWords(ns)
+	if hi < MinIntervalSamples() {
+		return fmt.Sprintf("(median of %s per %s, no interval)", count, point),
+			fmt.Sprintf("Each %s is the median of its %s, too few for a %.0f%% interval (that takes %d), so it carries none.", point, count, Confidence*100, MinIntervalSamples())
+	}
+	return fmt.Sprintf("(median of %s per %s, interval not drawn)", count, point),
+		fmt.Sprintf("Each %s is the median of its %s, drawn without its interval.", point, count)
+}
+
+// windows returns, for each series, how many windows carry unit.
+func windows(unit string, ss ...*Series) []int {
+	var ns []int
+	for _, s := range ss {
+		if s != nil && s.Has(unit) {
+			ns = append(ns, len(s.Values[unit]))
+		}
+	}
+	return ns
+}
+
+// windowsWords counts windows in words: "one window", "2 windows", "2 to 3
+// windows".
+func windowsWords(ns []int) string {
+	if len(ns) == 0 {
+		return "windows"
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	switch {
+	case hi == 1:
+		return "one window"
+	case lo == hi:
+		return fmt.Sprintf("%d windows", hi)
+	}
+	return fmt.Sprintf("%d to %d windows", lo, hi)
+}

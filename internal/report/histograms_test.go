@@ -72,6 +72,13 @@ func TestHistograms(t *testing.T) {
 	if !found || !strings.Contains(string(r.Markdown), "](latency-cdf-1.svg)") {
 		t.Error("no latency-cdf-1.svg plot referenced from REPORT.md with the histograms given")
 	}
+	// Its points are no median with an interval: the caption and the
+	// reading say so.
+	for _, want := range []string{"(windows merged, no interval)](latency-cdf-1.svg)", "merged into one, so it carries no interval."} {
+		if !strings.Contains(string(r.Markdown), want) {
+			t.Errorf("REPORT.md does not say of the distribution %q", want)
+		}
+	}
 }
 
 func TestHistogramsBadJSON(t *testing.T) {

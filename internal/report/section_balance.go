@@ -213,8 +213,16 @@ func (b *builder) balanced() string {
 	} else {
 		fmt.Fprintf(&w, "No balancer pinned a transport's calls to one backend (%.0f%% or more) while spreading rest's.\n\n", b.cfg.rules.PinnedShare*100)
 	}
-	b.addPlot(&w, "balance-max-share.svg", "Largest backend share of the calls, per balancer", barChart("Largest backend share of the calls, per balancer", "share of the calls", bars, false, 1/float64(max(n, 1)), "even spread", fmtSI),
-		fmt.Sprintf("%.2f (the dashed line) is an even spread over %d backends; 1 means one backend served every call.", 1/float64(max(n, 1)), n))
+	var ns []int
+	for _, r := range runs {
+		if r.lb() != "none" {
+			ns = append(ns, windows("max-share", r.s)...)
+		}
+	}
+	suffix, single := noInterval("bar", ns)
+	title := strings.TrimSpace("Largest backend share of the calls, per balancer " + suffix)
+	b.addPlot(&w, "balance-max-share.svg", title, barChart(title, "share of the calls", bars, false, 1/float64(max(n, 1)), "even spread", fmtSI),
+		strings.TrimSpace(fmt.Sprintf("%.2f (the dashed line) is an even spread over %d backends; 1 means one backend served every call. %s", 1/float64(max(n, 1)), n, single)))
 	b.failover(&w)
 	return w.String()
 }

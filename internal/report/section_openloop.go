@@ -97,9 +97,16 @@ func (b *builder) openLoop() string {
 			fmt.Fprintf(&sec, "| %s | %d | %s | %s |\n", v, len(pts), mx, at)
 		}
 		sec.WriteString("\n")
-		title := "Latency against offered rate, p50 and p99: " + CondWords(cs.cond, Dims)
+		var ns []int
+		for _, v := range vs {
+			for _, p := range cs.by[v] {
+				ns = append(ns, windows("p99-ns", p.s)...)
+			}
+		}
+		suffix, single := noInterval("point", ns)
+		title := strings.TrimSpace("Latency against offered rate, p50 and p99: " + CondWords(cs.cond, Dims) + " " + suffix)
 		svg := chart{Title: title, XLabel: "offered rate (calls per second)", YLabel: "latency (ms, log scale)", LogY: true, Lines: lines, YFormat: fmtMs, HollowLabel: saturatedLabel}.svg()
-		b.addPlot(&sec, fmt.Sprintf("latency-throughput-%d.svg", i+1), title, svg, fmt.Sprintf("each point is one offered rate; solid lines are p99, dashed p50, one color per variant. A filled point is a rate the variant kept up with; a hollow one is marked \"%s\": the variant fell behind the offered rate, so its latency is that of a growing queue. A curve that turns upward marks where that variant saturates; the further right it stays low and filled, the more load it carries at that latency.", saturatedLabel))
+		b.addPlot(&sec, fmt.Sprintf("latency-throughput-%d.svg", i+1), title, svg, fmt.Sprintf("each point is one offered rate; solid lines are p99, dashed p50, one color per variant. A filled point is a rate the variant kept up with; a hollow one is marked \"%s\": the variant fell behind the offered rate, so its latency is that of a growing queue. A curve that turns upward marks where that variant saturates; the further right it stays low and filled, the more load it carries at that latency. %s", saturatedLabel, single))
 		b.percentilePlot(i+1, cs.cond, cs.by, okRates, vs, &sec)
 	}
 	return sec.String()
@@ -140,12 +147,14 @@ func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]
 		cats = append(cats, pu.label)
 	}
 	var lines []line
+	var ns []int
 	for _, v := range vs {
 		l := line{Name: v, Color: variantColor(v)}
 		for _, p := range by[v] {
 			if p.rate != rate {
 				continue
 			}
+			ns = append(ns, windows("p99-ns", p.s)...)
 			for i, pu := range percentileUnits {
 				l.X = append(l.X, float64(i))
 				if p.s.Has(pu.unit) {
@@ -157,14 +166,15 @@ func (b *builder) percentilePlot(n int, cond map[string]string, by map[string][]
 		}
 		lines = append(lines, l)
 	}
-	title := fmt.Sprintf("Latency percentiles at %s calls/s (open loop): %s", fmtSI(rate), CondWords(cond, Dims))
+	suffix, single := noInterval("point", ns)
+	title := strings.TrimSpace(fmt.Sprintf("Latency percentiles at %s calls/s (open loop): %s %s", fmtSI(rate), CondWords(cond, Dims), suffix))
 	var ticks []tick
 	for i, c := range cats {
 		ticks = append(ticks, tick{float64(i), c})
 	}
 	svg := chart{Title: title, XLabel: "percentile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
 	b.addPlot(w, fmt.Sprintf("latency-percentiles-%d.svg", n), title, svg,
-		fmt.Sprintf("latency percentiles of every variant at %s calls/s (%s; %s); the lower line is faster, and the spread from p50 to max shows the tail.", fmtSI(rate), why, CondWords(cond, Dims)))
+		fmt.Sprintf("latency percentiles of every variant at %s calls/s (%s; %s); the lower line is faster, and the spread from p50 to max shows the tail. %s", fmtSI(rate), why, CondWords(cond, Dims), single))
 	b.cdfPlot(n, rate, cond, by, vs, w)
 }
 
@@ -188,8 +198,8 @@ func (b *builder) cdfPlot(n int, rate float64, cond map[string]string, by map[st
 	// No "0%" tick: it sits a third of a decade from "50%" and the two
 	// labels overlap.
 	ticks := []tick{{math.Log10(2), "50%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}}
-	title := fmt.Sprintf("Response-time distribution at %s calls/s (open loop): %s", fmtSI(rate), CondWords(cond, Dims))
+	title := fmt.Sprintf("Response-time distribution at %s calls/s (open loop): %s (windows merged, no interval)", fmtSI(rate), CondWords(cond, Dims))
 	svg := chart{Title: title, XLabel: "quantile", YLabel: "latency (ms, log scale)", XTicks: ticks, LogY: true, Lines: lines, YFormat: fmtMs}.svg()
 	b.addPlot(w, fmt.Sprintf("latency-cdf-%d.svg", n), title, svg,
-		fmt.Sprintf("the whole response-time distribution at %s calls/s from the load driver's HDR histograms, all windows merged; read across at a quantile to compare variants, and see where each tail bends up.", fmtSI(rate)))
+		fmt.Sprintf("the whole response-time distribution at %s calls/s from the load driver's HDR histograms; read across at a quantile to compare variants, and see where each tail bends up. Each line is one distribution, the histograms of all that variant's windows at this rate merged into one, so it carries no interval.", fmtSI(rate)))
 }

@@ -103,15 +103,24 @@ func (b *builder) sweep(w *strings.Builder, series []*Series) {
 		}
 	}
 	b.sweepSummary(w, series)
-	b.addPlot(w, "scale-sockets.svg", "Sockets the server held, by callers in flight",
-		chart{Title: "Sockets the server held, by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "open files of the server (log scale)", LogX: true, LogY: true, Lines: figs}.svg(),
-		"solid lines are unary calls, dashed ones held feeds; HTTP/1.1 rises one to one with the callers, HTTP/2 stays near flat.")
-	b.addPlot(w, "scale-p99.svg", "p99 latency by callers in flight",
-		chart{Title: "p99 latency by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "p99 (ms, log scale)", LogX: true, LogY: true, Lines: figP99, YFormat: fmtMs}.svg(),
-		"a closed loop: with more callers than the server can serve at once, latency grows with the queue, on every transport.")
-	b.addPlot(w, "scale-rss.svg", "Server memory (peak RSS) by callers in flight",
-		chart{Title: "Server memory (peak RSS) by callers in flight", XLabel: "callers in flight (log scale)", YLabel: "peak RSS (MiB)", LogX: true, Lines: figRSS, YFormat: fmtSI}.svg(),
-		"the rise from one point to the next, divided by the callers added, is what each further caller costs the server (the table's RSS per added caller); RSS per caller over the idle server also carries the server's warm-up, which dominates at few callers.")
+	for _, f := range []struct {
+		file, title, unit, reading string
+		c                          chart
+	}{
+		{"scale-sockets.svg", "Sockets the server held, by callers in flight", "server-fds",
+			"solid lines are unary calls, dashed ones held feeds; HTTP/1.1 rises one to one with the callers, HTTP/2 stays near flat.",
+			chart{XLabel: "callers in flight (log scale)", YLabel: "open files of the server (log scale)", LogX: true, LogY: true, Lines: figs}},
+		{"scale-p99.svg", "p99 latency by callers in flight", "p99-ns",
+			"a closed loop: with more callers than the server can serve at once, latency grows with the queue, on every transport.",
+			chart{XLabel: "callers in flight (log scale)", YLabel: "p99 (ms, log scale)", LogX: true, LogY: true, Lines: figP99, YFormat: fmtMs}},
+		{"scale-rss.svg", "Server memory (peak RSS) by callers in flight", "server-rss-B",
+			"the rise from one point to the next, divided by the callers added, is what each further caller costs the server (the table's RSS per added caller); RSS per caller over the idle server also carries the server's warm-up, which dominates at few callers.",
+			chart{XLabel: "callers in flight (log scale)", YLabel: "peak RSS (MiB)", LogX: true, Lines: figRSS, YFormat: fmtSI}},
+	} {
+		suffix, single := noInterval("point", windows(f.unit, series...))
+		f.c.Title = strings.TrimSpace(f.title + " " + suffix)
+		b.addPlot(w, f.file, f.c.Title, f.c.svg(), strings.TrimSpace(f.reading+" "+single))
+	}
 }
 
 // feedWords says how the sweep's feeds ran: paced by the server (an
