@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,4 +317,47 @@ func (w *watchCaller) Call(ctx context.Context) (client.Outcome, error) {
 	out, err := w.Caller.Call(ctx)
 	w.after(err)
 	return out, err
+}
+
+// TestCallersShareTheirRequests checks that a caller of a unary run costs
+// a few hundred bytes, not a copy of the run's requests: 100 B records
+// come in a class of thousands, and ten thousand callers each holding
+// every request took the driver to gigabytes and its CPU per call up
+// with the callers.
+func TestCallersShareTheirRequests(t *testing.T) {
+	srv := startServers(t)
+	for _, v := range variant.All {
+		t.Run(v, func(t *testing.T) {
+			ctx := context.Background()
+			tg, err := client.NewTarget(ctx, client.TargetConfig{
+				Variant: v, Addr: srv.addr(v), RPC: client.GetTransaction, Payload: core.Payload100B,
+				User: testUser, Password: testPassword,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			first, err := tg.NewCaller(ctx, 0) // prepares what callers share
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer first.Close()
+			const callers = 50
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for i := 1; i <= callers; i++ {
+				c, err := tg.NewCaller(ctx, i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+			}
+			runtime.ReadMemStats(&after)
+			// A record's request alone is ~30 B, so a copy per caller
+			// of 4,096 records is over 100 KiB.
+			if per := (after.TotalAlloc - before.TotalAlloc) / callers; per > 8<<10 {
+				t.Errorf("%d bytes allocated per caller, want under 8 KiB (the requests shared)", per)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"google.golang.org/grpc"
@@ -38,10 +39,19 @@ type grpcTarget struct {
 	// (lean_grpcunary.go), the login included; conns is then empty.
 	h2        []*h2Conn
 	tlsConfig *tls.Config
+	// txReqs are the encoded GetTransactionRequests of the run's class,
+	// made once and read by every caller: thousands of callers each with
+	// its own copy of thousands of requests made the driver's working set
+	// (and its CPU per call) grow with the callers.
+	txReqs func() ([][]byte, error)
+	// leanCalls is the same for the lean unary calls.
+	leanCalls func() (*leanGRPCCalls, error)
 }
 
 func newGRPCTarget(ctx context.Context, cfg TargetConfig) (*grpcTarget, error) {
 	t := &grpcTarget{cfg: cfg, proto: "HTTP/2 (h2c, prior knowledge)"}
+	t.txReqs = sync.OnceValues(t.transactionRequests)
+	t.leanCalls = sync.OnceValues(t.newLeanGRPCCalls)
 	creds := insecure.NewCredentials()
 	if cfg.TLS {
 		tc, err := cfg.tlsConfig("h2")
@@ -136,10 +146,10 @@ func (t *grpcTarget) Close() error {
 }
 
 func (t *grpcTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
-	token := t.authz[len("Bearer "):]
 	if t.h2 != nil {
-		return t.newLeanGRPCCaller(token, i)
+		return t.newLeanGRPCCaller(i)
 	}
+	token := t.authz[len("Bearer "):]
 	cc := t.conns[i%len(t.conns)]
 	if t.cfg.Check == CheckDecode {
 		c := NewGRPC(cc)

@@ -76,6 +76,20 @@ func mustMarshal(m proto.Message) []byte {
 	return b
 }
 
+// transactionRequests encodes a GetTransactionRequest for every record of
+// the run's class, in the class's order.
+func (t *grpcTarget) transactionRequests() ([][]byte, error) {
+	class, err := t.or.class(t.cfg.Payload)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([][]byte, len(class.ids))
+	for k, id := range class.ids {
+		reqs[k] = mustMarshal(&transactionv1.GetTransactionRequest{Id: id})
+	}
+	return reqs, nil
+}
+
 func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, token string, i int) (Caller, error) {
 	cfg := t.cfg
 	c := &rawCaller{cb: new(callBytes)}
@@ -111,9 +125,9 @@ func (t *grpcTarget) newRawCaller(ctx context.Context, cc *grpc.ClientConn, toke
 			return nil, err
 		}
 		want := class.want
-		reqs := make([][]byte, len(class.ids))
-		for k, id := range class.ids {
-			reqs[k] = mustMarshal(&transactionv1.GetTransactionRequest{Id: id})
+		reqs, err := t.txReqs()
+		if err != nil {
+			return nil, err
 		}
 		k := i
 		c.call = func(ctx context.Context, _ *Outcome) error {

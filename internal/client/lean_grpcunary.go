@@ -44,8 +44,8 @@ func (t *grpcTarget) newLean(ctx context.Context) (*grpcTarget, error) {
 		}
 		t.h2 = append(t.h2, c)
 	}
-	login := &leanGRPCCaller{c: t.h2[0], addr: t.cfg.Addr, path: authv1.AuthService_ValidateUser_FullMethodName,
-		fields: grpcFields(), s: &h2Stream{finished: make(chan struct{}, 1)}}
+	login := &leanGRPCCaller{c: t.h2[0], addr: t.cfg.Addr, s: &h2Stream{finished: make(chan struct{}, 1)},
+		calls: &leanGRPCCalls{path: authv1.AuthService_ValidateUser_FullMethodName, fields: grpcFields()}}
 	body, err := login.invoke(ctx, grpcFrame(mustMarshal(&authv1.ValidateUserRequest{Username: t.cfg.User, Password: t.cfg.Password})), "ValidateUser")
 	res := new(authv1.ValidateUserResponse)
 	if err == nil {
@@ -77,65 +77,85 @@ func grpcFrame(msg []byte) []byte {
 	return b
 }
 
-// leanGRPCCaller is a unary gRPC call over the lean HTTP/2 client.
-type leanGRPCCaller struct {
-	c      *h2Conn
-	addr   string
+// leanGRPCCalls are a run's unary calls, prepared once and shared by its
+// callers: the method, the headers, the framed requests taken in turn and
+// the answer each must get.
+type leanGRPCCalls struct {
 	path   string
 	fields []hpack.HeaderField
-	reqs   [][]byte // framed requests, taken in turn
-	msgLen []int    // their message lengths
+	reqs   [][]byte
 	want   []*expect
 	names  []string // what each request asks for, for errors
-	k      int
-	s      *h2Stream
 }
 
-func (t *grpcTarget) newLeanGRPCCaller(token string, i int) (Caller, error) {
+func (t *grpcTarget) newLeanGRPCCalls() (*leanGRPCCalls, error) {
 	cfg := t.cfg
-	c := &leanGRPCCaller{c: t.h2[i%len(t.h2)], addr: cfg.Addr, k: i, fields: grpcFields(), s: &h2Stream{finished: make(chan struct{}, 1)}}
+	l := &leanGRPCCalls{fields: grpcFields()}
 	add := func(name string, msg []byte, want *expect) {
-		c.reqs = append(c.reqs, grpcFrame(msg))
-		c.msgLen = append(c.msgLen, len(msg))
-		c.want = append(c.want, want)
-		c.names = append(c.names, name)
+		l.reqs = append(l.reqs, grpcFrame(msg))
+		l.want = append(l.want, want)
+		l.names = append(l.names, name)
 	}
+	token := t.authz[len("Bearer "):]
 	switch cfg.RPC {
 	case ValidateToken:
-		c.path = authv1.AuthService_ValidateToken_FullMethodName
+		l.path = authv1.AuthService_ValidateToken_FullMethodName
 		add("ValidateToken", mustMarshal(&authv1.ValidateTokenRequest{Token: token}), t.or.tokenExpect())
 	case ValidateUser:
-		c.path = authv1.AuthService_ValidateUser_FullMethodName
+		l.path = authv1.AuthService_ValidateUser_FullMethodName
 		add("ValidateUser", mustMarshal(&authv1.ValidateUserRequest{Username: cfg.User, Password: cfg.Password}), t.or.userExpect())
 	case GetTransaction:
 		class, err := t.or.class(cfg.Payload)
 		if err != nil {
 			return nil, err
 		}
-		c.path = transactionv1.TransactionService_GetTransaction_FullMethodName
+		reqs, err := t.txReqs()
+		if err != nil {
+			return nil, err
+		}
+		l.path = transactionv1.TransactionService_GetTransaction_FullMethodName
 		// Indexed like any metadata grpc-go sends, so that the wire
 		// bytes per call are grpc-go's.
-		c.fields = append(c.fields, hpack.HeaderField{Name: grpcwire.MetadataAuthorization, Value: t.authz})
+		l.fields = append(l.fields, hpack.HeaderField{Name: grpcwire.MetadataAuthorization, Value: t.authz})
 		for k, id := range class.ids {
-			add("GetTransaction "+id, mustMarshal(&transactionv1.GetTransactionRequest{Id: id}), class.want[k])
+			add("GetTransaction "+id, reqs[k], class.want[k])
 		}
 	default:
 		return nil, fmt.Errorf("rpc %q is not unary", cfg.RPC)
 	}
-	return c, nil
+	return l, nil
+}
+
+// leanGRPCCaller is a unary gRPC call over the lean HTTP/2 client: a
+// connection, its own stream and its place in the shared requests.
+type leanGRPCCaller struct {
+	c     *h2Conn
+	addr  string
+	calls *leanGRPCCalls
+	k     int
+	s     *h2Stream
+}
+
+func (t *grpcTarget) newLeanGRPCCaller(i int) (Caller, error) {
+	calls, err := t.leanCalls()
+	if err != nil {
+		return nil, err
+	}
+	return &leanGRPCCaller{c: t.h2[i%len(t.h2)], addr: t.cfg.Addr, calls: calls, k: i, s: &h2Stream{finished: make(chan struct{}, 1)}}, nil
 }
 
 func (c *leanGRPCCaller) Call(ctx context.Context) (Outcome, error) {
-	c.k = (c.k + 1) % len(c.reqs)
+	l := c.calls
+	c.k = (c.k + 1) % len(l.reqs)
 	k := c.k
-	out := Outcome{BodyOut: int64(c.msgLen[k])}
-	msg, err := c.invoke(ctx, c.reqs[k], c.names[k])
+	out := Outcome{BodyOut: int64(len(l.reqs[k]) - 5)}
+	msg, err := c.invoke(ctx, l.reqs[k], l.names[k])
 	if err != nil {
 		return out, err
 	}
 	out.BodyIn = int64(len(msg))
-	if err := c.want[k].match(msg, 0); err != nil {
-		return out, fmt.Errorf("%s: %w", c.names[k], err)
+	if err := l.want[k].match(msg, 0); err != nil {
+		return out, fmt.Errorf("%s: %w", l.names[k], err)
 	}
 	return out, nil
 }
@@ -144,7 +164,7 @@ func (c *leanGRPCCaller) Call(ctx context.Context) (Outcome, error) {
 // the call's error: a transport failure as unavailable, a gRPC status as
 // its core code.
 func (c *leanGRPCCaller) invoke(ctx context.Context, req []byte, name string) ([]byte, error) {
-	if err := c.c.call(ctx, c.s, http.MethodPost, c.addr, c.path, c.fields, req); err != nil {
+	if err := c.c.call(ctx, c.s, http.MethodPost, c.addr, c.calls.path, c.calls.fields, req); err != nil {
 		if ctx.Err() != nil {
 			// The stream may still be answered into c.s: use another.
 			c.s = &h2Stream{finished: make(chan struct{}, 1)}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,10 @@ type restTarget struct {
 	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
 	h2  []*h2Conn    // unary calls of rest-h2c in bytes mode
 	up  *h1Pool      // uploads of rest and rest-proto in bytes mode
+	// unary is the run's unary calls prepared once, shared by every
+	// caller (a copy per caller grew the driver's working set with the
+	// callers).
+	unary func() (*unarySpec, error)
 
 	// dial dials every connection, counted, over rawIO; a field so that
 	// a test can watch the connections' calls.
@@ -58,6 +63,7 @@ type restTarget struct {
 
 func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 	t := &restTarget{cfg: cfg, isProto: cfg.Variant == variant.RESTProto, base: "http://" + cfg.Addr, json: jsonlib.Std}
+	t.unary = sync.OnceValues(t.unarySpec)
 	if name := variant.JSON(cfg.Variant); name != "" {
 		var err error
 		if t.json, err = jsonlib.ByName(name); err != nil {
@@ -289,7 +295,7 @@ func (t *restTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 	}
 	switch t.cfg.RPC.Kind() {
 	case "unary":
-		spec, err := t.unarySpec()
+		spec, err := t.unary()
 		if err != nil {
 			return nil, err
 		}
@@ -306,18 +312,27 @@ func (t *restTarget) NewCaller(ctx context.Context, i int) (Caller, error) {
 }
 
 // unarySpec is a unary call of the bytes mode prepared once: its method,
-// paths (cycled through, one per transaction id), body, and the answer
-// each path must get.
+// paths (cycled through, one per transaction id) and the same as URLs,
+// body, and the answer each path must get.
 type unarySpec struct {
 	rpc         RPC
 	method      string
 	paths       []string
+	urls        [][]byte
 	body        []byte
 	contentType string
 	want        []*expect
 }
 
-func (t *restTarget) unarySpec() (unarySpec, error) {
+func (t *restTarget) unarySpec() (*unarySpec, error) {
+	s, err := t.newUnarySpec()
+	for _, p := range s.paths {
+		s.urls = append(s.urls, []byte(t.base+p))
+	}
+	return &s, err
+}
+
+func (t *restTarget) newUnarySpec() (unarySpec, error) {
 	s := unarySpec{rpc: t.cfg.RPC, method: http.MethodPost, contentType: restwire.ContentTypeJSON}
 	if t.isProto {
 		s.contentType = restwire.ContentTypeProtobuf
@@ -364,20 +379,16 @@ func (s *unarySpec) check(body []byte, k int) error {
 // fastCaller is a unary call over fasthttp with its request prepared once.
 type fastCaller struct {
 	t    *restTarget
-	spec unarySpec
-	urls [][]byte
+	spec *unarySpec
 	k    int
 	req  fasthttp.Request
 	resp fasthttp.Response
 }
 
-func (t *restTarget) newFastCaller(spec unarySpec, i int) *fastCaller {
+func (t *restTarget) newFastCaller(spec *unarySpec, i int) *fastCaller {
 	c := &fastCaller{t: t, spec: spec, k: i}
-	for _, p := range spec.paths {
-		c.urls = append(c.urls, []byte(t.base+p))
-	}
 	c.req.Header.SetMethod(spec.method)
-	c.req.SetRequestURIBytes(c.urls[0])
+	c.req.SetRequestURIBytes(spec.urls[0])
 	if spec.contentType != "" {
 		c.req.Header.SetContentType(spec.contentType)
 	}
@@ -395,10 +406,10 @@ func (t *restTarget) newFastCaller(spec unarySpec, i int) *fastCaller {
 
 func (c *fastCaller) Call(ctx context.Context) (Outcome, error) {
 	k := 0
-	if len(c.urls) > 1 {
-		c.k = (c.k + 1) % len(c.urls)
+	if urls := c.spec.urls; len(urls) > 1 {
+		c.k = (c.k + 1) % len(urls)
 		k = c.k
-		c.req.SetRequestURIBytes(c.urls[k])
+		c.req.SetRequestURIBytes(urls[k])
 	}
 	if err := c.t.fast.Do(&c.req, &c.resp); err != nil {
 		return Outcome{}, unavailable(err)
@@ -421,16 +432,14 @@ func httpError(status int, body []byte) error { return restwire.ErrorOf(status, 
 type h2Caller struct {
 	t      *restTarget
 	c      *h2Conn
-	spec   unarySpec
-	paths  []string
+	spec   *unarySpec
 	fields []hpack.HeaderField
 	k      int
 	s      *h2Stream
 }
 
-func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
+func (t *restTarget) newH2Caller(spec *unarySpec, c *h2Conn, i int) *h2Caller {
 	h := &h2Caller{t: t, c: c, spec: spec, k: i, s: &h2Stream{finished: make(chan struct{}, 1)}}
-	h.paths = spec.paths
 	if spec.contentType != "" {
 		h.fields = append(h.fields, hpack.HeaderField{Name: "content-type", Value: spec.contentType})
 	}
@@ -445,11 +454,11 @@ func (t *restTarget) newH2Caller(spec unarySpec, c *h2Conn, i int) *h2Caller {
 
 func (h *h2Caller) Call(ctx context.Context) (Outcome, error) {
 	k := 0
-	if len(h.paths) > 1 {
-		h.k = (h.k + 1) % len(h.paths)
+	if paths := h.spec.paths; len(paths) > 1 {
+		h.k = (h.k + 1) % len(paths)
 		k = h.k
 	}
-	if err := h.c.call(ctx, h.s, h.spec.method, h.t.cfg.Addr, h.paths[k], h.fields, h.spec.body); err != nil {
+	if err := h.c.call(ctx, h.s, h.spec.method, h.t.cfg.Addr, h.spec.paths[k], h.fields, h.spec.body); err != nil {
 		if ctx.Err() != nil {
 			// The stream may still be answered into h.s: use another.
 			h.s = &h2Stream{finished: make(chan struct{}, 1)}
