@@ -88,8 +88,9 @@ func (e *env) failoverRun(ctx context.Context, raw *rawFile, c balanceCase) erro
 			"-warmup", e.cfg.warmup.String(), "-allow-errors",
 			// Whether calls fail over is the client library's doing
 			// (redialling, re-resolving), so the callers are the real
-			// libraries: the bytes-mode driver never redials a lost
-			// HTTP/2 connection.
+			// libraries, as the report's failover section says: the
+			// bytes mode's lean HTTP/2 client redials too, but it is
+			// the driver's own, not a library an application runs.
 			"-check", "decode")...)
 		done <- outcome{d, err}
 	}()

@@ -28,9 +28,12 @@ import (
 // It speaks h2c with prior knowledge, or h2 over TLS. It supports what
 // unary calls need: request bodies below the peer's initial stream window,
 // response bodies of any size (its windows are 16 MiB and replenished),
-// SETTINGS, PING, WINDOW_UPDATE, RST_STREAM and GOAWAY.
+// SETTINGS, PING, WINDOW_UPDATE, RST_STREAM and GOAWAY. After a GOAWAY
+// it takes no new streams, lets those the server kept finish and closes;
+// an h2Slot dials its successor.
 type h2Conn struct {
 	conn net.Conn
+	addr string
 
 	mu      sync.Mutex // guards the write side below and sendWin
 	cond    *sync.Cond // signalled when sendWin grows or the conn fails
@@ -44,11 +47,14 @@ type h2Conn struct {
 
 	sem chan struct{} // bounds streams by the peer's MAX_CONCURRENT_STREAMS
 
-	smu         sync.Mutex // guards streams and err
+	smu         sync.Mutex // guards the fields up to done
 	streams     map[uint32]*h2Stream
-	connUnacked int64 // DATA bytes read since the last connection WINDOW_UPDATE
-	err         error // sticky: the connection failed
-	done        chan struct{}
+	connUnacked int64         // DATA bytes read since the last connection WINDOW_UPDATE
+	err         error         // sticky: the connection failed
+	draining    bool          // a GOAWAY came: no new streams
+	awayErr     error         // why the connection takes no new streams
+	away        chan struct{} // closed once it takes no new streams
+	done        chan struct{} // closed once it failed
 
 	scheme string // "http" or "https"
 }
@@ -98,7 +104,9 @@ func dialH2(ctx context.Context, dial func(context.Context, string, string) (net
 		bw:      bufio.NewWriterSize(conn, 64<<10),
 		nextID:  1,
 		sendWin: 65535,
+		addr:    addr,
 		streams: map[uint32]*h2Stream{},
+		away:    make(chan struct{}),
 		done:    make(chan struct{}),
 		flush:   make(chan struct{}, 1),
 		scheme:  "http",
@@ -160,16 +168,35 @@ func dialH2(ctx context.Context, dial func(context.Context, string, string) (net
 	return c, nil
 }
 
+// unsentError is a call's failure before the server processed its
+// stream: the connection took no new streams any more, or the server's
+// GOAWAY left the stream out. It is safe to send again elsewhere.
+type unsentError struct{ err error }
+
+func (e *unsentError) Error() string { return e.err.Error() + "; the call was not processed" }
+func (e *unsentError) Unwrap() error { return e.err }
+
+// open reports whether c takes new streams.
+func (c *h2Conn) open() bool {
+	select {
+	case <-c.away:
+		return false
+	default:
+		return true
+	}
+}
+
 // call sends one request and waits for its answer into s, whose body
 // buffer is reused; fields are the headers after the pseudo-headers,
-// content-length included when there is a body.
+// content-length included when there is a body. It returns an
+// *unsentError if the server did not process the call.
 func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path string, fields []hpack.HeaderField, body []byte) error {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-c.done:
-		return c.failure()
+	case <-c.away:
+		return c.unsent()
 	}
 	defer func() { <-c.sem }()
 
@@ -179,10 +206,10 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	id := c.nextID
 	c.nextID += 2
 	c.smu.Lock()
-	if c.err != nil {
+	if c.err != nil || c.draining {
 		c.smu.Unlock()
 		c.mu.Unlock()
-		return c.failure()
+		return c.unsent()
 	}
 	c.streams[id] = s
 	c.smu.Unlock()
@@ -204,7 +231,7 @@ func (c *h2Conn) call(ctx context.Context, s *h2Stream, method, authority, path 
 	}
 	c.mu.Unlock()
 	if err != nil {
-		c.fail(err)
+		c.lost(err)
 		return c.failure()
 	}
 	select {
@@ -226,7 +253,7 @@ func (c *h2Conn) readLoop() {
 	for {
 		f, err := c.fr.ReadFrame()
 		if err != nil {
-			c.fail(err)
+			c.lost(err)
 			return
 		}
 		switch f := f.(type) {
@@ -272,8 +299,7 @@ func (c *h2Conn) readLoop() {
 				c.mu.Unlock()
 			}
 		case *http2.GoAwayFrame:
-			c.fail(fmt.Errorf("server sent GOAWAY: %v", f.ErrCode))
-			return
+			c.goAway(f.LastStreamID, f.ErrCode)
 		}
 	}
 }
@@ -295,7 +321,7 @@ func (c *h2Conn) flusher() {
 		err := c.bw.Flush()
 		c.mu.Unlock()
 		if err != nil {
-			c.fail(err)
+			c.lost(err)
 			return
 		}
 	}
@@ -341,7 +367,7 @@ func (c *h2Conn) write(f func() error) {
 	}
 	c.mu.Unlock()
 	if err != nil {
-		c.fail(err)
+		c.lost(err)
 	}
 }
 
@@ -385,6 +411,7 @@ func (c *h2Conn) finish(id uint32, err error) {
 	c.smu.Lock()
 	s := c.streams[id]
 	delete(c.streams, id)
+	drained := c.draining && len(c.streams) == 0
 	c.smu.Unlock()
 	if s != nil {
 		if err == nil && s.declared >= 0 && int64(len(s.body)) != s.declared {
@@ -393,6 +420,46 @@ func (c *h2Conn) finish(id uint32, err error) {
 		s.err = err
 		s.finished <- struct{}{}
 	}
+	if drained {
+		c.fail(c.awayErr)
+	}
+}
+
+// goAway takes no new streams after the server's GOAWAY, and ends those
+// it left out (above last) as unsent; the others may still finish.
+// Without streams left, the connection closes.
+func (c *h2Conn) goAway(last uint32, code http2.ErrCode) {
+	c.smu.Lock()
+	if c.err != nil {
+		c.smu.Unlock()
+		return
+	}
+	if !c.draining {
+		c.draining = true
+		c.awayErr = fmt.Errorf("the server at %s sent GOAWAY (%v)", c.addr, code)
+		close(c.away)
+	}
+	var left []*h2Stream
+	for id, s := range c.streams {
+		if id > last {
+			delete(c.streams, id)
+			left = append(left, s)
+		}
+	}
+	drained := len(c.streams) == 0
+	c.smu.Unlock()
+	for _, s := range left {
+		s.err = &unsentError{c.awayErr}
+		s.finished <- struct{}{}
+	}
+	if drained {
+		c.fail(c.awayErr)
+	}
+}
+
+// lost fails the connection after a read or write error.
+func (c *h2Conn) lost(err error) {
+	c.fail(fmt.Errorf("HTTP/2 connection to %s lost: %w", c.addr, err))
 }
 
 // fail ends the connection and every stream on it with err.
@@ -403,6 +470,10 @@ func (c *h2Conn) fail(err error) {
 		return
 	}
 	c.err = err
+	if !c.draining {
+		c.awayErr = err
+		close(c.away)
+	}
 	streams := c.streams
 	c.streams = map[uint32]*h2Stream{}
 	close(c.done)
@@ -415,6 +486,13 @@ func (c *h2Conn) fail(err error) {
 	c.mu.Lock()
 	c.cond.Broadcast()
 	c.mu.Unlock()
+}
+
+// unsent is the error of a call that found c taking no new streams.
+func (c *h2Conn) unsent() error {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	return &unsentError{c.awayErr}
 }
 
 func (c *h2Conn) failure() error {

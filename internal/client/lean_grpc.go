@@ -37,7 +37,7 @@ type grpcTarget struct {
 	or    *oracle
 	// h2 and tlsConfig serve the bytes mode's unary calls
 	// (lean_grpcunary.go), the login included; conns is then empty.
-	h2        []*h2Conn
+	h2        []*h2Slot
 	tlsConfig *tls.Config
 	// txReqs are the encoded GetTransactionRequests of the run's class,
 	// made once and read by every caller: thousands of callers each with

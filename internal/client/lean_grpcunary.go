@@ -37,7 +37,7 @@ func leanGRPCUnary(cfg TargetConfig) bool {
 func (t *grpcTarget) newLean(ctx context.Context) (*grpcTarget, error) {
 	dial := wirecount.DialContext(rawDial, &t.wire)
 	for range max(t.cfg.Conns, 1) {
-		c, err := dialH2(ctx, dial, t.cfg.Addr, t.tlsConfig)
+		c, err := dialH2Slot(ctx, dial, t.cfg.Addr, t.tlsConfig)
 		if err != nil {
 			t.Close()
 			return nil, loginError(t.cfg, unavailable(err))
@@ -129,7 +129,7 @@ func (t *grpcTarget) newLeanGRPCCalls() (*leanGRPCCalls, error) {
 // leanGRPCCaller is a unary gRPC call over the lean HTTP/2 client: a
 // connection, its own stream and its place in the shared requests.
 type leanGRPCCaller struct {
-	c     *h2Conn
+	c     *h2Slot
 	addr  string
 	calls *leanGRPCCalls
 	k     int

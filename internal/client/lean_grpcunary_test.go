@@ -16,12 +16,7 @@ import (
 // as grpc-go's client does.
 func TestLeanGRPCStatus(t *testing.T) {
 	t.Parallel()
-	limits := core.DefaultLoginLimits()
-	limits.PerUser, limits.PerAddr = core.Rate{}, core.Rate{}
-	svc, err := core.New(core.WithUser("lean", "lean-test-password"), core.WithBcryptCost(4), core.WithLoginLimits(limits))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := testService(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +26,7 @@ func TestLeanGRPCStatus(t *testing.T) {
 	t.Cleanup(gs.Stop)
 
 	ctx := context.Background()
-	tg, err := NewTarget(ctx, TargetConfig{Variant: "grpc", Addr: l.Addr().String(), RPC: GetTransaction, User: "lean", Password: "lean-test-password"})
+	tg, err := NewTarget(ctx, TargetConfig{Variant: "grpc", Addr: l.Addr().String(), RPC: GetTransaction, User: "loader", Password: "load-test-password"})
 	if err != nil {
 		t.Fatal(err)
 	}

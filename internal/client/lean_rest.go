@@ -49,7 +49,7 @@ type restTarget struct {
 	// MaxConnsPerHost), one per connection for HTTP/2.
 	hcs []*http.Client
 	ws  *http.Client // HTTP/1.1, for the WebSocket upgrade
-	h2  []*h2Conn    // unary calls of rest-h2c in bytes mode
+	h2  []*h2Slot    // unary calls of rest-h2c in bytes mode
 	up  *h1Pool      // uploads of rest and rest-proto in bytes mode
 	// unary is the run's unary calls prepared once, shared by every
 	// caller (a copy per caller grew the driver's working set with the
@@ -174,7 +174,7 @@ func newRESTTarget(ctx context.Context, cfg TargetConfig) (*restTarget, error) {
 	}
 	if h2 && cfg.Check == CheckBytes && cfg.RPC.Kind() == "unary" {
 		for range max(cfg.Conns, 1) {
-			c, err := dialH2(ctx, dial, cfg.Addr, tc.Clone())
+			c, err := dialH2Slot(ctx, dial, cfg.Addr, tc.Clone())
 			if err != nil {
 				t.Close()
 				return nil, fmt.Errorf("rest-h2c to %s: %w", cfg.Addr, err)
@@ -431,14 +431,14 @@ func httpError(status int, body []byte) error { return restwire.ErrorOf(status, 
 // h2Caller is a unary call over the lean HTTP/2 client.
 type h2Caller struct {
 	t      *restTarget
-	c      *h2Conn
+	c      *h2Slot
 	spec   *unarySpec
 	fields []hpack.HeaderField
 	k      int
 	s      *h2Stream
 }
 
-func (t *restTarget) newH2Caller(spec *unarySpec, c *h2Conn, i int) *h2Caller {
+func (t *restTarget) newH2Caller(spec *unarySpec, c *h2Slot, i int) *h2Caller {
 	h := &h2Caller{t: t, c: c, spec: spec, k: i, s: &h2Stream{finished: make(chan struct{}, 1)}}
 	if spec.contentType != "" {
 		h.fields = append(h.fields, hpack.HeaderField{Name: "content-type", Value: spec.contentType})

@@ -38,12 +38,7 @@ func (c *countedConn) Write(p []byte) (int, error) {
 // uploadServer serves REST on loopback with the test user.
 func uploadServer(t *testing.T, opts ...restsvc.ServerOption) string {
 	t.Helper()
-	limits := core.DefaultLoginLimits()
-	limits.PerUser, limits.PerAddr = core.Rate{}, core.Rate{}
-	svc, err := core.New(core.WithUser("loader", "load-test-password"), core.WithBcryptCost(4), core.WithLoginLimits(limits))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := testService(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
