@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -327,4 +328,72 @@ func heldCall(ctx context.Context, v, addr string, s *h2Slot) error {
 		return errors.New("not answered with HTTP 200 and a token: " + string(st.body))
 	}
 	return nil
+}
+
+// TestLeanRedialAfterOutage stops the server and starts it again on the
+// same address a while later: while it is down every call fails as
+// unavailable with the redial's error (the callers wait for the slot's
+// one dial, and the dials back off), and once it is back calls succeed.
+func TestLeanRedialAfterOutage(t *testing.T) {
+	for _, v := range []string{variant.GRPC, variant.RESTH2C} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			svc := testService(t)
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := l.Addr().String()
+			first := startTestServer(t, v, svc, l, nil)
+			_, _, callers := leanTarget(t, v, addr)
+			ctx := context.Background()
+			first.stop()
+			eachCaller(t, callers, func(c Caller) error {
+				var err error
+				for range 3 {
+					if _, err = c.Call(ctx); err == nil || core.CodeOf(err) != core.CodeUnavailable {
+						return fmt.Errorf("a call while the server is down: %v, want unavailable", err)
+					}
+				}
+				if !strings.Contains(err.Error(), "redial "+addr) {
+					return fmt.Errorf("the last call while the server is down: %v, want the redial's error", err)
+				}
+				return nil
+			})
+			l, err = net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			startTestServer(t, v, svc, l, nil)
+			eachCaller(t, callers, func(c Caller) error {
+				// A dial begun before the restart may still fail the
+				// first call.
+				failed := 0
+				for ok := 0; ok < 5; {
+					if _, err := c.Call(ctx); err == nil {
+						ok++
+					} else if failed++; failed > 1 {
+						return fmt.Errorf("calls after the restart: %v", err)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// eachCaller runs f on every caller at once and reports their errors.
+func eachCaller(t *testing.T, callers []Caller, f func(Caller) error) {
+	t.Helper()
+	errs := make([]error, len(callers))
+	var wg sync.WaitGroup
+	for i, c := range callers {
+		wg.Go(func() { errs[i] = f(c) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
 }
