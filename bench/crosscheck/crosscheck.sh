@@ -20,7 +20,9 @@
 #
 # The server runs pinned to CPU 0 with GOMAXPROCS=1; every driver runs
 # pinned to CPU 1 with one thread. Per condition and round, loadgen runs
-# once per variant and each tool of that variant right after it. Each row
+# once per variant, before that variant's tools in odd rounds and after
+# them in even ones (what runs first after a switch of variant weighs on
+# both sides alike; ROUNDS=2 is one of each). Each row
 # prints the mean rate of both, their ratio (and the lowest and highest of
 # the per-round ratios), the p50/p99 of the last round side by side, the
 # CPUs each driver used and the CPUs the server used under each, and the
@@ -364,28 +366,40 @@ cell() {
 		if [[ $tool == ghz && $rpc != GetTransaction && $rpc != ValidateToken ]]; then skip[$key]="unary calls only"; fi
 		if [[ $variant == rest || $variant == rest-proto ]] && (( c + 256 > fd_limit )); then skip[$key]="needs $((c + 256)) open files, limit $fd_limit"; fi
 	done
+	local variants=()
+	for key in "${keys[@]}"; do
+		[[ -n ${skip[$key]:-} ]] && continue
+		[[ " ${variants[*]} " == *" ${key%%:*} "* ]] || variants+=("${key%%:*}")
+	done
 	for round in $(seq "$ROUNDS"); do
-		local done_variant=""
-		for key in "${keys[@]}"; do
-			[[ -n ${skip[$key]:-} ]] && continue
-			variant=${key%%:*} tool=${key#*:}
-			# loadgen runs once per variant and round, compared with each tool.
-			if [[ $done_variant != "$variant" ]]; then
-				l=$(run_loadgen "$variant" "$rpc" "$payload" "$c")
-				done_variant=$variant
-			fi
-			case $key in
-			rest:wrk) t=$(run_wrk req.lua "$c") ;;
-			rest-proto:wrk) t=$(run_wrk req-proto.lua "$c") ;;
-			rest-h2c:h2load) t=$(run_h2load_rest "$c") ;;
-			grpc:h2load) t=$(run_h2load_grpc "$c") ;;
-			grpc:ghz) t=$(run_ghz "$rpc" "$payload" "$c") ;;
-			*) echo "crosscheck: no row $key" >&2; exit 2 ;;
-			esac
-			lsum[$key]=$(( ${lsum[$key]:-0} + ${l%% *} ))
-			tsum[$key]=$(( ${tsum[$key]:-0} + ${t%% *} ))
-			ratios[$key]+="$(awk -v a="${l%% *}" -v b="${t%% *}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')"
-			last_l[$key]=$l last_t[$key]=$t
+		for variant in "${variants[@]}"; do
+			# loadgen runs once per variant and round, compared with each
+			# tool of the variant: first in odd rounds, after the tools in
+			# even ones, so that what runs first (a server just switched
+			# from another variant's calls) weighs on both sides alike.
+			(( round % 2 == 1 )) && l=$(run_loadgen "$variant" "$rpc" "$payload" "$c")
+			declare -A got=()
+			for key in "${keys[@]}"; do
+				[[ ${key%%:*} != "$variant" || -n ${skip[$key]:-} ]] && continue
+				tool=${key#*:}
+				case $key in
+				rest:wrk) got[$key]=$(run_wrk req.lua "$c") ;;
+				rest-proto:wrk) got[$key]=$(run_wrk req-proto.lua "$c") ;;
+				rest-h2c:h2load) got[$key]=$(run_h2load_rest "$c") ;;
+				grpc:h2load) got[$key]=$(run_h2load_grpc "$c") ;;
+				grpc:ghz) got[$key]=$(run_ghz "$rpc" "$payload" "$c") ;;
+				*) echo "crosscheck: no row $key" >&2; exit 2 ;;
+				esac
+			done
+			(( round % 2 == 0 )) && l=$(run_loadgen "$variant" "$rpc" "$payload" "$c")
+			for key in "${!got[@]}"; do
+				t=${got[$key]}
+				lsum[$key]=$(( ${lsum[$key]:-0} + ${l%% *} ))
+				tsum[$key]=$(( ${tsum[$key]:-0} + ${t%% *} ))
+				ratios[$key]+="$(awk -v a="${l%% *}" -v b="${t%% *}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')"
+				last_l[$key]=$l last_t[$key]=$t
+			done
+			unset got
 		done
 	done
 	for key in "${keys[@]}"; do
