@@ -10,6 +10,10 @@
 #   rest        wrk (HTTP/1.1, JSON; every record of a GetTransaction class
 #               in turn and an upload's body chunked, a chunk per message,
 #               as loadgen does)
+#               and, at one caller on GetTransaction, bareloop: the least a
+#               Go caller can do (one connection, pre-formatted requests, no
+#               checks), the floor Go's scheduler and poller put under any
+#               Go driver, loadgen included
 #   rest-proto  wrk with "Accept: application/x-protobuf" (not ValidateToken)
 #   rest-h2c    h2load (HTTP/2 cleartext, JSON)
 #   grpc        h2load sending pre-encoded gRPC frames (an upload's messages
@@ -47,12 +51,12 @@
 #   STREAM_MSGS  records of a feed, chunks of an upload (default 100)
 #   PAYLOADS  GetTransaction payload classes (default "100B 1KiB 64KiB")
 #   CONCS     concurrencies (default "1 64 1000")
-#   ROWS      variant:tool pairs (default "rest:wrk rest-proto:wrk
-#             rest-h2c:h2load grpc:h2load grpc:ghz")
+#   ROWS      variant:tool pairs (default "rest:wrk rest:bareloop
+#             rest-proto:wrk rest-h2c:h2load grpc:h2load grpc:ghz")
 #   H2_CONNS  connections of the HTTP/2 drivers, loadgen's and the tools'
 #             alike (default 1; calls spread over them)
 #   BIN       where binaries are built (default ./bin)
-# The defaults run 84 rows in about 15 minutes. Missing tools are installed
+# The defaults run 87 rows in about 17 minutes. Missing tools are installed
 # when possible (apt as root, go install for ghz); a row whose tool is
 # missing is skipped and says so.
 set -euo pipefail
@@ -64,7 +68,7 @@ RPCS=${RPCS:-GetTransaction ValidateToken}
 STREAM_MSGS=${STREAM_MSGS:-100}
 PAYLOADS=${PAYLOADS:-100B 1KiB 64KiB}
 CONCS=${CONCS:-1 64 1000}
-ROWS=${ROWS:-rest:wrk rest-proto:wrk rest-h2c:h2load grpc:h2load grpc:ghz}
+ROWS=${ROWS:-rest:wrk rest:bareloop rest-proto:wrk rest-h2c:h2load grpc:h2load grpc:ghz}
 H2_CONNS=${H2_CONNS:-1}
 BIN=${BIN:-$PWD/bin}
 GHZ_VERSION=v0.93.0
@@ -121,6 +125,7 @@ mkdir -p "$BIN"
 go build -o "$BIN/server" ./cmd/server
 go build -o "$BIN/loadgen" ./cmd/loadgen
 go build -o "$BIN/frame" ./bench/crosscheck/frame
+go build -o "$BIN/bareloop" ./bench/crosscheck/bareloop
 # The server's readiness protocol (internal/serverproc): it writes -ready-file
 # whole once it listens. Its login rate limits are off: every loadgen run
 # logs the one user in from one address.
@@ -184,7 +189,8 @@ prepare() {
 			local last
 			last=$("$BIN/frame" -rpc "$rpc" -payload "$payload" -index 1000000 -rest-path 2>&1 | sed -n 's/.* records 0 to \([0-9]*\).*/\1/p' || true)
 			echo 'local paths = {'
-			for i in $(seq 0 "${last:-0}"); do echo "\"$("$BIN/frame" -rpc "$rpc" -payload "$payload" -index "$i" -rest-path)\","; done
+			for i in $(seq 0 "${last:-0}"); do "$BIN/frame" -rpc "$rpc" -payload "$payload" -index "$i" -rest-path; done >"$work/paths.txt"
+			sed 's/.*/"&",/' "$work/paths.txt"
 			echo '}'
 			# Formatted once, at the first call (headers are all set by
 			# then), so that wrk does no Lua work per request.
@@ -288,6 +294,13 @@ run_wrk() { # script c
 	echo "${rate%.*} $(to_us "$p50") $(to_us "$p99") $tool_cpus $tool_srv"
 }
 
+run_bareloop() { # one caller, GetTransaction's paths in turn
+	timed bareloop "$BIN/bareloop" -addr "$REST" -paths "$work/paths.txt" -authorization "Bearer $token" -duration "$run_dur"
+	local rate p50 p99
+	read -r rate p50 p99 <"$work/bareloop.out" || true
+	echo "${rate:-0} ${p50:--} ${p99:--} $tool_cpus $tool_srv"
+}
+
 # h2load_run ADDR SIZE ARGS... runs h2load for DURATION over H2_CONNS
 # connections and checks that every successful call received SIZE bytes
 # of DATA (a gRPC error is trailers only; calls cut at the end may add
@@ -345,10 +358,10 @@ run_ghz() { # rpc payload c
 }
 
 # --- rows ------------------------------------------------------------------
-fmt='%-14s %-5s %5s %-10s %-6s %9s %9s %6s %-11s %-13s %-15s %-11s %-11s %-12s %s\n'
+fmt='%-14s %-5s %5s %-10s %-8s %9s %9s %6s %-11s %-13s %-15s %-11s %-11s %-12s %s\n'
 printf "$fmt" rpc payload c variant tool "loadgen/s" "tool/s" ratio "(rounds)" "p50 µs l|t" "p99 µs l|t" "CPUs l|t" "srv CPUs l|t" "bound" ""
 want_row() { [[ " $ROWS " == *" $1 "* ]]; }
-tool_bin() { case $1 in ghz) echo "$GHZ" ;; *) echo "$1" ;; esac; }
+tool_bin() { case $1 in ghz) echo "$GHZ" ;; bareloop) echo "$BIN/bareloop" ;; *) echo "$1" ;; esac; }
 
 # cell RPC PAYLOAD C runs ROUNDS rounds of every selected row of one condition.
 cell() {
@@ -361,6 +374,7 @@ cell() {
 	for key in $ROWS; do
 		variant=${key%%:*} tool=${key#*:}
 		[[ $variant == rest-proto && $rpc == ValidateToken ]] && continue
+		[[ $tool == bareloop ]] && { [[ $rpc == GetTransaction ]] && (( c == 1 )) || continue; }
 		keys+=("$key")
 		if ! have "$(tool_bin "$tool")"; then skip[$key]="$tool is not installed"; fi
 		if [[ $tool == ghz && $rpc != GetTransaction && $rpc != ValidateToken ]]; then skip[$key]="unary calls only"; fi
@@ -384,6 +398,7 @@ cell() {
 				tool=${key#*:}
 				case $key in
 				rest:wrk) got[$key]=$(run_wrk req.lua "$c") ;;
+				rest:bareloop) got[$key]=$(run_bareloop) ;;
 				rest-proto:wrk) got[$key]=$(run_wrk req-proto.lua "$c") ;;
 				rest-h2c:h2load) got[$key]=$(run_h2load_rest "$c") ;;
 				grpc:h2load) got[$key]=$(run_h2load_grpc "$c") ;;
@@ -405,7 +420,7 @@ cell() {
 	for key in "${keys[@]}"; do
 		variant=${key%%:*} tool=${key#*:}
 		if [[ -n ${skip[$key]:-} ]]; then
-			printf '%-14s %-5s %5s %-10s %-6s skipped: %s\n' "$rpc" "$payload" "$c" "$variant" "$tool" "${skip[$key]}"
+			printf '%-14s %-5s %5s %-10s %-8s skipped: %s\n' "$rpc" "$payload" "$c" "$variant" "$tool" "${skip[$key]}"
 			continue
 		fi
 		local lp50 lp99 lcpu lsrv bound tp50 tp99 tcpu tsrv ratio spread verdict="" want=1.0
