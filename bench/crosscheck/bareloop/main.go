@@ -1,7 +1,7 @@
 // Command bareloop is the least a Go caller can do for one HTTP/1.1 GET at
 // a time: one connection, each request formatted once and written in one
-// call, the answer read to its Content-Length, nothing decoded or checked
-// beyond its status. The crosscheck runs it at one caller beside wrk and
+// call, the answer read to its end (its Content-Length or last chunk),
+// nothing decoded or checked beyond its status. The crosscheck runs it at one caller beside wrk and
 // loadgen: what it costs per call over wrk's is Go's scheduler and poller,
 // a floor under any Go driver, loadgen included.
 //
@@ -78,8 +78,8 @@ func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return err
 }
 
-// readAnswer reads one answer: a 200 status line, headers with a
-// Content-Length, and that many bytes of body.
+// readAnswer reads one answer: a 200 status line, headers, and the body
+// by its Content-Length or its chunks (the server chunks larger answers).
 func readAnswer(br *bufio.Reader) error {
 	status, err := br.ReadSlice('\n')
 	if err != nil {
@@ -88,7 +88,7 @@ func readAnswer(br *bufio.Reader) error {
 	if !bytes.HasPrefix(status, []byte("HTTP/1.1 200 ")) {
 		return fmt.Errorf("answer %q, want HTTP/1.1 200", bytes.TrimSpace(status))
 	}
-	n := -1
+	n, chunked := -1, false
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
@@ -97,15 +97,54 @@ func readAnswer(br *bufio.Reader) error {
 		if len(line) <= 2 {
 			break
 		}
-		if name, value, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(name, []byte("Content-Length")) {
-			if n, err = strconv.Atoi(string(bytes.TrimSpace(value))); err != nil {
-				return fmt.Errorf("Content-Length %q: %w", bytes.TrimSpace(value), err)
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if n, err = strconv.Atoi(string(value)); err != nil {
+				return fmt.Errorf("Content-Length %q: %w", value, err)
 			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
 		}
 	}
-	if n < 0 {
-		return errors.New("answer without a Content-Length")
+	switch {
+	case chunked:
+		return readChunks(br)
+	case n < 0:
+		return errors.New("answer with neither a Content-Length nor chunks")
 	}
 	_, err = br.Discard(n)
 	return err
+}
+
+// readChunks reads a chunked body to its last chunk and the empty line
+// after its trailers.
+func readChunks(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(";"))
+		n, err := strconv.ParseInt(string(size), 16, 32)
+		if err != nil || n < 0 {
+			return fmt.Errorf("chunk size %q", size)
+		}
+		if n == 0 {
+			break
+		}
+		if _, err := br.Discard(int(n) + 2); err != nil { // the data and its CRLF
+			return err
+		}
+	}
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 {
+			return nil
+		}
+	}
 }

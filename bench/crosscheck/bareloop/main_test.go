@@ -16,7 +16,9 @@ func TestReadAnswer(t *testing.T) {
 	for _, tc := range []struct{ name, in, err string }{
 		{"ok", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1", ""},
 		{"status", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "want HTTP/1.1 200"},
-		{"no length", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "without a Content-Length"},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1;x=y\r\nd\r\n0\r\nX-Error-Code: 0\r\n\r\nHTTP/1.1", ""},
+		{"no length", "HTTP/1.1 200 OK\r\n\r\n", "neither a Content-Length nor chunks"},
+		{"bad chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"},
 		{"cut short", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", "EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,8 +40,8 @@ func TestReadAnswer(t *testing.T) {
 	}
 }
 
-// TestRun calls a real server in turn on each path with the header and
-// prints its three figures.
+// TestRun calls a real server in turn on each path with the header, reads
+// sized and chunked answers, and prints its three figures.
 func TestRun(t *testing.T) {
 	var seen []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +51,10 @@ func TestRun(t *testing.T) {
 		}
 		if len(seen) < 4 {
 			seen = append(seen, r.URL.Path)
+		}
+		if r.URL.Path == "/b" {
+			w.Write(bytes.Repeat([]byte("r"), 8<<10)) // past net/http's buffer: chunked
+			return
 		}
 		w.Write([]byte("record"))
 	}))
