@@ -2,12 +2,16 @@ package client
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"restvsgrpc/internal/variant"
 	"restvsgrpc/restsvc"
+	"restvsgrpc/restsvc/restwire"
 )
 
 // TestH2FeedConns holds 600 rest-h2c feeds open at once over 4 net/http
@@ -78,4 +82,30 @@ func TestH2FeedConns(t *testing.T) {
 		t.Errorf("%d connections dialled after the restart for 100 feeds on each of %d clients, want at most %d (%d feeds failed)", got, conns, conns, failed)
 	}
 	t.Logf("%d of %d feeds failed across the restart", failed, conns*100)
+}
+
+// TestH2OpenChecksItsAnswer has the server refuse the health call that
+// opens each rest-h2c client's connection: the target fails, naming it,
+// rather than starting its callers on a connection nothing checked.
+func TestH2OpenChecksItsAnswer(t *testing.T) {
+	h := restsvc.NewHandler(testService(t))
+	sick := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == restwire.PathHealth {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := restsvc.NewServer(sick, restsvc.WithH2C())
+	go hs.Serve(l)
+	defer hs.Close()
+	_, err = NewTarget(context.Background(), TargetConfig{Variant: variant.RESTH2C, Addr: l.Addr().String(), RPC: ListTransactions, Conns: 2,
+		StreamMsgs: 3, User: "loader", Password: "load-test-password"})
+	if err == nil || !strings.Contains(err.Error(), restwire.PathHealth) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("NewTarget: %v, want the health call's 503 named", err)
+	}
 }

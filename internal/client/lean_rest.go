@@ -220,6 +220,14 @@ func (t *restTarget) openH2(ctx context.Context) error {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("rest-h2c to %s: %s answered %s", t.cfg.Addr, restwire.PathHealth, resp.Status)
+		}
+		// The connection the calls will take must be HTTP/2 as the
+		// login's was, not a fallback to HTTP/1.1.
+		if err := t.checkProto(resp.Proto, resp.ProtoMajor, t.httpMajor()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
