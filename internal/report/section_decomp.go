@@ -46,7 +46,7 @@ func (b *builder) decomposition() string {
 				}
 			}
 			if any {
-				rows = append(rows, "| "+strings.Join(cells, " | ")+" |")
+				rows = append(rows, "| "+strings.Join(append(cells, decompBounds(g, m.unit)), " | ")+" |")
 			}
 		}
 	}
@@ -71,9 +71,27 @@ func (b *builder) decomposition() string {
 		}
 		sec.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	sec.WriteString("\nAt each condition:\n\n| condition | metric | rest | rest-h2c ÷ rest | rest-proto ÷ rest | grpc ÷ rest |\n|---|---|---|---|---|---|\n")
+	sec.WriteString("\nAt each condition (the calls-per-second rows name what bounded each variant's windows):\n\n| condition | metric | rest | rest-h2c ÷ rest | rest-proto ÷ rest | grpc ÷ rest | bound: rest / rest-h2c / rest-proto / grpc |\n|---|---|---|---|---|---|---|\n")
 	sec.WriteString(strings.Join(rows, "\n") + "\n\n")
 	b.ratioBars(&sec, "decomposition.svg", "What changes calls per second: HTTP/2, protobuf, or both (÷ rest)", fig,
 		"each group is one condition; each bar is a variant's calls per second divided by plain rest's, pair by pair (median, 95% interval). rest-h2c changes only the transport, rest-proto only the encoding, grpc both; above 1 is faster than rest.")
 	return sec.String()
+}
+
+// decompBounds is the bound class of each variant at g for a
+// calls-per-second row, "—" for the other metrics (per-call CPU holds
+// whichever side ran out).
+func decompBounds(g *group, unit string) string {
+	if unit != "req/s" {
+		return "—"
+	}
+	var bs []string
+	for _, v := range []string{"rest", "rest-h2c", "rest-proto", "grpc"} {
+		b := boundOf(g.By[v])
+		if b == "" {
+			b = "not recorded"
+		}
+		bs = append(bs, b)
+	}
+	return strings.Join(bs, " / ")
 }

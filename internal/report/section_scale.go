@@ -201,7 +201,7 @@ func (b *builder) netPath(w *strings.Builder) {
 		return
 	}
 	w.WriteString("Client and server in network namespaces of their own joined by a veth pair (MTU 1500, the kernel's full TCP path), against both in one namespace over its loopback (MTU 64 KiB). Segments are TCP segments both sides sent (/proc/net/snmp); link bytes include every header.\n\n")
-	w.WriteString("| variant | record | path | calls/s | segments per call | retransmitted per call | link packets per call | link bytes per call |\n|---|---|---|---|---|---|---|---|\n")
+	w.WriteString("| variant | record | path | calls/s | bound | segments per call | retransmitted per call | link packets per call | link bytes per call |\n|---|---|---|---|---|---|---|---|---|\n")
 	slices.SortStableFunc(series, func(a, c *Series) int {
 		if d := compareValue(a.Key("payload"), c.Key("payload")); d != 0 {
 			return d
@@ -212,8 +212,8 @@ func (b *builder) netPath(w *strings.Builder) {
 		return strings.Compare(a.Key("path"), c.Key("path"))
 	})
 	for _, s := range series {
-		fmt.Fprintf(w, "| %s | %s | %s | %s/s | %.1f | %.2f | %.1f | %s |\n", s.Key("variant"), s.Key("payload"), s.Key("path"),
-			fmtSI(med(s, "req/s")), med(s, "segs/op"), med(s, "retrans/op"), med(s, "link-pkts/op"), fmtBytes(med(s, "link-B/op")))
+		fmt.Fprintf(w, "| %s | %s | %s | %s/s | %s | %.1f | %.2f | %.1f | %s |\n", s.Key("variant"), s.Key("payload"), s.Key("path"),
+			fmtSI(med(s, "req/s")), boundCell(s), med(s, "segs/op"), med(s, "retrans/op"), med(s, "link-pkts/op"), fmtBytes(med(s, "link-B/op")))
 	}
 	w.WriteString("\n")
 }
